@@ -1,1 +1,58 @@
-fn main() {}
+//! The `chipwarden` binary: parses the command line, loads inputs, calls an engine, prints.
+//!
+//! Thin by design: every decision is made in an engine crate; this file only turns flags into
+//! engine inputs and engine outputs into tables or JSON, and maps failures to exit codes.
+
+// The binary's job is to print; the lint guards the library crates.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod args;
+mod commands;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// Exit codes, documented in the README. Chosen so scripts can tell a bad input from a bug.
+pub mod exit {
+    pub const OK: u8 = 0;
+    /// An unexpected internal failure (a bug, or corrupt bundled data).
+    pub const INTERNAL: u8 = 1;
+    /// The command line is malformed (clap's own code).
+    pub const USAGE: u8 = 2;
+    /// An input is invalid: unknown model, bad spec or design file, bad date, unknown country.
+    pub const INPUT: u8 = 3;
+    /// A file could not be read.
+    pub const IO: u8 = 4;
+}
+
+/// A failure with the exit code it maps to.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn input(message: impl std::fmt::Display) -> Failure {
+        Failure { code: exit::INPUT, message: message.to_string() }
+    }
+    pub fn io(message: impl std::fmt::Display) -> Failure {
+        Failure { code: exit::IO, message: message.to_string() }
+    }
+    pub fn internal(message: impl std::fmt::Display) -> Failure {
+        Failure { code: exit::INTERNAL, message: message.to_string() }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = args::Cli::parse();
+    match commands::run(&cli) {
+        Ok(()) => ExitCode::from(exit::OK),
+        Err(failure) => {
+            eprintln!("error: {}", failure.message);
+            ExitCode::from(failure.code)
+        }
+    }
+}
