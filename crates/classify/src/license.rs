@@ -67,21 +67,15 @@ impl Places<'_> {
         if countries.contains(&cc) {
             return Some(cc.to_string());
         }
+        // Of the groups that hold `cc`, cite the one the bundled data is surest of.
+        let mut best: Option<(u8, &String)> = None;
         for g in groups {
             match self.groups.membership(g, cc, self.date) {
                 Membership::Member => {
-                    if let Some(group) = self.groups.group(g) {
-                        if group.confidence != "verified" {
-                            let w = format!(
-                                "{cc} is in Country Group {g} according to bundled data of confidence `{}` ({}); verify against the current 15 CFR 740 Supp. 1",
-                                group.confidence, group.citation
-                            );
-                            if !self.warnings.contains(&w) {
-                                self.warnings.push(w);
-                            }
-                        }
+                    let rank = self.groups.group(g).map_or(0, |group| confidence_rank(&group.confidence));
+                    if best.is_none_or(|(r, _)| rank > r) {
+                        best = Some((rank, g));
                     }
-                    return Some(format!("Country Group {g}"));
                 }
                 Membership::Uncertain(note) => {
                     let w = format!("uncertain membership, treated as not a member: {note}");
@@ -92,7 +86,30 @@ impl Places<'_> {
                 Membership::NotMember => {}
             }
         }
+        if let Some((_, g)) = best {
+            if let Some(group) = self.groups.group(g) {
+                if group.confidence != "verified" {
+                    let w = format!(
+                        "{cc} is in Country Group {g} according to bundled data of confidence `{}` ({}); verify against the current 15 CFR 740 Supp. 1",
+                        group.confidence, group.citation
+                    );
+                    if !self.warnings.contains(&w) {
+                        self.warnings.push(w);
+                    }
+                }
+            }
+            return Some(format!("Country Group {g}"));
+        }
         None
+    }
+}
+
+fn confidence_rank(confidence: &str) -> u8 {
+    match confidence {
+        "verified" => 3,
+        "secondary" => 2,
+        "unverified" => 1,
+        _ => 0,
     }
 }
 

@@ -19,7 +19,8 @@ pub struct NearMiss {
     pub prong: String,
     pub would_be_eccn: String,
     pub changes: Vec<Change>,
-    /// The largest relative change needed, in percent.
+    /// How far below its line the chip sits, as a percentage of the line (the largest over the
+    /// figures that must change). This is what `margin` is compared with.
     pub shortfall_pct: f64,
 }
 
@@ -30,17 +31,21 @@ pub struct Change {
     pub to: f64,
     pub op: &'static str,
     pub threshold: f64,
+    /// The change needed relative to the current value, in percent.
     pub change_pct: f64,
+    /// The distance to the line relative to the line, in percent.
+    pub below_line_pct: f64,
     pub lever: &'static str,
 }
 
 impl Change {
     pub fn describe(&self) -> String {
         format!(
-            "{} {} -> {} ({}{}%, needs {} {}; change the {})",
+            "{} {} -> {} ({}% below the line; a change of {}{}%, needs {} {}; change the {})",
             self.metric.label(),
             num(self.from),
             num(self.to),
+            num(self.below_line_pct),
             if self.change_pct >= 0.0 { "+" } else { "" },
             num(self.change_pct),
             self.op,
@@ -104,13 +109,23 @@ pub fn stress(items: &[Item], rules: &RuleSet, date: Date, margin_pct: f64) -> V
                         }
                         let to = crossing(op, threshold);
                         let change_pct = (to - value) / value.abs().max(f64::MIN_POSITIVE) * 100.0;
-                        changes.push(Change { metric: condition.metric, from: value, to, op, threshold, change_pct, lever: condition.metric.lever() });
+                        let below_line_pct = (threshold - value).abs() / threshold.abs().max(f64::MIN_POSITIVE) * 100.0;
+                        changes.push(Change {
+                            metric: condition.metric,
+                            from: value,
+                            to,
+                            op,
+                            threshold,
+                            change_pct,
+                            below_line_pct,
+                            lever: condition.metric.lever(),
+                        });
                     }
                 }
                 if !feasible || changes.is_empty() {
                     continue;
                 }
-                let shortfall = changes.iter().map(|c| c.change_pct.abs()).fold(0.0, f64::max);
+                let shortfall = changes.iter().map(|c| c.below_line_pct).fold(0.0, f64::max);
                 if shortfall > margin_pct {
                     continue;
                 }
