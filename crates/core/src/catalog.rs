@@ -200,6 +200,15 @@ impl Catalog {
         if let Some(chip) = self.chips.iter().find(|c| c.id == query.trim()) {
             return Ok(chip);
         }
+        // "NVIDIA H100" or "AMD MI300X": a vendor prefix on a short name.
+        for chip in &self.chips {
+            let vendor = normalise(&chip.vendor);
+            if let Some(rest) = key.strip_prefix(&vendor).filter(|r| !r.is_empty()) {
+                if let Some(&i) = self.index.get(rest) {
+                    return Ok(&self.chips[i]);
+                }
+            }
+        }
         Err(LookupError::Unknown { query: query.to_owned(), suggestions: self.suggest(&key, 5) })
     }
 
@@ -347,7 +356,7 @@ sources = { a = "source A" }
     #[test]
     fn resolves_names_aliases_and_vendorless_names() {
         let catalog = Catalog::parse("small", SMALL).expect("parses");
-        for query in ["X One 80GB", "one 80gb", "ONE", "x-one", "two", "X  Two"] {
+        for query in ["X One 80GB", "one 80gb", "ONE", "x-one", "two", "X  Two", "X one"] {
             assert!(catalog.lookup(query).is_ok(), "{query}");
         }
         let err = catalog.lookup("Tw0").expect_err("unknown");
