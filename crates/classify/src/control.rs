@@ -79,7 +79,12 @@ pub fn classify(item: &Item, rules: &RuleSet, date: Date) -> Classification {
 }
 
 /// Classifies with metrics given from outside: the stress test moves one metric at a time.
-pub fn classify_with(item: &Item, metrics: &Metrics, rules: &RuleSet, date: Date) -> Classification {
+pub fn classify_with(
+    item: &Item,
+    metrics: &Metrics,
+    rules: &RuleSet,
+    date: Date,
+) -> Classification {
     let mut reasons = Vec::new();
     let mut citations = vec![rules.citation()];
     let mut missing = Vec::new();
@@ -92,8 +97,12 @@ pub fn classify_with(item: &Item, metrics: &Metrics, rules: &RuleSet, date: Date
     describe_metrics(item, metrics, &mut reasons);
 
     // Evaluate every control that applies to this kind of item, strongest first.
-    let mut controls: Vec<_> = rules.control.iter().filter(|c| c.item == item.kind).collect();
-    controls.sort_by(|a, b| b.level.cmp(&a.level));
+    let mut controls: Vec<_> = rules
+        .control
+        .iter()
+        .filter(|c| c.item == item.kind)
+        .collect();
+    controls.sort_by_key(|c| std::cmp::Reverse(c.level));
     let mut best: Option<(&crate::rules::Control, Vec<String>)> = None;
     let mut stronger_unknown: Vec<String> = Vec::new();
     for control in &controls {
@@ -110,7 +119,13 @@ pub fn classify_with(item: &Item, metrics: &Metrics, rules: &RuleSet, date: Date
                     }
                 }
                 for (op, threshold) in condition.bounds() {
-                    let single = Condition { metric: condition.metric, min: None, above: None, below: None, max: None };
+                    let single = Condition {
+                        metric: condition.metric,
+                        min: None,
+                        above: None,
+                        below: None,
+                        max: None,
+                    };
                     let single = with_bound(single, op, threshold);
                     thresholds.push(ThresholdCheck {
                         eccn: control.eccn.clone(),
@@ -126,13 +141,28 @@ pub fn classify_with(item: &Item, metrics: &Metrics, rules: &RuleSet, date: Date
             }
             match all_of(results) {
                 Some(true) => {
-                    reasons.push(format!("{} met: {} ({})", prong.id, prong.text, explain(&prong.all, metrics)));
+                    reasons.push(format!(
+                        "{} met: {} ({})",
+                        prong.id,
+                        prong.text,
+                        explain(&prong.all, metrics)
+                    ));
                     met_prongs.push(prong.id.clone());
                 }
-                Some(false) => reasons.push(format!("{} not met: {} ({})", prong.id, prong.text, explain(&prong.all, metrics))),
+                Some(false) => reasons.push(format!(
+                    "{} not met: {} ({})",
+                    prong.id,
+                    prong.text,
+                    explain(&prong.all, metrics)
+                )),
                 None => {
                     any_unknown = true;
-                    reasons.push(format!("{} cannot be decided: {} ({})", prong.id, prong.text, explain(&prong.all, metrics)));
+                    reasons.push(format!(
+                        "{} cannot be decided: {} ({})",
+                        prong.id,
+                        prong.text,
+                        explain(&prong.all, metrics)
+                    ));
                 }
             }
         }
@@ -148,7 +178,11 @@ pub fn classify_with(item: &Item, metrics: &Metrics, rules: &RuleSet, date: Date
     // Exclusions (Note 2 to 3A090): they take items out of the ECCN entirely.
     let mut exclusion = None;
     let datacenter = item.datacenter.as_ref().map(|f| f.value);
-    for ex in rules.exclusion.iter().filter(|_| item.kind == ItemKind::Processor) {
+    for ex in rules
+        .exclusion
+        .iter()
+        .filter(|_| item.kind == ItemKind::Processor)
+    {
         match datacenter {
             Some(dc) if dc == ex.datacenter => {
                 let escapes = all_of(ex.unless.iter().map(|c| eval(c, metrics)));
@@ -180,7 +214,12 @@ pub fn classify_with(item: &Item, metrics: &Metrics, rules: &RuleSet, date: Date
         (_, Some(_)) => (None, Status::NotControlled, 0, Vec::new()),
         (Some((control, prongs)), None) => {
             citations.push(control.citation.clone());
-            (Some(control.eccn.clone()), Status::Controlled, control.level, prongs.clone())
+            (
+                Some(control.eccn.clone()),
+                Status::Controlled,
+                control.level,
+                prongs.clone(),
+            )
         }
         (None, None) if !stronger_unknown.is_empty() => (None, Status::Undetermined, 0, Vec::new()),
         (None, None) => (None, Status::NotControlled, 0, Vec::new()),
@@ -202,12 +241,18 @@ pub fn classify_with(item: &Item, metrics: &Metrics, rules: &RuleSet, date: Date
         )),
         (None, _) => reasons.push(match &exclusion {
             Some(ex) => format!("not controlled under ECCN 3A090 by {} (see {ex})", rules.id),
-            None => format!("not controlled under ECCNs 3A090/4A090 by {}: no prong is met", rules.id),
+            None => format!(
+                "not controlled under ECCNs 3A090/4A090 by {}: no prong is met",
+                rules.id
+            ),
         }),
     }
     let assembly_eccn = eccn.as_ref().and_then(|e| {
         rules.assembly.iter().find(|a| &a.contains == e).map(|a| {
-            reasons.push(format!("a computer, electronic assembly or component containing it is {} ({})", a.eccn, a.citation));
+            reasons.push(format!(
+                "a computer, electronic assembly or component containing it is {} ({})",
+                a.eccn, a.citation
+            ));
             a.eccn.clone()
         })
     });
@@ -283,7 +328,11 @@ fn describe_metrics(item: &Item, metrics: &Metrics, reasons: &mut Vec<String>) {
     if let Some(dc) = &item.datacenter {
         reasons.push(format!(
             "{} (source: {})",
-            if dc.value { "designed or marketed for datacenters" } else { "not designed or marketed for datacenters" },
+            if dc.value {
+                "designed or marketed for datacenters"
+            } else {
+                "not designed or marketed for datacenters"
+            },
             dc.source
         ));
     }
@@ -296,8 +345,25 @@ fn explain(conditions: &[Condition], metrics: &Metrics) -> String {
         for (op, t) in c.bounds() {
             let part = match value {
                 Some(v) => {
-                    let ok = with_bound(Condition { metric: c.metric, min: None, above: None, below: None, max: None }, op, t).holds(v);
-                    format!("{} {} {op} {} {}", c.metric.label(), num(v), num(t), if ok { "yes" } else { "no" })
+                    let ok = with_bound(
+                        Condition {
+                            metric: c.metric,
+                            min: None,
+                            above: None,
+                            below: None,
+                            max: None,
+                        },
+                        op,
+                        t,
+                    )
+                    .holds(v);
+                    format!(
+                        "{} {} {op} {} {}",
+                        c.metric.label(),
+                        num(v),
+                        num(t),
+                        if ok { "yes" } else { "no" }
+                    )
                 }
                 None => format!("{} unknown, needs {op} {}", c.metric.label(), num(t)),
             };
@@ -317,12 +383,16 @@ pub fn num(value: f64) -> String {
     let digits = int.to_string();
     let mut grouped = String::new();
     for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(ch);
     }
-    let mut out = if negative { format!("-{grouped}") } else { grouped };
+    let mut out = if negative {
+        format!("-{grouped}")
+    } else {
+        grouped
+    };
     if frac > 0 {
         let f = format!("{frac:02}");
         out.push('.');

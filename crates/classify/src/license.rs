@@ -63,7 +63,12 @@ struct Places<'a> {
 
 impl Places<'_> {
     /// Is `cc` in any of `groups` or `countries`? Notes unverified or uncertain data as warnings.
-    fn in_any(&mut self, cc: CountryCode, groups: &[String], countries: &[CountryCode]) -> Option<String> {
+    fn in_any(
+        &mut self,
+        cc: CountryCode,
+        groups: &[String],
+        countries: &[CountryCode],
+    ) -> Option<String> {
         if countries.contains(&cc) {
             return Some(cc.to_string());
         }
@@ -72,7 +77,10 @@ impl Places<'_> {
         for g in groups {
             match self.groups.membership(g, cc, self.date) {
                 Membership::Member => {
-                    let rank = self.groups.group(g).map_or(0, |group| confidence_rank(&group.confidence));
+                    let rank = self
+                        .groups
+                        .group(g)
+                        .map_or(0, |group| confidence_rank(&group.confidence));
                     if best.is_none_or(|(r, _)| rank > r) {
                         best = Some((rank, g));
                     }
@@ -87,15 +95,15 @@ impl Places<'_> {
             }
         }
         if let Some((_, g)) = best {
-            if let Some(group) = self.groups.group(g) {
-                if group.confidence != "verified" {
-                    let w = format!(
-                        "{cc} is in Country Group {g} according to bundled data of confidence `{}` ({}); verify against the current 15 CFR 740 Supp. 1",
-                        group.confidence, group.citation
-                    );
-                    if !self.warnings.contains(&w) {
-                        self.warnings.push(w);
-                    }
+            if let Some(group) = self.groups.group(g)
+                && group.confidence != "verified"
+            {
+                let w = format!(
+                    "{cc} is in Country Group {g} according to bundled data of confidence `{}` ({}); verify against the current 15 CFR 740 Supp. 1",
+                    group.confidence, group.citation
+                );
+                if !self.warnings.contains(&w) {
+                    self.warnings.push(w);
                 }
             }
             return Some(format!("Country Group {g}"));
@@ -121,7 +129,11 @@ pub fn determine(
     query: &LicenseQuery,
 ) -> LicenseDetermination {
     let date = classification.date;
-    let mut places = Places { groups, date, warnings: Vec::new() };
+    let mut places = Places {
+        groups,
+        date,
+        warnings: Vec::new(),
+    };
     let mut reasons = Vec::new();
     let mut steps = Vec::new();
     let mut required = false;
@@ -145,11 +157,22 @@ pub fn determine(
     if let (Some(text), Some(license)) = (&query.end_use, license) {
         let lower = text.to_lowercase();
         for end_use in &license.end_use {
-            if end_use.keywords.iter().any(|k| lower.contains(&k.to_lowercase())) {
+            if end_use
+                .keywords
+                .iter()
+                .any(|k| lower.contains(&k.to_lowercase()))
+            {
                 required = true;
                 policy = Some(stricter(policy, end_use.policy));
-                reasons.push(format!("declared end use `{text}` matches the control on {}: license required", end_use.text));
-                steps.push(Step { step: format!("end use ({})", end_use.id), outcome: "license required".to_owned(), citation: end_use.citation.clone() });
+                reasons.push(format!(
+                    "declared end use `{text}` matches the control on {}: license required",
+                    end_use.text
+                ));
+                steps.push(Step {
+                    step: format!("end use ({})", end_use.id),
+                    outcome: "license required".to_owned(),
+                    citation: end_use.citation.clone(),
+                });
             }
         }
     }
@@ -159,12 +182,19 @@ pub fn determine(
     match (&classification.eccn, classification.status) {
         (Some(eccn), _) => steps.push(Step {
             step: "classification".to_owned(),
-            outcome: format!("{eccn} (assemblies containing it: {})", classification.assembly_eccn.as_deref().unwrap_or("n/a")),
+            outcome: format!(
+                "{eccn} (assemblies containing it: {})",
+                classification.assembly_eccn.as_deref().unwrap_or("n/a")
+            ),
             citation: classification.citations.last().cloned().unwrap_or_default(),
         }),
         (None, Status::Undetermined) => {
             places.warnings.push("the classification is undetermined for want of a figure; the determination below assumes the item is not controlled by 3A090 and must be revisited".to_owned());
-            steps.push(Step { step: "classification".to_owned(), outcome: "undetermined".to_owned(), citation: classification.ruleset_citation.clone() });
+            steps.push(Step {
+                step: "classification".to_owned(),
+                outcome: "undetermined".to_owned(),
+                citation: classification.ruleset_citation.clone(),
+            });
         }
         (None, _) => steps.push(Step {
             step: "classification".to_owned(),
@@ -174,9 +204,14 @@ pub fn determine(
     }
 
     let mut exceptions = Vec::new();
-    if let (true, Some(license), Some(eccn)) = (controlled, license, classification.eccn.as_deref()) {
+    if let (true, Some(license), Some(eccn)) = (controlled, license, classification.eccn.as_deref())
+    {
         // Step 4: destination scope and the headquarters rule.
-        let dest_hit = places.in_any(dest, &license.destination_groups, &license.destination_countries);
+        let dest_hit = places.in_any(
+            dest,
+            &license.destination_groups,
+            &license.destination_countries,
+        );
         // Explicitly named countries (Macau) are in scope whatever groups they are also in.
         let except_hit = if license.destination_countries.contains(&dest) {
             None
@@ -184,19 +219,41 @@ pub fn determine(
             places.in_any(dest, &license.destination_except_groups, &[])
         };
         let by_destination = dest_hit.clone().filter(|_| except_hit.is_none());
-        let by_hq = query.party_hq.and_then(|hq| places.in_any(hq, &license.hq_groups, &license.hq_countries).map(|why| (hq, why)));
+        let by_hq = query.party_hq.and_then(|hq| {
+            places
+                .in_any(hq, &license.hq_groups, &license.hq_countries)
+                .map(|why| (hq, why))
+        });
         match (&by_destination, &except_hit) {
             (Some(why), _) => {
                 reasons.push(format!("{eccn} to {dest}: license required, the destination is in scope ({why}; scope: {})", license.destination_note));
-                steps.push(Step { step: "destination".to_owned(), outcome: format!("{dest} in scope ({why})"), citation: license.citation.clone() });
+                steps.push(Step {
+                    step: "destination".to_owned(),
+                    outcome: format!("{dest} in scope ({why})"),
+                    citation: license.citation.clone(),
+                });
             }
             (None, Some(why)) if dest_hit.is_some() => {
-                reasons.push(format!("{dest} is also in {why}, which the scope excludes ({})", license.destination_note));
-                steps.push(Step { step: "destination".to_owned(), outcome: format!("{dest} excluded ({why})"), citation: license.citation.clone() });
+                reasons.push(format!(
+                    "{dest} is also in {why}, which the scope excludes ({})",
+                    license.destination_note
+                ));
+                steps.push(Step {
+                    step: "destination".to_owned(),
+                    outcome: format!("{dest} excluded ({why})"),
+                    citation: license.citation.clone(),
+                });
             }
             _ => {
-                reasons.push(format!("{dest} is outside the destination scope ({})", license.destination_note));
-                steps.push(Step { step: "destination".to_owned(), outcome: format!("{dest} not in scope"), citation: license.citation.clone() });
+                reasons.push(format!(
+                    "{dest} is outside the destination scope ({})",
+                    license.destination_note
+                ));
+                steps.push(Step {
+                    step: "destination".to_owned(),
+                    outcome: format!("{dest} not in scope"),
+                    citation: license.citation.clone(),
+                });
             }
         }
         if let Some((hq, why)) = &by_hq {
@@ -204,7 +261,10 @@ pub fn determine(
             steps.push(Step {
                 step: "headquarters".to_owned(),
                 outcome: format!("{hq} ({why})"),
-                citation: license.hq_citation.clone().unwrap_or_else(|| license.citation.clone()),
+                citation: license
+                    .hq_citation
+                    .clone()
+                    .unwrap_or_else(|| license.citation.clone()),
             });
         }
         let in_scope = by_destination.is_some() || by_hq.is_some();
@@ -212,10 +272,18 @@ pub fn determine(
             required = true;
             // Step 5: review policy, first matching entry.
             for review in &license.review {
-                let dest_match = places.in_any(dest, &review.destination_groups, &review.destination_countries).is_some()
-                    || (review.destination_groups.is_empty() && review.destination_countries.is_empty());
+                let dest_match = places
+                    .in_any(
+                        dest,
+                        &review.destination_groups,
+                        &review.destination_countries,
+                    )
+                    .is_some()
+                    || (review.destination_groups.is_empty()
+                        && review.destination_countries.is_empty());
                 let hq_match = review.applies_to_hq && by_hq.is_some();
-                let hq_blocks = !review.applies_to_hq && by_hq.is_some() && !hq_in_destination(query, review);
+                let hq_blocks =
+                    !review.applies_to_hq && by_hq.is_some() && !hq_in_destination(query, review);
                 if !(dest_match || hq_match) || hq_blocks {
                     continue;
                 }
@@ -223,11 +291,20 @@ pub fn determine(
                     match classification.tpp {
                         Some(t) if t < limit => {}
                         Some(t) => {
-                            reasons.push(format!("not eligible for {} review: TPP {} is not below {}", review.policy.name(), num(t), num(limit)));
+                            reasons.push(format!(
+                                "not eligible for {} review: TPP {} is not below {}",
+                                review.policy.name(),
+                                num(t),
+                                num(limit)
+                            ));
                             continue;
                         }
                         None => {
-                            reasons.push(format!("{} review needs TPP below {}, and TPP is unknown", review.policy.name(), num(limit)));
+                            reasons.push(format!(
+                                "{} review needs TPP below {}, and TPP is unknown",
+                                review.policy.name(),
+                                num(limit)
+                            ));
                             continue;
                         }
                     }
@@ -247,20 +324,35 @@ pub fn determine(
                 }
                 policy = Some(stricter(policy, review.policy));
                 reasons.push(format!("review policy: {}", review.text));
-                steps.push(Step { step: "review policy".to_owned(), outcome: review.policy.name().to_owned(), citation: review.citation.clone() });
+                steps.push(Step {
+                    step: "review policy".to_owned(),
+                    outcome: review.policy.name().to_owned(),
+                    citation: review.citation.clone(),
+                });
                 break;
             }
             // Step 6: license exceptions (never for Entity List parties).
             if !query.entity_listed {
                 for ex in &license.exception {
-                    if exception_applies(ex, eccn, &classification, metrics, dest, by_hq.is_some(), &mut places) {
+                    if exception_applies(
+                        ex,
+                        eccn,
+                        &classification,
+                        metrics,
+                        dest,
+                        by_hq.is_some(),
+                        &mut places,
+                    ) {
                         exceptions.push(AvailableException {
                             code: ex.code.clone(),
                             notification: ex.notification,
                             text: ex.text.clone(),
                             citation: ex.citation.clone(),
                         });
-                        reasons.push(format!("license exception {} available: {}", ex.code, ex.text));
+                        reasons.push(format!(
+                            "license exception {} available: {}",
+                            ex.code, ex.text
+                        ));
                     }
                 }
             }
@@ -268,7 +360,9 @@ pub fn determine(
             reasons.push(format!("no license is required under the advanced-computing controls to export {eccn} items to {dest}"));
         }
     } else if controlled && license.is_none() {
-        places.warnings.push(format!("rule set `{}` carries no license data", rules.id));
+        places
+            .warnings
+            .push(format!("rule set `{}` carries no license data", rules.id));
     } else if !required {
         reasons.push("no license is required under the advanced-computing controls (ECCNs 3A090/4A090); other ECCNs, such as 3A991 or 5A992, were not assessed".to_owned());
     }
@@ -297,7 +391,8 @@ pub fn determine(
 /// An entry that does not apply to headquartered parties still applies when the party is
 /// headquartered in the same country it is shipping to (located there, not elsewhere).
 fn hq_in_destination(query: &LicenseQuery, review: &crate::rules::Review) -> bool {
-    query.party_hq == Some(query.destination) && review.destination_countries.contains(&query.destination)
+    query.party_hq == Some(query.destination)
+        && review.destination_countries.contains(&query.destination)
 }
 
 fn rank(p: Policy) -> u8 {
@@ -333,19 +428,27 @@ fn exception_applies(
             return false;
         }
     }
-    if let Some(min) = ex.min_tpp {
-        if classification.tpp.is_none_or(|t| t < min) {
-            return false;
-        }
+    if let Some(min) = ex.min_tpp
+        && classification.tpp.is_none_or(|t| t < min)
+    {
+        return false;
     }
-    if let Some(limit) = ex.max_memory_bandwidth_density_below {
-        if metrics.memory_bandwidth_density.is_none_or(|d| d >= limit) {
-            return false;
-        }
+    if let Some(limit) = ex.max_memory_bandwidth_density_below
+        && metrics.memory_bandwidth_density.is_none_or(|d| d >= limit)
+    {
+        return false;
     }
     let has_dest_list = !ex.destination_groups.is_empty() || !ex.destination_countries.is_empty();
-    let dest_in = places.in_any(dest, &ex.destination_groups, &ex.destination_countries).is_some();
-    let dest_out = places.in_any(dest, &ex.not_destination_groups, &ex.not_destination_countries).is_some();
+    let dest_in = places
+        .in_any(dest, &ex.destination_groups, &ex.destination_countries)
+        .is_some();
+    let dest_out = places
+        .in_any(
+            dest,
+            &ex.not_destination_groups,
+            &ex.not_destination_countries,
+        )
+        .is_some();
     match ex.applies_to_hq {
         Some(true) => (!has_dest_list || dest_in || hq_triggered) && !dest_out,
         Some(false) => !hq_triggered && (!has_dest_list || dest_in) && !dest_out,

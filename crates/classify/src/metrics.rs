@@ -79,17 +79,26 @@ pub struct Metrics {
 
 impl Metrics {
     pub fn of(item: &Item) -> Metrics {
-        let tpp = if item.kind == ItemKind::Processor { tpp(item) } else { None };
-        let die = item.die_area_mm2.as_ref().map(|f| f.value).filter(|a| *a > 0.0);
+        let tpp = if item.kind == ItemKind::Processor {
+            tpp(item)
+        } else {
+            None
+        };
+        let die = item
+            .die_area_mm2
+            .as_ref()
+            .map(|f| f.value)
+            .filter(|a| *a > 0.0);
         let performance_density = match (&tpp, die) {
             (Some(t), Some(area)) => Some(t.value / area),
             _ => None,
         };
         let memory_bandwidth_gbps = item.memory_bandwidth_gbps.as_ref().map(|f| f.value);
-        let memory_bandwidth_density = match (item.kind, memory_bandwidth_gbps, &item.package_area_mm2) {
-            (ItemKind::Hbm, Some(bw), Some(area)) if area.value > 0.0 => Some(bw / area.value),
-            _ => None,
-        };
+        let memory_bandwidth_density =
+            match (item.kind, memory_bandwidth_gbps, &item.package_area_mm2) {
+                (ItemKind::Hbm, Some(bw), Some(area)) if area.value > 0.0 => Some(bw / area.value),
+                _ => None,
+            };
         Metrics {
             tpp,
             performance_density,
@@ -121,10 +130,13 @@ fn tpp(item: &Item) -> Option<Tpp> {
         .dense_tops
         .iter()
         .map(|(p, f)| (f.value * f64::from(p.bits()), *p, f))
-        .fold(None::<(f64, Precision, &chipwarden_core::Figure<f64>)>, |acc, cur| match acc {
-            Some(a) if a.0 >= cur.0 => Some(a),
-            _ => Some(cur),
-        });
+        .fold(
+            None::<(f64, Precision, &chipwarden_core::Figure<f64>)>,
+            |acc, cur| match acc {
+                Some(a) if a.0 >= cur.0 => Some(a),
+                _ => Some(cur),
+            },
+        );
     if let Some((value, precision, figure)) = best {
         return Some(Tpp {
             value,

@@ -88,7 +88,11 @@ pub fn stress(items: &[Item], rules: &RuleSet, date: Date, margin_pct: f64) -> V
         if now.status == Status::Undetermined {
             continue;
         }
-        for control in rules.control.iter().filter(|c| c.item == item.kind && c.level > now.level) {
+        for control in rules
+            .control
+            .iter()
+            .filter(|c| c.item == item.kind && c.level > now.level)
+        {
             for prong in &control.prong {
                 let mut changes = Vec::new();
                 let mut feasible = true;
@@ -109,7 +113,9 @@ pub fn stress(items: &[Item], rules: &RuleSet, date: Date, margin_pct: f64) -> V
                         }
                         let to = crossing(op, threshold);
                         let change_pct = (to - value) / value.abs().max(f64::MIN_POSITIVE) * 100.0;
-                        let below_line_pct = (threshold - value).abs() / threshold.abs().max(f64::MIN_POSITIVE) * 100.0;
+                        let below_line_pct = (threshold - value).abs()
+                            / threshold.abs().max(f64::MIN_POSITIVE)
+                            * 100.0;
                         changes.push(Change {
                             metric: condition.metric,
                             from: value,
@@ -147,6 +153,10 @@ pub fn stress(items: &[Item], rules: &RuleSet, date: Date, margin_pct: f64) -> V
             }
         }
     }
-    out.sort_by(|a, b| a.shortfall_pct.total_cmp(&b.shortfall_pct).then_with(|| a.chip.cmp(&b.chip)));
+    out.sort_by(|a, b| {
+        a.shortfall_pct
+            .total_cmp(&b.shortfall_pct)
+            .then_with(|| a.chip.cmp(&b.chip))
+    });
     out
 }

@@ -5,10 +5,19 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "chipwarden", version, about = "Compute governance: is this chip controlled, who may have it, where is it, who uses it")]
+#[command(
+    name = "chipwarden",
+    version,
+    about = "Compute governance: is this chip controlled, who may have it, where is it, who uses it"
+)]
 pub struct Cli {
     /// Directory for everything ChipWarden stores.
-    #[arg(long, global = true, env = "CHIPWARDEN_DATA_DIR", default_value = "./chipwarden-data")]
+    #[arg(
+        long,
+        global = true,
+        env = "CHIPWARDEN_DATA_DIR",
+        default_value = "./chipwarden-data"
+    )]
     pub data_dir: PathBuf,
     /// Print JSON instead of tables.
     #[arg(long, global = true)]

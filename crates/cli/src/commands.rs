@@ -2,7 +2,9 @@
 
 use std::path::Path;
 
-use chipwarden_classify::{CountryGroups, Metrics, RuleBook, RuleSet, classify, determine, license::LicenseQuery};
+use chipwarden_classify::{
+    CountryGroups, Metrics, RuleBook, RuleSet, classify, determine, license::LicenseQuery,
+};
 use chipwarden_core::{Catalog, CountryCode, Item, parse_date, parse_spec};
 use jiff::civil::Date;
 
@@ -17,7 +19,11 @@ pub fn run(cli: &Cli) -> Result<(), Failure> {
             let book = rule_book()?;
             let item = load_item(&catalog, &args.item)?;
             if args.history {
-                let all: Vec<_> = book.sets().iter().map(|rs| classify(&item, rs, rs.effective)).collect();
+                let all: Vec<_> = book
+                    .sets()
+                    .iter()
+                    .map(|rs| classify(&item, rs, rs.effective))
+                    .collect();
                 output::history(cli.json, &all)
             } else {
                 let date = date_or_today(args.at.as_deref())?;
@@ -34,7 +40,11 @@ pub fn run(cli: &Cli) -> Result<(), Failure> {
             let rules = book.at(date).map_err(Failure::input)?;
             let query = LicenseQuery {
                 destination: country("--destination", &args.destination)?,
-                party_hq: args.party_hq.as_deref().map(|c| country("--party-hq", c)).transpose()?,
+                party_hq: args
+                    .party_hq
+                    .as_deref()
+                    .map(|c| country("--party-hq", c))
+                    .transpose()?,
                 end_use: args.end_use.clone(),
                 entity_listed: args.entity_listed,
             };
@@ -42,26 +52,39 @@ pub fn run(cli: &Cli) -> Result<(), Failure> {
             let result = determine(classification, rules, &groups, &Metrics::of(&item), &query);
             output::license(cli.json, &result)
         }
-        Command::Foundry { command: FoundryCommand::Check { design, at } } => {
+        Command::Foundry {
+            command: FoundryCommand::Check { design, at },
+        } => {
             let book = rule_book()?;
             let groups = CountryGroups::bundled().map_err(Failure::internal)?;
             let text = read(design)?;
-            let design = chipwarden_classify::parse_design(&design.display().to_string(), &text).map_err(Failure::input)?;
+            let design = chipwarden_classify::parse_design(&design.display().to_string(), &text)
+                .map_err(Failure::input)?;
             let date = date_or_today(at.as_deref())?;
             let rules = book.at(date).map_err(Failure::input)?;
-            output::foundry(cli.json, &chipwarden_classify::assess(&design, rules, &groups, date))
+            output::foundry(
+                cli.json,
+                &chipwarden_classify::assess(&design, rules, &groups, date),
+            )
         }
-        Command::Rules { command: RulesCommand::List } => output::rule_sets(cli.json, rule_book()?.sets()),
-        Command::Rules { command: RulesCommand::Stress { at, rules, margin } } => {
+        Command::Rules {
+            command: RulesCommand::List,
+        } => output::rule_sets(cli.json, rule_book()?.sets()),
+        Command::Rules {
+            command: RulesCommand::Stress { at, rules, margin },
+        } => {
             if !(margin.is_finite() && *margin >= 0.0) {
-                return Err(Failure::input(format!("--margin `{margin}` must be a percentage of zero or more")));
+                return Err(Failure::input(format!(
+                    "--margin `{margin}` must be a percentage of zero or more"
+                )));
             }
             let catalog = catalog()?;
             let book = rule_book()?;
             let (set, date): (RuleSet, Date) = match rules {
                 Some(path) => {
                     let text = read(path)?;
-                    let set = RuleSet::parse(&path.display().to_string(), &text).map_err(Failure::input)?;
+                    let set = RuleSet::parse(&path.display().to_string(), &text)
+                        .map_err(Failure::input)?;
                     let date = set.effective;
                     (set, date)
                 }
@@ -74,11 +97,15 @@ pub fn run(cli: &Cli) -> Result<(), Failure> {
             let misses = chipwarden_classify::stress(&items, &set, date, *margin);
             output::stress(cli.json, &set, *margin, &misses)
         }
-        Command::Catalog { command: CatalogCommand::List } => {
+        Command::Catalog {
+            command: CatalogCommand::List,
+        } => {
             let catalog = catalog()?;
             output::catalog_list(cli.json, &catalog)
         }
-        Command::Catalog { command: CatalogCommand::Show { name } } => {
+        Command::Catalog {
+            command: CatalogCommand::Show { name },
+        } => {
             let catalog = catalog()?;
             let chip = catalog.lookup(name).map_err(Failure::input)?;
             output::catalog_show(cli.json, chip)
@@ -95,7 +122,8 @@ fn rule_book() -> Result<RuleBook, Failure> {
 }
 
 fn read(path: &Path) -> Result<String, Failure> {
-    std::fs::read_to_string(path).map_err(|e| Failure::io(format!("cannot read `{}`: {e}", path.display())))
+    std::fs::read_to_string(path)
+        .map_err(|e| Failure::io(format!("cannot read `{}`: {e}", path.display())))
 }
 
 fn load_item(catalog: &Catalog, args: &ItemArgs) -> Result<Item, Failure> {
@@ -112,7 +140,9 @@ fn load_item(catalog: &Catalog, args: &ItemArgs) -> Result<Item, Failure> {
 fn date_or_today(text: Option<&str>) -> Result<Date, Failure> {
     match text {
         Some(t) => parse_date(t).map_err(|e| Failure::input(format!("--at: {e}"))),
-        None => Ok(jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::UTC).date()),
+        None => Ok(jiff::Timestamp::now()
+            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+            .date()),
     }
 }
 

@@ -14,12 +14,15 @@ struct Run {
 impl Run {
     fn json(&self) -> Value {
         assert_eq!(self.code, 0, "stderr: {}", self.stderr);
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.stdout))
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.stdout))
     }
 }
 
 fn data(name: &str) -> String {
-    let path: PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests", "test_data", name].iter().collect();
+    let path: PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests", "test_data", name]
+        .iter()
+        .collect();
     path.display().to_string()
 }
 
@@ -39,20 +42,42 @@ fn chipwarden(args: &[&str]) -> Run {
 
 #[test]
 fn classify_json_carries_the_contract_fields() {
-    let v = chipwarden(&["classify", "--model", "H100", "--at", "2024-01-01", "--json"]).json();
+    let v = chipwarden(&[
+        "classify",
+        "--model",
+        "H100",
+        "--at",
+        "2024-01-01",
+        "--json",
+    ])
+    .json();
     assert_eq!(v["eccn"], "3A090.a");
     assert_eq!(v["tpp"], 15832.0);
-    assert!(v["performance_density"].as_f64().is_some_and(|pd| (pd - 19.45).abs() < 0.01));
+    assert!(
+        v["performance_density"]
+            .as_f64()
+            .is_some_and(|pd| (pd - 19.45).abs() < 0.01)
+    );
     assert_eq!(v["ruleset"], "us-2023-11-17");
     assert!(v["reasons"].as_array().is_some_and(|r| r.len() > 3));
-    assert!(v["thresholds"].as_array().is_some_and(|t| t.iter().all(|c| c.get("margin_pct").is_some())));
+    assert!(
+        v["thresholds"]
+            .as_array()
+            .is_some_and(|t| t.iter().all(|c| c.get("margin_pct").is_some()))
+    );
 }
 
 #[test]
 fn classify_prints_a_table_by_default() {
     let run = chipwarden(&["classify", "--model", "L4", "--at", "2024-01-01"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.stdout.contains("3A090.a") && run.stdout.contains("Thresholds") && run.stdout.contains("Reasons"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("3A090.a")
+            && run.stdout.contains("Thresholds")
+            && run.stdout.contains("Reasons"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -67,48 +92,136 @@ fn history_shows_the_h800_loophole_closing() {
 
 #[test]
 fn classify_spec_files_json_and_toml() {
-    let v = chipwarden(&["classify", "--spec", &data("h20_like.json"), "--at", "2024-06-01", "--json"]).json();
+    let v = chipwarden(&[
+        "classify",
+        "--spec",
+        &data("h20_like.json"),
+        "--at",
+        "2024-06-01",
+        "--json",
+    ])
+    .json();
     assert_eq!(v["eccn"], Value::Null);
     assert_eq!(v["tpp"], 2368.0);
-    let v = chipwarden(&["classify", "--spec", &data("h100_like.toml"), "--at", "2024-06-01", "--json"]).json();
+    let v = chipwarden(&[
+        "classify",
+        "--spec",
+        &data("h100_like.toml"),
+        "--at",
+        "2024-06-01",
+        "--json",
+    ])
+    .json();
     assert_eq!(v["eccn"], "3A090.a");
-    let v = chipwarden(&["classify", "--spec", &data("hbm3e_stack.toml"), "--at", "2025-06-01", "--json"]).json();
+    let v = chipwarden(&[
+        "classify",
+        "--spec",
+        &data("hbm3e_stack.toml"),
+        "--at",
+        "2025-06-01",
+        "--json",
+    ])
+    .json();
     assert_eq!(v["eccn"], "3A090.c");
-    let v = chipwarden(&["classify", "--spec", &data("hbm3e_stack.toml"), "--at", "2024-06-01", "--json"]).json();
+    let v = chipwarden(&[
+        "classify",
+        "--spec",
+        &data("hbm3e_stack.toml"),
+        "--at",
+        "2024-06-01",
+        "--json",
+    ])
+    .json();
     assert_eq!(v["eccn"], Value::Null);
 }
 
 #[test]
 fn license_json_carries_the_contract_fields() {
-    let v = chipwarden(&["license", "--model", "H100", "--destination", "CN", "--at", "2025-06-01", "--json"]).json();
+    let v = chipwarden(&[
+        "license",
+        "--model",
+        "H100",
+        "--destination",
+        "CN",
+        "--at",
+        "2025-06-01",
+        "--json",
+    ])
+    .json();
     assert_eq!(v["license_required"], true);
     assert_eq!(v["policy"], "presumption_of_denial");
     assert_eq!(v["exceptions"], Value::Array(vec![]));
     assert!(v["reasons"].as_array().is_some_and(|r| !r.is_empty()));
 
-    let v = chipwarden(&["license", "--model", "H100", "--destination", "DE", "--at", "2025-06-01", "--json"]).json();
+    let v = chipwarden(&[
+        "license",
+        "--model",
+        "H100",
+        "--destination",
+        "DE",
+        "--at",
+        "2025-06-01",
+        "--json",
+    ])
+    .json();
     assert_eq!(v["license_required"], false);
     assert_eq!(v["policy"], Value::Null);
 
-    let v = chipwarden(&["license", "--spec", &data("h20_like.json"), "--destination", "CN", "--at", "2025-06-01", "--json"]).json();
+    let v = chipwarden(&[
+        "license",
+        "--spec",
+        &data("h20_like.json"),
+        "--destination",
+        "CN",
+        "--at",
+        "2025-06-01",
+        "--json",
+    ])
+    .json();
     assert_eq!(v["license_required"], false);
 
     let v = chipwarden(&[
-        "license", "--model", "H20", "--destination", "DE", "--entity-listed", "--at", "2025-06-01", "--json",
+        "license",
+        "--model",
+        "H20",
+        "--destination",
+        "DE",
+        "--entity-listed",
+        "--at",
+        "2025-06-01",
+        "--json",
     ])
     .json();
     assert_eq!(v["license_required"], true);
     assert_eq!(v["policy"], "presumption_of_denial");
 
     let v = chipwarden(&[
-        "license", "--model", "MI210", "--destination", "MY", "--party-hq", "CN", "--at", "2024-06-01", "--json",
+        "license",
+        "--model",
+        "MI210",
+        "--destination",
+        "MY",
+        "--party-hq",
+        "CN",
+        "--at",
+        "2024-06-01",
+        "--json",
     ])
     .json();
     assert_eq!(v["license_required"], true);
     assert_eq!(v["exceptions"][0]["code"], "NAC");
 
     let v = chipwarden(&[
-        "license", "--model", "H20", "--destination", "CN", "--end-use", "an exascale supercomputer", "--at", "2024-06-01", "--json",
+        "license",
+        "--model",
+        "H20",
+        "--destination",
+        "CN",
+        "--end-use",
+        "an exascale supercomputer",
+        "--at",
+        "2024-06-01",
+        "--json",
     ])
     .json();
     assert_eq!(v["license_required"], true);
@@ -116,42 +229,143 @@ fn license_json_carries_the_contract_fields() {
 
 #[test]
 fn foundry_check_flags_and_clears_designs() {
-    let v = chipwarden(&["foundry", "check", "--design", &data("design_large_die_cn.json"), "--at", "2025-06-01", "--json"]).json();
+    let v = chipwarden(&[
+        "foundry",
+        "check",
+        "--design",
+        &data("design_large_die_cn.json"),
+        "--at",
+        "2025-06-01",
+        "--json",
+    ])
+    .json();
     assert_eq!(v["presumption_applies"], true);
-    let flags: Vec<&str> = v["red_flags"].as_array().expect("flags").iter().filter_map(|f| f["id"].as_str()).collect();
-    for expected in ["large-die-undeclared-end-use", "transistor-count", "customer-d5", "hbm-unapproved-designer"] {
-        assert!(flags.contains(&expected), "{expected} missing from {flags:?}");
+    let flags: Vec<&str> = v["red_flags"]
+        .as_array()
+        .expect("flags")
+        .iter()
+        .filter_map(|f| f["id"].as_str())
+        .collect();
+    for expected in [
+        "large-die-undeclared-end-use",
+        "transistor-count",
+        "customer-d5",
+        "hbm-unapproved-designer",
+    ] {
+        assert!(
+            flags.contains(&expected),
+            "{expected} missing from {flags:?}"
+        );
     }
-    let v = chipwarden(&["foundry", "check", "--design", &data("design_small_planar.toml"), "--at", "2025-06-01", "--json"]).json();
+    let v = chipwarden(&[
+        "foundry",
+        "check",
+        "--design",
+        &data("design_small_planar.toml"),
+        "--at",
+        "2025-06-01",
+        "--json",
+    ])
+    .json();
     assert_eq!(v["presumption_applies"], false);
     assert_eq!(v["red_flags"], Value::Array(vec![]));
-    let v = chipwarden(&["foundry", "check", "--design", &data("design_attested_small.toml"), "--at", "2025-06-01", "--json"]).json();
+    let v = chipwarden(&[
+        "foundry",
+        "check",
+        "--design",
+        &data("design_attested_small.toml"),
+        "--at",
+        "2025-06-01",
+        "--json",
+    ])
+    .json();
     assert_eq!(v["presumption_applies"], false);
-    assert!(v["overcome_by"].as_str().is_some_and(|s| s.contains("30 billion")));
+    assert!(
+        v["overcome_by"]
+            .as_str()
+            .is_some_and(|s| s.contains("30 billion"))
+    );
     // Before the foundry rule there is no presumption at all.
-    let v = chipwarden(&["foundry", "check", "--design", &data("design_large_die_cn.json"), "--at", "2024-06-01", "--json"]).json();
+    let v = chipwarden(&[
+        "foundry",
+        "check",
+        "--design",
+        &data("design_large_die_cn.json"),
+        "--at",
+        "2024-06-01",
+        "--json",
+    ])
+    .json();
     assert_eq!(v["presumption_applies"], false);
 }
 
 fn stressed(args: &[&str]) -> Vec<(String, String)> {
     let v = chipwarden(args).json();
-    v.as_array().expect("array").iter().map(|m| (m["chip"].as_str().unwrap_or("").to_owned(), m["prong"].as_str().unwrap_or("").to_owned())).collect()
+    v.as_array()
+        .expect("array")
+        .iter()
+        .map(|m| {
+            (
+                m["chip"].as_str().unwrap_or("").to_owned(),
+                m["prong"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect()
 }
 
 #[test]
 fn stress_surfaces_the_known_near_misses() {
     let in_2022 = stressed(&["rules", "stress", "--at", "2022-12-01", "--json"]);
     for chip in ["NVIDIA H800 SXM5 80GB", "NVIDIA A800 SXM4 80GB"] {
-        assert!(in_2022.iter().any(|(c, p)| c == chip && p.starts_with("3A090.a")), "{chip} not in {in_2022:?}");
+        assert!(
+            in_2022
+                .iter()
+                .any(|(c, p)| c == chip && p.starts_with("3A090.a")),
+            "{chip} not in {in_2022:?}"
+        );
     }
-    let in_2024 = stressed(&["rules", "stress", "--at", "2024-06-01", "--margin", "5", "--json"]);
-    assert!(in_2024.iter().any(|(c, p)| c == "NVIDIA H20" && p == "3A090.b.1"), "{in_2024:?}");
-    assert!(in_2024.iter().any(|(c, p)| c == "NVIDIA GeForce RTX 4090D" && p == "3A090.a.1"), "{in_2024:?}");
+    let in_2024 = stressed(&[
+        "rules",
+        "stress",
+        "--at",
+        "2024-06-01",
+        "--margin",
+        "5",
+        "--json",
+    ]);
+    assert!(
+        in_2024
+            .iter()
+            .any(|(c, p)| c == "NVIDIA H20" && p == "3A090.b.1"),
+        "{in_2024:?}"
+    );
+    assert!(
+        in_2024
+            .iter()
+            .any(|(c, p)| c == "NVIDIA GeForce RTX 4090D" && p == "3A090.a.1"),
+        "{in_2024:?}"
+    );
     // A proposed rule with the a.1 line at TPP 2000: the H20 (2368) is now above it and gone
     // from the list; the L20 (1912) is 4.4% below it.
-    let proposed = stressed(&["rules", "stress", "--rules", &data("proposed_rules.toml"), "--margin", "5", "--json"]);
-    assert!(proposed.iter().all(|(c, _)| c != "NVIDIA H20"), "{proposed:?}");
-    assert!(proposed.iter().any(|(c, p)| c == "NVIDIA L20 PCIe" && p == "3A090.a.1"), "{proposed:?}");
+    let proposed = stressed(&[
+        "rules",
+        "stress",
+        "--rules",
+        &data("proposed_rules.toml"),
+        "--margin",
+        "5",
+        "--json",
+    ]);
+    assert!(
+        proposed.iter().all(|(c, _)| c != "NVIDIA H20"),
+        "{proposed:?}"
+    );
+    assert!(
+        proposed
+            .iter()
+            .any(|(c, p)| c == "NVIDIA L20 PCIe" && p == "3A090.a.1"),
+        "{proposed:?}"
+    );
 }
 
 #[test]
@@ -162,41 +376,115 @@ fn rules_list_and_catalog_commands() {
     assert!(v.as_array().is_some_and(|a| a.len() >= 60));
     let run = chipwarden(&["catalog", "show", "H100"]);
     assert_eq!(run.code, 0);
-    assert!(run.stdout.contains("Epoch AI") && run.stdout.contains("1,979"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("Epoch AI") && run.stdout.contains("1,979"),
+        "{}",
+        run.stdout
+    );
 }
 
 /// A bad input: exit code 3 and a message containing every `needle`.
 #[track_caller]
 fn rejects(args: &[&str], code: i32, needles: &[&str]) {
     let run = chipwarden(args);
-    assert_eq!(run.code, code, "stdout: {} stderr: {}", run.stdout, run.stderr);
-    assert!(run.stdout.is_empty(), "nothing on stdout for a failure: {}", run.stdout);
+    assert_eq!(
+        run.code, code,
+        "stdout: {} stderr: {}",
+        run.stdout, run.stderr
+    );
+    assert!(
+        run.stdout.is_empty(),
+        "nothing on stdout for a failure: {}",
+        run.stdout
+    );
     for needle in needles {
-        assert!(run.stderr.contains(needle), "`{needle}` not in: {}", run.stderr);
+        assert!(
+            run.stderr.contains(needle),
+            "`{needle}` not in: {}",
+            run.stderr
+        );
     }
 }
 
 #[test]
 fn bad_specs_name_the_file_field_and_value() {
     let spec = |name: &str| data(name);
-    rejects(&["classify", "--spec", &spec("bad_missing_name.json")], 3, &["bad_missing_name.json", "field `name`", "missing"]);
-    rejects(&["classify", "--spec", &spec("bad_negative_area.json")], 3, &["(line 4)", "field `die_area_mm2`", "-814"]);
-    rejects(&["classify", "--spec", &spec("bad_non_numeric.toml")], 3, &["(line 6)", "field `dense_tops.fp8`", "lots"]);
-    rejects(&["classify", "--spec", &spec("bad_unknown_precision.json")], 3, &["field `dense_tops.fp6`", "unknown precision"]);
-    rejects(&["classify", "--spec", &spec("bad_unknown_field.toml")], 3, &["(line 3)", "field `die_area`", "unknown field"]);
-    rejects(&["classify", "--spec", &spec("bad_syntax.json")], 3, &["bad_syntax.json", "not valid JSON", "line 4"]);
-    rejects(&["license", "--spec", &spec("bad_negative_area.json"), "--destination", "CN"], 3, &["die_area_mm2"]);
+    rejects(
+        &["classify", "--spec", &spec("bad_missing_name.json")],
+        3,
+        &["bad_missing_name.json", "field `name`", "missing"],
+    );
+    rejects(
+        &["classify", "--spec", &spec("bad_negative_area.json")],
+        3,
+        &["(line 4)", "field `die_area_mm2`", "-814"],
+    );
+    rejects(
+        &["classify", "--spec", &spec("bad_non_numeric.toml")],
+        3,
+        &["(line 6)", "field `dense_tops.fp8`", "lots"],
+    );
+    rejects(
+        &["classify", "--spec", &spec("bad_unknown_precision.json")],
+        3,
+        &["field `dense_tops.fp6`", "unknown precision"],
+    );
+    rejects(
+        &["classify", "--spec", &spec("bad_unknown_field.toml")],
+        3,
+        &["(line 3)", "field `die_area`", "unknown field"],
+    );
+    rejects(
+        &["classify", "--spec", &spec("bad_syntax.json")],
+        3,
+        &["bad_syntax.json", "not valid JSON", "line 4"],
+    );
+    rejects(
+        &[
+            "license",
+            "--spec",
+            &spec("bad_negative_area.json"),
+            "--destination",
+            "CN",
+        ],
+        3,
+        &["die_area_mm2"],
+    );
 }
 
 #[test]
 fn bad_models_dates_countries_and_files() {
-    rejects(&["classify", "--model", "H1000"], 3, &["unknown model `H1000`", "did you mean", "H100"]);
-    rejects(&["classify", "--model", "H100", "--at", "2021-06-01"], 3, &["2021-06-01", "2022-10-07"]);
-    rejects(&["classify", "--model", "H100", "--at", "2024-02-30"], 3, &["--at", "2024-02-30"]);
-    rejects(&["license", "--model", "H100", "--destination", "China"], 3, &["--destination", "`China`"]);
-    rejects(&["classify", "--spec", "/nonexistent/spec.json"], 4, &["/nonexistent/spec.json"]);
+    rejects(
+        &["classify", "--model", "H1000"],
+        3,
+        &["unknown model `H1000`", "did you mean", "H100"],
+    );
+    rejects(
+        &["classify", "--model", "H100", "--at", "2021-06-01"],
+        3,
+        &["2021-06-01", "2022-10-07"],
+    );
+    rejects(
+        &["classify", "--model", "H100", "--at", "2024-02-30"],
+        3,
+        &["--at", "2024-02-30"],
+    );
+    rejects(
+        &["license", "--model", "H100", "--destination", "China"],
+        3,
+        &["--destination", "`China`"],
+    );
+    rejects(
+        &["classify", "--spec", "/nonexistent/spec.json"],
+        4,
+        &["/nonexistent/spec.json"],
+    );
     rejects(&["rules", "stress", "--margin=-5"], 3, &["--margin"]);
-    rejects(&["foundry", "check", "--design", &data("h20_like.json")], 3, &["h20_like.json"]);
+    rejects(
+        &["foundry", "check", "--design", &data("h20_like.json")],
+        3,
+        &["h20_like.json"],
+    );
     // Usage errors are clap's, exit 2.
     let run = chipwarden(&["classify", "--model", "H100", "--spec", "x.json"]);
     assert_eq!(run.code, 2, "{}", run.stderr);

@@ -17,7 +17,12 @@ pub enum CatalogError {
     #[error("catalog `{origin}` is not valid TOML for a chip catalog: {message}")]
     Syntax { origin: String, message: String },
     #[error("catalog `{origin}`, chip `{chip}`{line}: {message}")]
-    Invalid { origin: String, chip: String, line: LineSuffix, message: String },
+    Invalid {
+        origin: String,
+        chip: String,
+        line: LineSuffix,
+        message: String,
+    },
 }
 
 /// ` (line N)` when a line is known, nothing otherwise.
@@ -36,7 +41,10 @@ impl std::fmt::Display for LineSuffix {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LookupError {
     #[error("unknown model `{query}`{}", suggestion_text(.suggestions))]
-    Unknown { query: String, suggestions: Vec<String> },
+    Unknown {
+        query: String,
+        suggestions: Vec<String>,
+    },
 }
 
 fn suggestion_text(suggestions: &[String]) -> String {
@@ -134,7 +142,10 @@ pub struct Catalog {
 
 /// Lower-case letters and digits only, so "H100 SXM", "h100-sxm" and "H100_SXM" meet.
 pub fn normalise(name: &str) -> String {
-    name.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+    name.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 impl Catalog {
@@ -155,7 +166,10 @@ impl Catalog {
             let invalid = |message: String| CatalogError::Invalid {
                 origin: origin.to_owned(),
                 chip: raw_chip.id.clone(),
-                line: LineSuffix(crate::textpos::line_of(text, &[&format!("id = \"{}\"", raw_chip.id)])),
+                line: LineSuffix(crate::textpos::line_of(
+                    text,
+                    &[&format!("id = \"{}\"", raw_chip.id)],
+                )),
                 message,
             };
             let chip = convert_chip(&raw_chip).map_err(&invalid)?;
@@ -164,19 +178,24 @@ impl Catalog {
                 return Err(invalid(format!("duplicate id `{}`", chip.id)));
             }
             for key in lookup_keys(&chip) {
-                if let Some(&other) = index.get(&key) {
-                    if other != position {
-                        return Err(invalid(format!(
-                            "name or alias `{key}` (normalised) is already used by chip `{}`",
-                            chips.get(other).map_or("?", |c: &Chip| c.id.as_str())
-                        )));
-                    }
+                if let Some(&other) = index.get(&key)
+                    && other != position
+                {
+                    return Err(invalid(format!(
+                        "name or alias `{key}` (normalised) is already used by chip `{}`",
+                        chips.get(other).map_or("?", |c: &Chip| c.id.as_str())
+                    )));
                 }
                 index.insert(key, position);
             }
             chips.push(chip);
         }
-        Ok(Catalog { version: raw.meta.version, attribution: raw.meta.attribution, chips, index })
+        Ok(Catalog {
+            version: raw.meta.version,
+            attribution: raw.meta.attribution,
+            chips,
+            index,
+        })
     }
 
     pub fn version(&self) -> &str {
@@ -203,13 +222,16 @@ impl Catalog {
         // "NVIDIA H100" or "AMD MI300X": a vendor prefix on a short name.
         for chip in &self.chips {
             let vendor = normalise(&chip.vendor);
-            if let Some(rest) = key.strip_prefix(&vendor).filter(|r| !r.is_empty()) {
-                if let Some(&i) = self.index.get(rest) {
-                    return Ok(&self.chips[i]);
-                }
+            if let Some(rest) = key.strip_prefix(&vendor).filter(|r| !r.is_empty())
+                && let Some(&i) = self.index.get(rest)
+            {
+                return Ok(&self.chips[i]);
             }
         }
-        Err(LookupError::Unknown { query: query.to_owned(), suggestions: self.suggest(&key, 5) })
+        Err(LookupError::Unknown {
+            query: query.to_owned(),
+            suggestions: self.suggest(&key, 5),
+        })
     }
 
     /// The names of the chips whose names or aliases are nearest to `key`, best first.
@@ -244,10 +266,10 @@ fn lookup_keys(chip: &Chip) -> Vec<String> {
     let mut keys = vec![normalise(&chip.name), normalise(&chip.id)];
     let vendor = normalise(&chip.vendor);
     let name = normalise(&chip.name);
-    if let Some(rest) = name.strip_prefix(&vendor) {
-        if !rest.is_empty() {
-            keys.push(rest.to_owned());
-        }
+    if let Some(rest) = name.strip_prefix(&vendor)
+        && !rest.is_empty()
+    {
+        keys.push(rest.to_owned());
     }
     keys.extend(chip.aliases.iter().map(|a| normalise(a)));
     keys.retain(|k| !k.is_empty());
@@ -263,17 +285,30 @@ fn convert_chip(raw: &RawChip) -> Result<Chip, String> {
     let kind = match raw.kind.as_deref() {
         None | Some("processor") => ItemKind::Processor,
         Some("hbm") => ItemKind::Hbm,
-        Some(other) => return Err(format!("field `kind`: `{other}` is neither `processor` nor `hbm`")),
+        Some(other) => {
+            return Err(format!(
+                "field `kind`: `{other}` is neither `processor` nor `hbm`"
+            ));
+        }
     };
     let sources = &raw.sources;
     let mut item = Item::empty(raw.name.clone(), kind);
     item.catalog_id = Some(raw.id.clone());
     item.datacenter = figure(sources, "datacenter", raw.datacenter.as_ref())?;
     item.die_area_mm2 = positive(sources, "die_area_mm2", raw.die_area_mm2.as_ref())?;
-    item.transistors_billion = positive(sources, "transistors_billion", raw.transistors_billion.as_ref())?;
+    item.transistors_billion = positive(
+        sources,
+        "transistors_billion",
+        raw.transistors_billion.as_ref(),
+    )?;
     item.process_nm = positive(sources, "process_nm", raw.process_nm.as_ref())?;
-    item.memory_bandwidth_gbps = positive(sources, "memory_bandwidth_gbps", raw.memory_bandwidth_gbps.as_ref())?;
-    item.interconnect_gbps = positive(sources, "interconnect_gbps", raw.interconnect_gbps.as_ref())?;
+    item.memory_bandwidth_gbps = positive(
+        sources,
+        "memory_bandwidth_gbps",
+        raw.memory_bandwidth_gbps.as_ref(),
+    )?;
+    item.interconnect_gbps =
+        positive(sources, "interconnect_gbps", raw.interconnect_gbps.as_ref())?;
     item.hbm = figure(sources, "hbm", raw.hbm.as_ref())?;
     item.package_area_mm2 = positive(sources, "package_area_mm2", raw.package_area_mm2.as_ref())?;
     item.reported_tpp = positive(sources, "reported_tpp", raw.reported_tpp.as_ref())?;
@@ -308,9 +343,16 @@ fn figure<T: Clone>(
 ) -> Result<Option<Figure<T>>, String> {
     let Some(raw) = raw else { return Ok(None) };
     let source = sources.get(&raw.source).ok_or_else(|| {
-        format!("field `{field}`: source key `{}` is not in this chip's `sources`", raw.source)
+        format!(
+            "field `{field}`: source key `{}` is not in this chip's `sources`",
+            raw.source
+        )
     })?;
-    Ok(Some(Figure { value: raw.value.clone(), source: source.clone(), note: raw.note.clone() }))
+    Ok(Some(Figure {
+        value: raw.value.clone(),
+        source: source.clone(),
+        note: raw.note.clone(),
+    }))
 }
 
 fn positive(
@@ -319,10 +361,13 @@ fn positive(
     raw: Option<&RawFigure<f64>>,
 ) -> Result<Option<Figure<f64>>, String> {
     let fig = figure(sources, field, raw)?;
-    if let Some(f) = &fig {
-        if !(f.value.is_finite() && f.value > 0.0) {
-            return Err(format!("field `{field}`: `{}` is not a positive number", f.value));
-        }
+    if let Some(f) = &fig
+        && !(f.value.is_finite() && f.value > 0.0)
+    {
+        return Err(format!(
+            "field `{field}`: `{}` is not a positive number",
+            f.value
+        ));
     }
     Ok(fig)
 }
@@ -356,7 +401,15 @@ sources = { a = "source A" }
     #[test]
     fn resolves_names_aliases_and_vendorless_names() {
         let catalog = Catalog::parse("small", SMALL).expect("parses");
-        for query in ["X One 80GB", "one 80gb", "ONE", "x-one", "two", "X  Two", "X one"] {
+        for query in [
+            "X One 80GB",
+            "one 80gb",
+            "ONE",
+            "x-one",
+            "two",
+            "X  Two",
+            "X one",
+        ] {
             assert!(catalog.lookup(query).is_ok(), "{query}");
         }
         let err = catalog.lookup("Tw0").expect_err("unknown");

@@ -5,8 +5,8 @@ pub mod catalog;
 pub mod country;
 pub mod date;
 pub mod item;
-pub mod textpos;
 pub mod spec;
+pub mod textpos;
 
 pub use catalog::{Catalog, CatalogError, Chip, LookupError};
 pub use country::{CountryCode, CountryError};

@@ -12,9 +12,18 @@ use crate::textpos::line_of;
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SpecError {
     #[error("spec `{file}`: not valid {format}: {message}")]
-    Syntax { file: String, format: &'static str, message: String },
+    Syntax {
+        file: String,
+        format: &'static str,
+        message: String,
+    },
     #[error("spec `{file}`{line}, field `{field}`: {message}")]
-    Field { file: String, line: LineSuffix, field: String, message: String },
+    Field {
+        file: String,
+        line: LineSuffix,
+        field: String,
+        message: String,
+    },
 }
 
 const TOP_LEVEL_FIELDS: &[&str] = &[
@@ -89,21 +98,34 @@ impl Checker<'_> {
             if !TOP_LEVEL_FIELDS.contains(&key.as_str()) {
                 return Err(self.error(
                     &[key],
-                    format!("unknown field (known fields: {})", TOP_LEVEL_FIELDS.join(", ")),
+                    format!(
+                        "unknown field (known fields: {})",
+                        TOP_LEVEL_FIELDS.join(", ")
+                    ),
                 ));
             }
         }
         let name = match object.get("name") {
             Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_owned(),
-            Some(other) => return Err(self.error(&["name"], format!("expected a non-empty string, found {}", show(other)))),
-            None => return Err(self.error(&["name"], "missing; every spec needs a `name`".to_owned())),
+            Some(other) => {
+                return Err(self.error(
+                    &["name"],
+                    format!("expected a non-empty string, found {}", show(other)),
+                ));
+            }
+            None => {
+                return Err(self.error(&["name"], "missing; every spec needs a `name`".to_owned()));
+            }
         };
         let kind = match object.get("kind") {
             None => ItemKind::Processor,
             Some(Value::String(s)) if s == "processor" => ItemKind::Processor,
             Some(Value::String(s)) if s == "hbm" => ItemKind::Hbm,
             Some(other) => {
-                return Err(self.error(&["kind"], format!("expected `processor` or `hbm`, found {}", show(other))));
+                return Err(self.error(
+                    &["kind"],
+                    format!("expected `processor` or `hbm`, found {}", show(other)),
+                ));
             }
         };
         let source = match object.get("source") {
@@ -124,7 +146,13 @@ impl Checker<'_> {
         item.reported_tpp = self.number(object, &["reported_tpp"])?.map(fig);
         if let Some(tops) = object.get("dense_tops") {
             let Some(tops) = tops.as_object() else {
-                return Err(self.error(&["dense_tops"], format!("expected a table from precision to TOPS, found {}", show(tops))));
+                return Err(self.error(
+                    &["dense_tops"],
+                    format!(
+                        "expected a table from precision to TOPS, found {}",
+                        show(tops)
+                    ),
+                ));
             };
             for (key, v) in tops {
                 let Some(precision) = Precision::parse(key) else {
@@ -147,22 +175,36 @@ impl Checker<'_> {
             }
             ItemKind::Processor => {
                 if item.dense_tops.is_empty() && item.reported_tpp.is_none() {
-                    return Err(self.error(&["dense_tops"], "missing; a processor spec needs at least one dense rate".to_owned()));
+                    return Err(self.error(
+                        &["dense_tops"],
+                        "missing; a processor spec needs at least one dense rate".to_owned(),
+                    ));
                 }
             }
         }
         Ok(item)
     }
 
-    fn boolean(&self, object: &serde_json::Map<String, Value>, key: &str) -> Result<Option<bool>, SpecError> {
+    fn boolean(
+        &self,
+        object: &serde_json::Map<String, Value>,
+        key: &str,
+    ) -> Result<Option<bool>, SpecError> {
         match object.get(key) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::Bool(b)) => Ok(Some(*b)),
-            Some(other) => Err(self.error(&[key], format!("expected true or false, found {}", show(other)))),
+            Some(other) => Err(self.error(
+                &[key],
+                format!("expected true or false, found {}", show(other)),
+            )),
         }
     }
 
-    fn number(&self, object: &serde_json::Map<String, Value>, path: &[&str]) -> Result<Option<f64>, SpecError> {
+    fn number(
+        &self,
+        object: &serde_json::Map<String, Value>,
+        path: &[&str],
+    ) -> Result<Option<f64>, SpecError> {
         match object.get(path[0]) {
             None | Some(Value::Null) => Ok(None),
             Some(v) => self.positive(v, path).map(Some),
@@ -174,7 +216,10 @@ impl Checker<'_> {
             return Err(self.error(path, format!("expected a number, found {}", show(value))));
         };
         if !n.is_finite() || n < 0.0 {
-            return Err(self.error(path, format!("`{n}` is negative; figures must be zero or more")));
+            return Err(self.error(
+                path,
+                format!("`{n}` is negative; figures must be zero or more"),
+            ));
         }
         Ok(n)
     }
@@ -210,16 +255,37 @@ mod tests {
 
     #[test]
     fn errors_name_file_field_value_and_line() {
-        let e = err("s.json", "{\n  \"name\": \"X\",\n  \"die_area_mm2\": -5,\n  \"dense_tops\": {\"fp8\": 1}\n}");
-        assert!(e.contains("`s.json` (line 3), field `die_area_mm2`") && e.contains("negative"), "{e}");
-        let e = err("s.json", "{\n  \"name\": \"X\",\n  \"dense_tops\": {\n    \"fp16\": \"abc\"\n  }\n}");
-        assert!(e.contains("(line 4), field `dense_tops.fp16`") && e.contains("`abc`"), "{e}");
+        let e = err(
+            "s.json",
+            "{\n  \"name\": \"X\",\n  \"die_area_mm2\": -5,\n  \"dense_tops\": {\"fp8\": 1}\n}",
+        );
+        assert!(
+            e.contains("`s.json` (line 3), field `die_area_mm2`") && e.contains("negative"),
+            "{e}"
+        );
+        let e = err(
+            "s.json",
+            "{\n  \"name\": \"X\",\n  \"dense_tops\": {\n    \"fp16\": \"abc\"\n  }\n}",
+        );
+        assert!(
+            e.contains("(line 4), field `dense_tops.fp16`") && e.contains("`abc`"),
+            "{e}"
+        );
         let e = err("s.toml", "name = \"X\"\n[dense_tops]\nfp12 = 3\n");
-        assert!(e.contains("(line 3), field `dense_tops.fp12`") && e.contains("unknown precision"), "{e}");
+        assert!(
+            e.contains("(line 3), field `dense_tops.fp12`") && e.contains("unknown precision"),
+            "{e}"
+        );
         let e = err("s.toml", "datacenter = true\n[dense_tops]\nfp8 = 3\n");
         assert!(e.contains("field `name`") && e.contains("missing"), "{e}");
-        let e = err("s.toml", "name = \"X\"\ndie_area = 3\n[dense_tops]\nfp8 = 3\n");
-        assert!(e.contains("field `die_area`") && e.contains("unknown field"), "{e}");
+        let e = err(
+            "s.toml",
+            "name = \"X\"\ndie_area = 3\n[dense_tops]\nfp8 = 3\n",
+        );
+        assert!(
+            e.contains("field `die_area`") && e.contains("unknown field"),
+            "{e}"
+        );
         let e = err("s.json", "{\"name\": \"X\", ");
         assert!(e.contains("not valid JSON"), "{e}");
     }

@@ -40,11 +40,11 @@ fn find_key(text: &str, key: &str) -> Option<usize> {
     for line in text.split_inclusive('\n') {
         let trimmed = line.trim_start();
         let indent = line.len() - trimmed.len();
-        if let Some(rest) = trimmed.strip_prefix(key) {
-            if rest.trim_start().starts_with('=') {
-                consider(line_start + indent);
-                break;
-            }
+        if let Some(rest) = trimmed.strip_prefix(key)
+            && rest.trim_start().starts_with('=')
+        {
+            consider(line_start + indent);
+            break;
         }
         if trimmed.starts_with('[') {
             let header = trimmed.trim_start_matches('[');
