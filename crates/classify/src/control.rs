@@ -282,6 +282,97 @@ pub fn classify_with(
     }
 }
 
+/// Classifies a computer, electronic assembly or component by the ICs it contains (ECCN 4A090):
+/// each component is classified, and the strongest one decides through the rule set's
+/// `assembly` entries. TPP and density reported are the strongest component's.
+pub fn classify_system(
+    name: &str,
+    components: &[(Item, u32)],
+    rules: &RuleSet,
+    date: Date,
+) -> Classification {
+    let mut parts: Vec<(Classification, u32)> = components
+        .iter()
+        .map(|(item, n)| (classify(item, rules, date), *n))
+        .collect();
+    parts.sort_by_key(|(c, _)| std::cmp::Reverse(c.level));
+    let mut reasons = vec![format!(
+        "rule set `{}` is in force on {date}: {}",
+        rules.id, rules.title
+    )];
+    for (c, n) in &parts {
+        reasons.push(format!(
+            "contains {n} x {}: {}",
+            c.item,
+            match (&c.eccn, c.status) {
+                (Some(e), _) => format!("{e} (TPP {})", c.tpp.map_or("unknown".to_owned(), num)),
+                (None, Status::Undetermined) => "undetermined".to_owned(),
+                (None, _) => "not 3A090".to_owned(),
+            }
+        ));
+    }
+    let mut citations = vec![rules.citation()];
+    let strongest = parts.first().map(|(c, _)| c.clone());
+    let assembly = strongest
+        .as_ref()
+        .and_then(|s| s.eccn.as_ref())
+        .and_then(|e| rules.assembly.iter().find(|a| &a.contains == e));
+    let any_undetermined = parts.iter().any(|(c, _)| c.status == Status::Undetermined);
+    let (eccn, status, level, matched) = match (assembly, &strongest) {
+        (Some(a), Some(s)) => {
+            reasons.push(format!(
+                "classification: {} because it contains {} ICs ({})",
+                a.eccn, a.contains, a.citation
+            ));
+            citations.push(a.citation.clone());
+            (
+                Some(a.eccn.clone()),
+                Status::Controlled,
+                s.level,
+                vec![format!("contains {}", a.contains)],
+            )
+        }
+        _ if any_undetermined => {
+            reasons.push(
+                "classification undetermined: a component's classification is undetermined"
+                    .to_owned(),
+            );
+            (None, Status::Undetermined, 0, Vec::new())
+        }
+        _ => {
+            reasons.push(format!(
+                "not controlled under ECCN 4A090 by {}: no component is a 3A090 IC",
+                rules.id
+            ));
+            (None, Status::NotControlled, 0, Vec::new())
+        }
+    };
+    let s = strongest.as_ref();
+    Classification {
+        item: name.to_owned(),
+        kind: ItemKind::System,
+        date,
+        ruleset: rules.id.clone(),
+        ruleset_title: rules.title.clone(),
+        ruleset_citation: rules.citation(),
+        eccn,
+        status,
+        level,
+        matched_prongs: matched,
+        assembly_eccn: None,
+        tpp: s.and_then(|c| c.tpp),
+        tpp_precision: s.and_then(|c| c.tpp_precision),
+        performance_density: s.and_then(|c| c.performance_density),
+        memory_bandwidth_density: None,
+        datacenter: s.and_then(|c| c.datacenter),
+        thresholds: s.map(|c| c.thresholds.clone()).unwrap_or_default(),
+        exclusion: None,
+        missing: parts.iter().flat_map(|(c, _)| c.missing.clone()).collect(),
+        reasons,
+        citations,
+    }
+}
+
 fn with_bound(mut c: Condition, op: &str, t: f64) -> Condition {
     match op {
         ">=" => c.min = Some(t),

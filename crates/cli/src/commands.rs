@@ -3,9 +3,10 @@
 use std::path::Path;
 
 use chipwarden_classify::{
-    CountryGroups, Metrics, RuleBook, RuleSet, classify, determine, license::LicenseQuery,
+    Classification, CountryGroups, Metrics, RuleBook, RuleSet, classify, classify_system,
+    determine, license::LicenseQuery,
 };
-use chipwarden_core::{Catalog, CountryCode, Item, parse_date, parse_spec};
+use chipwarden_core::{Catalog, CountryCode, Item, Spec, parse_any_spec, parse_date};
 use jiff::civil::Date;
 
 use crate::Failure;
@@ -22,13 +23,13 @@ pub fn run(cli: &Cli) -> Result<(), Failure> {
                 let all: Vec<_> = book
                     .sets()
                     .iter()
-                    .map(|rs| classify(&item, rs, rs.effective))
+                    .map(|rs| item.classify(rs, rs.effective))
                     .collect();
                 output::history(cli.json, &all)
             } else {
                 let date = date_or_today(args.at.as_deref())?;
                 let rules = book.at(date).map_err(Failure::input)?;
-                output::classification(cli.json, &classify(&item, rules, date))
+                output::classification(cli.json, &item.classify(rules, date))
             }
         }
         Command::License(args) => {
@@ -48,8 +49,8 @@ pub fn run(cli: &Cli) -> Result<(), Failure> {
                 end_use: args.end_use.clone(),
                 entity_listed: args.entity_listed,
             };
-            let classification = classify(&item, rules, date);
-            let result = determine(classification, rules, &groups, &Metrics::of(&item), &query);
+            let classification = item.classify(rules, date);
+            let result = determine(classification, rules, &groups, &item.metrics(), &query);
             output::license(cli.json, &result)
         }
         Command::Foundry {
@@ -126,12 +127,67 @@ fn read(path: &Path) -> Result<String, Failure> {
         .map_err(|e| Failure::io(format!("cannot read `{}`: {e}", path.display())))
 }
 
-fn load_item(catalog: &Catalog, args: &ItemArgs) -> Result<Item, Failure> {
+/// What a command assesses: one item, or a system of catalog items.
+enum Subject {
+    Item(Item),
+    System {
+        name: String,
+        parts: Vec<(Item, u32)>,
+    },
+}
+
+impl Subject {
+    fn classify(&self, rules: &RuleSet, date: Date) -> Classification {
+        match self {
+            Subject::Item(item) => classify(item, rules, date),
+            Subject::System { name, parts } => classify_system(name, parts, rules, date),
+        }
+    }
+
+    /// The metrics a license review looks at: the item's, or the most capable component's.
+    fn metrics(&self) -> Metrics {
+        match self {
+            Subject::Item(item) => Metrics::of(item),
+            Subject::System { parts, .. } => parts
+                .iter()
+                .map(|(item, _)| Metrics::of(item))
+                .max_by(|a, b| {
+                    let tpp = |m: &Metrics| m.tpp.as_ref().map_or(0.0, |t| t.value);
+                    tpp(a).total_cmp(&tpp(b))
+                })
+                .unwrap_or_else(|| {
+                    Metrics::of(&Item::empty(
+                        "empty system",
+                        chipwarden_core::ItemKind::System,
+                    ))
+                }),
+        }
+    }
+}
+
+fn load_item(catalog: &Catalog, args: &ItemArgs) -> Result<Subject, Failure> {
     match (&args.model, &args.spec) {
-        (Some(model), _) => Ok(catalog.lookup(model).map_err(Failure::input)?.item.clone()),
+        (Some(model), _) => Ok(Subject::Item(
+            catalog.lookup(model).map_err(Failure::input)?.item.clone(),
+        )),
         (None, Some(path)) => {
-            let text = read(path)?;
-            parse_spec(&path.display().to_string(), &text).map_err(Failure::input)
+            let file = path.display().to_string();
+            match parse_any_spec(&file, &read(path)?).map_err(Failure::input)? {
+                Spec::Item(item) => Ok(Subject::Item(item)),
+                Spec::System(system) => {
+                    let mut parts = Vec::new();
+                    for component in &system.components {
+                        let chip = catalog.lookup(&component.model).map_err(|e| {
+                            Failure::input(format!("spec `{file}`, field `contains`: {e}"))
+                        })?;
+                        parts.push((chip.item.clone(), component.count));
+                    }
+                    Ok(Subject::System {
+                        name: system.name,
+                        parts,
+                    })
+                }
+            }
         }
         (None, None) => Err(Failure::input("give --model NAME or --spec FILE")),
     }

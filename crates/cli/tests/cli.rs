@@ -489,3 +489,57 @@ fn bad_models_dates_countries_and_files() {
     let run = chipwarden(&["classify", "--model", "H100", "--spec", "x.json"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
 }
+
+#[test]
+fn systems_containing_3a090_ics_are_4a090() {
+    let v = chipwarden(&[
+        "classify",
+        "--spec",
+        &data("hgx_h100_server.toml"),
+        "--at",
+        "2024-06-01",
+        "--json",
+    ])
+    .json();
+    assert_eq!(v["eccn"], "4A090.a");
+    assert_eq!(v["kind"], "system");
+    let v = chipwarden(&[
+        "classify",
+        "--spec",
+        &data("hgx_h20_server.json"),
+        "--at",
+        "2024-06-01",
+        "--json",
+    ])
+    .json();
+    assert_eq!(v["eccn"], Value::Null);
+    // The 2022 rule already had 4A090, for assemblies containing 3A090.a ICs.
+    let v = chipwarden(&[
+        "classify",
+        "--spec",
+        &data("hgx_h100_server.toml"),
+        "--at",
+        "2023-01-01",
+        "--json",
+    ])
+    .json();
+    assert_eq!(v["eccn"], "4A090");
+    let v = chipwarden(&[
+        "license",
+        "--spec",
+        &data("hgx_h100_server.toml"),
+        "--destination",
+        "CN",
+        "--at",
+        "2024-06-01",
+        "--json",
+    ])
+    .json();
+    assert_eq!(v["license_required"], true);
+    assert_eq!(v["policy"], "presumption_of_denial");
+    rejects(
+        &["classify", "--spec", &data("bad_system_count.json")],
+        3,
+        &["(line 4)", "contains[0].count", "`0`"],
+    );
+}

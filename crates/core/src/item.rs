@@ -103,6 +103,8 @@ pub enum ItemKind {
     Processor,
     /// A stand-alone high-bandwidth-memory stack (ECCN 3A090.c).
     Hbm,
+    /// A computer, electronic assembly or component containing processors (ECCN 4A090).
+    System,
 }
 
 impl ItemKind {
@@ -110,6 +112,7 @@ impl ItemKind {
         match self {
             ItemKind::Processor => "processor",
             ItemKind::Hbm => "hbm",
+            ItemKind::System => "system",
         }
     }
 }

@@ -12,4 +12,4 @@ pub use catalog::{Catalog, CatalogError, Chip, LookupError};
 pub use country::{CountryCode, CountryError};
 pub use date::{DateError, parse_date};
 pub use item::{Figure, Item, ItemKind, Precision};
-pub use spec::{SpecError, parse_spec};
+pub use spec::{Component, Spec, SpecError, SystemSpec, parse_any_spec, parse_spec};

@@ -45,12 +45,49 @@ const TOP_LEVEL_FIELDS: &[&str] = &[
     "release_date",
 ];
 
-/// Parses a spec. `file` names it in errors and decides the format: `.toml` is TOML, anything
-/// else is tried as JSON (and as TOML when it does not start with `{`).
+/// A computer or assembly: catalog models and how many of each it contains.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SystemSpec {
+    pub name: String,
+    pub components: Vec<Component>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Component {
+    pub model: String,
+    pub count: u32,
+}
+
+/// What a spec file describes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Spec {
+    Item(Item),
+    System(SystemSpec),
+}
+
+/// Parses a spec of an item (processor or HBM stack). `file` names it in errors and decides the
+/// format: `.toml` is TOML, anything else is tried as JSON (and as TOML when it does not start
+/// with `{`).
 pub fn parse_spec(file: &str, text: &str) -> Result<Item, SpecError> {
+    match parse_any_spec(file, text)? {
+        Spec::Item(item) => Ok(item),
+        Spec::System(_) => Err(SpecError::Field {
+            file: file.to_owned(),
+            line: LineSuffix(line_of(text, &["kind"])),
+            field: "kind".to_owned(),
+            message: "a `system` spec describes a computer or assembly, not a single item; use it with `classify`".to_owned(),
+        }),
+    }
+}
+
+/// Parses a spec of an item or of a system (`kind = "system"` with `contains = [{ model, count }]`).
+pub fn parse_any_spec(file: &str, text: &str) -> Result<Spec, SpecError> {
     let value = parse_tree(file, text)?;
     let checker = Checker { file, text };
-    checker.item(&value)
+    if value.get("kind").and_then(Value::as_str) == Some("system") {
+        return checker.system(&value).map(Spec::System);
+    }
+    checker.item(&value).map(Spec::Item)
 }
 
 fn parse_tree(file: &str, text: &str) -> Result<Value, SpecError> {
@@ -173,6 +210,7 @@ impl Checker<'_> {
                     }
                 }
             }
+            ItemKind::System => {}
             ItemKind::Processor => {
                 if item.dense_tops.is_empty() && item.reported_tpp.is_none() {
                     return Err(self.error(
@@ -183,6 +221,78 @@ impl Checker<'_> {
             }
         }
         Ok(item)
+    }
+
+    fn system(&self, value: &Value) -> Result<SystemSpec, SpecError> {
+        const FIELDS: &[&str] = &["name", "kind", "contains", "vendor", "notes", "source"];
+        let Some(object) = value.as_object() else {
+            return Err(self.error(&["(top level)"], "expected a table of fields".to_owned()));
+        };
+        if let Some(key) = object.keys().find(|k| !FIELDS.contains(&k.as_str())) {
+            return Err(self.error(
+                &[key],
+                format!(
+                    "unknown field for a system (known fields: {})",
+                    FIELDS.join(", ")
+                ),
+            ));
+        }
+        let name = match object.get("name") {
+            Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_owned(),
+            _ => {
+                return Err(self.error(
+                    &["name"],
+                    "missing or empty; every spec needs a `name`".to_owned(),
+                ));
+            }
+        };
+        let Some(list) = object
+            .get("contains")
+            .and_then(Value::as_array)
+            .filter(|l| !l.is_empty())
+        else {
+            return Err(self.error(
+                &["contains"],
+                "a system needs `contains`, a non-empty list of { model, count }".to_owned(),
+            ));
+        };
+        let mut components = Vec::new();
+        for (i, entry) in list.iter().enumerate() {
+            let at = format!("contains[{i}]");
+            let model = match entry.get("model") {
+                Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_owned(),
+                other => {
+                    return Err(self.error(
+                        &["contains", "model"],
+                        format!(
+                            "`{at}.model`: expected a catalog model name, found {}",
+                            other.map_or("nothing".to_owned(), show)
+                        ),
+                    ));
+                }
+            };
+            let count = match entry.get("count") {
+                Some(v) => match v
+                    .as_u64()
+                    .and_then(|c| u32::try_from(c).ok())
+                    .filter(|c| *c >= 1)
+                {
+                    Some(c) => c,
+                    None => {
+                        return Err(self.error(
+                            &["contains", "count"],
+                            format!(
+                                "`{at}.count`: expected a whole number of at least 1, found {}",
+                                show(v)
+                            ),
+                        ));
+                    }
+                },
+                None => 1,
+            };
+            components.push(Component { model, count });
+        }
+        Ok(SystemSpec { name, components })
     }
 
     fn boolean(
