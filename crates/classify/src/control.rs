@@ -33,6 +33,8 @@ pub struct ThresholdCheck {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Classification {
     pub item: String,
+    /// Catalog id, when the item came from the catalog.
+    pub catalog_id: Option<String>,
     pub kind: ItemKind,
     pub date: Date,
     pub ruleset: String,
@@ -43,6 +45,8 @@ pub struct Classification {
     pub status: Status,
     pub level: u8,
     pub matched_prongs: Vec<String>,
+    /// ECCNs, stronger than the one found, that cannot be ruled out for want of a figure.
+    pub undetermined_eccns: Vec<String>,
     /// The ECCN of a computer or assembly containing the item (4A090.x).
     pub assembly_eccn: Option<String>,
     pub tpp: Option<f64>,
@@ -75,7 +79,32 @@ fn all_of(results: impl IntoIterator<Item = Option<bool>>) -> Option<bool> {
 }
 
 pub fn classify(item: &Item, rules: &RuleSet, date: Date) -> Classification {
-    classify_with(item, &Metrics::of(item), rules, date)
+    let metrics = Metrics::of(item);
+    let mut result = classify_with(item, &metrics, rules, date);
+    // TF32's bit length is a judgement call (docs/conventions.md): say when the other reading
+    // would change the answer.
+    if let Some(tpp) = metrics
+        .tpp
+        .as_ref()
+        .filter(|t| t.precision == Some(Precision::Tf32))
+    {
+        let mut wide = metrics.clone();
+        let tops = tpp.dense_tops.unwrap_or_default();
+        if let Some(t) = wide.tpp.as_mut() {
+            t.value = tops * 32.0;
+        }
+        wide.performance_density = metrics.die_area_mm2.map(|a| tops * 32.0 / a);
+        let other = classify_with(item, &wide, rules, date);
+        result.reasons.push(format!(
+            "TPP is set by TF32, counted as 19 bits (its operands' width, as Epoch AI counts it); counted as 32 bits TPP would be {} and the classification {}",
+            num(tops * 32.0),
+            other.eccn.as_deref().unwrap_or(if other.status == Status::Undetermined { "undetermined" } else { "not 3A090" })
+        ));
+        if other.level > result.level {
+            result.undetermined_eccns.extend(other.eccn);
+        }
+    }
+    result
 }
 
 /// Classifies with metrics given from outside: the stress test moves one metric at a time.
@@ -259,6 +288,7 @@ pub fn classify_with(
 
     Classification {
         item: item.name.clone(),
+        catalog_id: item.catalog_id.clone(),
         kind: item.kind,
         date,
         ruleset: rules.id.clone(),
@@ -268,6 +298,7 @@ pub fn classify_with(
         status,
         level,
         matched_prongs: matched,
+        undetermined_eccns: stronger_unknown,
         assembly_eccn,
         tpp: metrics.tpp.as_ref().map(|t| t.value),
         tpp_precision: metrics.tpp.as_ref().and_then(|t| t.precision),
@@ -350,6 +381,7 @@ pub fn classify_system(
     let s = strongest.as_ref();
     Classification {
         item: name.to_owned(),
+        catalog_id: None,
         kind: ItemKind::System,
         date,
         ruleset: rules.id.clone(),
@@ -359,6 +391,7 @@ pub fn classify_system(
         status,
         level,
         matched_prongs: matched,
+        undetermined_eccns: s.map(|c| c.undetermined_eccns.clone()).unwrap_or_default(),
         assembly_eccn: None,
         tpp: s.and_then(|c| c.tpp),
         tpp_precision: s.and_then(|c| c.tpp_precision),
@@ -395,7 +428,7 @@ fn describe_metrics(item: &Item, metrics: &Metrics, reasons: &mut Vec<String>) {
                 t.source
             )),
             _ => reasons.push(format!(
-                "TPP = {}, a published TPP used because no per-precision dense rate is known (source: {})",
+                "TPP = {}, a published TPP, used because no per-precision dense rate is given or because it exceeds what the given rates produce (source: {})",
                 num(t.value),
                 t.source
             )),

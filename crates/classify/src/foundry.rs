@@ -173,6 +173,15 @@ pub fn assess(
                 // Ways (b) and (c): packaging outside D:5/Macau with a transistor-count attestation.
                 if overcome_by.is_none() {
                     let year = design.export_year.unwrap_or(date.year());
+                    if let Some(cc) = design.packaging_country {
+                        for g in &f.packaging_excluded_groups {
+                            if let Membership::Uncertain(note) = groups.membership(g, cc, date) {
+                                warnings.push(format!(
+                                    "packaging country {cc}: membership of {g} is uncertain in the bundled data ({note}); the packaging route is accepted only if {cc} is outside {g}"
+                                ));
+                            }
+                        }
+                    }
                     let pack_ok = design.packaging_country.is_some_and(|cc| {
                         !(f.packaging_excluded_countries.contains(&cc)
                             || f.packaging_excluded_groups.iter().any(|g| groups.membership(g, cc, date) == Membership::Member))

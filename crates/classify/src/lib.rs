@@ -16,4 +16,4 @@ pub use foundry::{Design, DesignError, FoundryAssessment, assess, parse_design};
 pub use license::{LicenseDetermination, LicenseQuery, determine};
 pub use metrics::{Metric, Metrics};
 pub use rules::{CountryGroups, RuleBook, RuleSet, RulesError};
-pub use stress::{NearMiss, stress};
+pub use stress::{NearMiss, StressReport, Undetermined, stress, stress_report};

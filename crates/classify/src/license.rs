@@ -45,6 +45,9 @@ pub struct LicenseDetermination {
     pub party_hq: Option<CountryCode>,
     pub eccn: Option<String>,
     pub license_required: bool,
+    /// `determined`, or `undetermined` when a missing figure leaves the classification open and
+    /// the answer assumes the strongest ECCN the item could have.
+    pub determination: &'static str,
     /// `presumption_of_denial`, `presumption_of_approval`, `case_by_case`, or `None` when no
     /// license is required.
     pub policy: Option<Policy>,
@@ -153,15 +156,27 @@ pub fn determine(
     }
 
     let license = rules.license.as_ref();
-    // Step 2: end-use controls, by keyword in the declared end use.
+    // Step 2: end-use controls, by keyword in the declared end use, where the end use is located.
     if let (Some(text), Some(license)) = (&query.end_use, license) {
         let lower = text.to_lowercase();
         for end_use in &license.end_use {
-            if end_use
+            if !end_use
                 .keywords
                 .iter()
                 .any(|k| lower.contains(&k.to_lowercase()))
             {
+                continue;
+            }
+            let located = end_use.destination_groups.is_empty()
+                && end_use.destination_countries.is_empty()
+                || places
+                    .in_any(
+                        dest,
+                        &end_use.destination_groups,
+                        &end_use.destination_countries,
+                    )
+                    .is_some();
+            if located {
                 required = true;
                 policy = Some(stricter(policy, end_use.policy));
                 reasons.push(format!(
@@ -173,39 +188,62 @@ pub fn determine(
                     outcome: "license required".to_owned(),
                     citation: end_use.citation.clone(),
                 });
+            } else {
+                places.warnings.push(format!(
+                    "declared end use `{text}` matches the control on {}; it applies if that facility is located in a covered place, which the destination {dest} is not: confirm where the end use takes place ({})",
+                    end_use.text, end_use.citation
+                ));
             }
         }
     }
 
     // Step 3: the ECCN decides whether the advanced-computing license requirements apply at all.
-    let controlled = classification.status == Status::Controlled;
-    match (&classification.eccn, classification.status) {
-        (Some(eccn), _) => steps.push(Step {
-            step: "classification".to_owned(),
-            outcome: format!(
-                "{eccn} (assemblies containing it: {})",
-                classification.assembly_eccn.as_deref().unwrap_or("n/a")
-            ),
-            citation: classification.citations.last().cloned().unwrap_or_default(),
-        }),
+    // An undetermined classification is assessed as the strongest ECCN it could be, so that a
+    // missing figure never reads as "no license required".
+    let assumed_eccn = match (&classification.eccn, classification.status) {
+        (Some(eccn), _) => {
+            steps.push(Step {
+                step: "classification".to_owned(),
+                outcome: format!(
+                    "{eccn} (assemblies containing it: {})",
+                    classification.assembly_eccn.as_deref().unwrap_or("n/a")
+                ),
+                citation: classification.citations.last().cloned().unwrap_or_default(),
+            });
+            Some(eccn.clone())
+        }
         (None, Status::Undetermined) => {
-            places.warnings.push("the classification is undetermined for want of a figure; the determination below assumes the item is not controlled by 3A090 and must be revisited".to_owned());
+            let assumed = classification.undetermined_eccns.first().cloned();
+            places.warnings.push(format!(
+                "the classification is undetermined for want of a figure ({}); the item is assessed as {} until the figure is known",
+                classification.missing.join("; "),
+                assumed.as_deref().unwrap_or("controlled")
+            ));
             steps.push(Step {
                 step: "classification".to_owned(),
                 outcome: "undetermined".to_owned(),
                 citation: classification.ruleset_citation.clone(),
             });
+            assumed
         }
-        (None, _) => steps.push(Step {
-            step: "classification".to_owned(),
-            outcome: "not 3A090/4A090".to_owned(),
-            citation: classification.ruleset_citation.clone(),
-        }),
-    }
+        (None, _) => {
+            steps.push(Step {
+                step: "classification".to_owned(),
+                outcome: "not 3A090/4A090".to_owned(),
+                citation: classification.ruleset_citation.clone(),
+            });
+            None
+        }
+    };
+    let controlled = assumed_eccn.is_some();
+    let determination = if classification.status == Status::Undetermined {
+        "undetermined"
+    } else {
+        "determined"
+    };
 
     let mut exceptions = Vec::new();
-    if let (true, Some(license), Some(eccn)) = (controlled, license, classification.eccn.as_deref())
-    {
+    if let (Some(license), Some(eccn)) = (license, assumed_eccn.as_deref()) {
         // Step 4: destination scope and the headquarters rule.
         let dest_hit = places.in_any(
             dest,
@@ -282,9 +320,9 @@ pub fn determine(
                     || (review.destination_groups.is_empty()
                         && review.destination_countries.is_empty());
                 let hq_match = review.applies_to_hq && by_hq.is_some();
-                let hq_blocks =
-                    !review.applies_to_hq && by_hq.is_some() && !hq_in_destination(query, review);
-                if !(dest_match || hq_match) || hq_blocks {
+                // An entry that does not reach headquartered parties still applies to a party
+                // located at a destination it names, wherever that party is headquartered.
+                if !(dest_match || hq_match) {
                     continue;
                 }
                 if let Some(limit) = review.tpp_below {
@@ -322,11 +360,21 @@ pub fn determine(
                         }
                     }
                 }
-                policy = Some(stricter(policy, review.policy));
+                let applied = stricter(policy, review.policy);
+                let outcome = if applied == review.policy {
+                    review.policy.name().to_owned()
+                } else {
+                    format!(
+                        "{} for the item, overridden by {} (Entity List or end use)",
+                        review.policy.name(),
+                        applied.name()
+                    )
+                };
+                policy = Some(applied);
                 reasons.push(format!("review policy: {}", review.text));
                 steps.push(Step {
                     step: "review policy".to_owned(),
-                    outcome: review.policy.name().to_owned(),
+                    outcome,
                     citation: review.citation.clone(),
                 });
                 break;
@@ -367,8 +415,18 @@ pub fn determine(
         reasons.push("no license is required under the advanced-computing controls (ECCNs 3A090/4A090); other ECCNs, such as 3A991 or 5A992, were not assessed".to_owned());
     }
 
-    for notice in &rules.notice {
-        reasons.push(format!("notice ({}): {}", notice.status, notice.text));
+    for notice in rules.notice.iter().filter(|n| n.speaks_on(date)) {
+        if notice.catalog_ids.is_empty() {
+            reasons.push(format!(
+                "notice ({}): {} [{}]",
+                notice.status, notice.text, notice.citation
+            ));
+        } else if notice.concerns(classification.catalog_id.as_deref()) {
+            places.warnings.push(format!(
+                "{} ({}): {} [{}]",
+                notice.id, notice.status, notice.text, notice.citation
+            ));
+        }
     }
 
     LicenseDetermination {
@@ -379,6 +437,7 @@ pub fn determine(
         party_hq: query.party_hq,
         eccn: classification.eccn.clone(),
         license_required: required,
+        determination,
         policy: if required { policy } else { None },
         exceptions,
         reasons,
@@ -386,13 +445,6 @@ pub fn determine(
         warnings: places.warnings,
         classification,
     }
-}
-
-/// An entry that does not apply to headquartered parties still applies when the party is
-/// headquartered in the same country it is shipping to (located there, not elsewhere).
-fn hq_in_destination(query: &LicenseQuery, review: &crate::rules::Review) -> bool {
-    query.party_hq == Some(query.destination)
-        && review.destination_countries.contains(&query.destination)
 }
 
 fn rank(p: Policy) -> u8 {

@@ -124,7 +124,8 @@ impl Metrics {
 }
 
 /// TPP = dense TOPS x bit length, maximised over precisions (ties go to the wider format, which
-/// is listed first). A reported TPP stands in only when no per-precision rate is known.
+/// is listed first). A published TPP stands in when no per-precision rate is known, and wins
+/// when it is higher than the rates given produce.
 fn tpp(item: &Item) -> Option<Tpp> {
     let best = item
         .dense_tops
@@ -137,14 +138,22 @@ fn tpp(item: &Item) -> Option<Tpp> {
                 _ => Some(cur),
             },
         );
-    if let Some((value, precision, figure)) = best {
-        return Some(Tpp {
-            value,
-            precision: Some(precision),
-            dense_tops: Some(figure.value),
-            source: figure.source.clone(),
-        });
+    let computed = best.map(|(value, precision, figure)| Tpp {
+        value,
+        precision: Some(precision),
+        dense_tops: Some(figure.value),
+        source: figure.source.clone(),
+    });
+    let reported = reported_tpp(item);
+    // A published TPP above what the given rates produce wins: the rates given may be incomplete.
+    match (computed, reported) {
+        (Some(c), Some(r)) if r.value > c.value => Some(r),
+        (Some(c), _) => Some(c),
+        (None, r) => r,
     }
+}
+
+fn reported_tpp(item: &Item) -> Option<Tpp> {
     item.reported_tpp.as_ref().map(|f| Tpp {
         value: f.value,
         precision: None,

@@ -15,6 +15,10 @@ pub const BUNDLED_RULESETS: &[(&str, &str)] = &[
         include_str!("../../../data/rules/us-2022-10-07.toml"),
     ),
     (
+        "data/rules/us-2023-01-17.toml",
+        include_str!("../../../data/rules/us-2023-01-17.toml"),
+    ),
+    (
         "data/rules/us-2023-11-17.toml",
         include_str!("../../../data/rules/us-2023-11-17.toml"),
     ),
@@ -223,6 +227,11 @@ pub struct Exception {
 #[serde(deny_unknown_fields)]
 pub struct EndUse {
     pub id: String,
+    /// Where the end use must be (the destination of the item) for the control to bite.
+    #[serde(default)]
+    pub destination_groups: Vec<String>,
+    #[serde(default)]
+    pub destination_countries: Vec<CountryCode>,
     pub keywords: Vec<String>,
     pub text: String,
     pub citation: String,
@@ -292,6 +301,15 @@ pub struct Foundry {
 #[serde(deny_unknown_fields)]
 pub struct Notice {
     pub id: String,
+    /// The notice speaks from this day (inclusive) within its rule set's period.
+    #[serde(default)]
+    pub from: Option<Date>,
+    /// ...until this day (exclusive).
+    #[serde(default)]
+    pub until: Option<Date>,
+    /// Only for these catalog chips (empty: every item).
+    #[serde(default)]
+    pub catalog_ids: Vec<String>,
     pub status: String,
     pub text: String,
     pub citation: String,
@@ -322,6 +340,17 @@ pub struct RuleSet {
     pub foundry: Option<Foundry>,
     #[serde(default)]
     pub notice: Vec<Notice>,
+}
+
+impl Notice {
+    pub fn speaks_on(&self, date: Date) -> bool {
+        self.from.is_none_or(|f| f <= date) && self.until.is_none_or(|u| date < u)
+    }
+
+    pub fn concerns(&self, catalog_id: Option<&str>) -> bool {
+        self.catalog_ids.is_empty()
+            || catalog_id.is_some_and(|id| self.catalog_ids.iter().any(|c| c == id))
+    }
 }
 
 impl RuleSet {

@@ -80,6 +80,45 @@ fn crossing(op: &str, threshold: f64) -> f64 {
     }
 }
 
+/// The stress test's answer: the near misses, and the chips it could not place for want of a figure.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StressReport {
+    pub ruleset: String,
+    pub margin_pct: f64,
+    pub near_misses: Vec<NearMiss>,
+    /// Chips whose classification is undetermined under the rule set, with what is missing.
+    pub undetermined: Vec<Undetermined>,
+    /// Chips left out because they were released after the assessment date (filled by callers
+    /// that know release dates).
+    pub not_yet_released: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Undetermined {
+    pub chip: String,
+    pub missing: Vec<String>,
+}
+
+pub fn stress_report(items: &[Item], rules: &RuleSet, date: Date, margin_pct: f64) -> StressReport {
+    let undetermined = items
+        .iter()
+        .filter_map(|item| {
+            let c = crate::control::classify(item, rules, date);
+            (c.status == Status::Undetermined).then(|| Undetermined {
+                chip: item.name.clone(),
+                missing: c.missing,
+            })
+        })
+        .collect();
+    StressReport {
+        ruleset: rules.id.clone(),
+        margin_pct,
+        near_misses: stress(items, rules, date, margin_pct),
+        undetermined,
+        not_yet_released: Vec::new(),
+    }
+}
+
 pub fn stress(items: &[Item], rules: &RuleSet, date: Date, margin_pct: f64) -> Vec<NearMiss> {
     let mut out = Vec::new();
     for item in items {

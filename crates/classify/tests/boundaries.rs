@@ -231,7 +231,7 @@ fn every_rule_set_hands_over_to_the_next() {
     );
     assert_eq!(
         book.at(date(2025, 5, 13)).expect("rules").notice[0].status,
-        "rescinded"
+        "rescission announced, not enforced"
     );
 }
 
@@ -265,4 +265,18 @@ proptest! {
         let on = date(2022, 10, 7).checked_add(jiff::Span::new().days(day)).expect("date");
         prop_assert!(level(on, tpp, pd + extra, dc) >= level(on, tpp, pd, dc));
     }
+}
+
+#[test]
+fn a_published_tpp_above_the_given_rates_wins() {
+    // A spec that gives only FP32 (1920) but a published TPP of 6000 must not read as uncontrolled.
+    let mut item = Item::empty("partial rates", ItemKind::Processor);
+    item.dense_tops
+        .insert(Precision::Fp32, Figure::new(60.0, "test"));
+    item.reported_tpp = Some(Figure::new(6000.0, "test"));
+    item.die_area_mm2 = Some(Figure::new(800.0, "test"));
+    item.datacenter = Some(Figure::new(true, "test"));
+    check(&item, D2023, Some("3A090.a"));
+    item.reported_tpp = Some(Figure::new(1000.0, "test"));
+    assert_eq!(Metrics::of(&item).tpp.map(|t| t.value), Some(1920.0));
 }

@@ -94,9 +94,16 @@ pub fn run(cli: &Cli) -> Result<(), Failure> {
                     (book.at(date).map_err(Failure::input)?.clone(), date)
                 }
             };
-            let items: Vec<Item> = catalog.chips().iter().map(|c| c.item.clone()).collect();
-            let misses = chipwarden_classify::stress(&items, &set, date, *margin);
-            output::stress(cli.json, &set, *margin, &misses)
+            // A chip released after the assessment date is not part of that day's market.
+            let (released, unreleased): (Vec<_>, Vec<_>) = catalog.chips().iter().partition(|c| {
+                c.release_date
+                    .as_deref()
+                    .is_none_or(|r| released_by(r, date))
+            });
+            let items: Vec<Item> = released.iter().map(|c| c.item.clone()).collect();
+            let mut report = chipwarden_classify::stress_report(&items, &set, date, *margin);
+            report.not_yet_released = unreleased.iter().map(|c| c.name.clone()).collect();
+            output::stress(cli.json, &set, &report)
         }
         Command::Catalog {
             command: CatalogCommand::List,
@@ -190,6 +197,17 @@ fn load_item(catalog: &Catalog, args: &ItemArgs) -> Result<Subject, Failure> {
             }
         }
         (None, None) => Err(Failure::input("give --model NAME or --spec FILE")),
+    }
+}
+
+/// Was a chip with this release date ("YYYY-MM-DD" or "YYYY") on the market on `date`?
+fn released_by(release: &str, date: Date) -> bool {
+    match parse_date(release) {
+        Ok(day) => day <= date,
+        Err(_) => release
+            .get(..4)
+            .and_then(|y| y.parse::<i16>().ok())
+            .is_none_or(|year| year <= date.year()),
     }
 }
 

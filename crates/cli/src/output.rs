@@ -3,7 +3,7 @@
 use chipwarden_classify::control::num;
 use chipwarden_classify::foundry::FoundryAssessment;
 use chipwarden_classify::{
-    Classification, LicenseDetermination, Metrics, NearMiss, RuleSet, Status,
+    Classification, LicenseDetermination, Metrics, RuleSet, Status, StressReport,
 };
 use chipwarden_core::{Catalog, Chip};
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
@@ -252,21 +252,16 @@ pub fn rule_sets(as_json: bool, sets: &[RuleSet]) -> Result<(), Failure> {
     Ok(())
 }
 
-pub fn stress(
-    as_json: bool,
-    rules: &RuleSet,
-    margin: f64,
-    misses: &[NearMiss],
-) -> Result<(), Failure> {
+pub fn stress(as_json: bool, rules: &RuleSet, report: &StressReport) -> Result<(), Failure> {
     if as_json {
-        return json(misses);
+        return json(report);
     }
     println!(
         "Rule set {} ({}): {} chip/prong pairs within {}% below a line",
         rules.id,
         rules.title,
-        misses.len(),
-        num(margin)
+        report.near_misses.len(),
+        num(report.margin_pct)
     );
     let mut t = table(&[
         "chip",
@@ -275,7 +270,7 @@ pub fn stress(
         "would be",
         "what would have to change",
     ]);
-    for m in misses {
+    for m in &report.near_misses {
         t.add_row(vec![
             m.chip.clone(),
             m.current_eccn
@@ -291,6 +286,19 @@ pub fn stress(
         ]);
     }
     println!("{t}");
+    if !report.undetermined.is_empty() {
+        let mut u = table(&["undetermined chip", "missing figures"]);
+        for chip in &report.undetermined {
+            u.add_row(vec![chip.chip.clone(), chip.missing.join("; ")]);
+        }
+        println!("Not placed, for want of a figure:\n{u}");
+    }
+    if !report.not_yet_released.is_empty() {
+        println!(
+            "Left out, released after the rule set's date: {}",
+            report.not_yet_released.join(", ")
+        );
+    }
     Ok(())
 }
 
