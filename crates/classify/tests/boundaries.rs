@@ -280,3 +280,41 @@ fn a_published_tpp_above_the_given_rates_wins() {
     item.reported_tpp = Some(Figure::new(1000.0, "test"));
     assert_eq!(Metrics::of(&item).tpp.map(|t| t.value), Some(1920.0));
 }
+
+#[test]
+fn b1_upper_bounds_hand_over_to_3a090a() {
+    // TPP just under 4800 with PD in [1.6, 3.2): b.1; at 4800 exactly it is a.1.
+    check(&chip(4799.92, Some(2000.0), true), D2023, Some("3A090.b"));
+    check(&chip(4800.0, Some(2000.0), true), D2023, Some("3A090.a"));
+    // PD just under 5.92 with TPP 1600: b.2 (upper bound "less than 5.92").
+    check(&chip(1600.0, Some(270.3), true), D2023, Some("3A090.b"));
+}
+
+fn foundry(transistors: f64, hbm: bool, year: i16) -> chipwarden_classify::FoundryAssessment {
+    let text = format!(
+        "name = \"t\"\nnode_nm = 5\nnon_planar = true\ntransistors_billion = {transistors}\nhbm_in_package = {hbm}\n\
+         designer = \"d\"\npackaging_country = \"TW\"\napproved_osat = true\npackager_attestation = true\n\
+         customer = \"c\"\ndestination = \"JP\"\nexport_year = {year}\n"
+    );
+    let design = chipwarden_classify::parse_design("t.toml", &text).expect("design");
+    let on = date(2025, 6, 1);
+    let book = book();
+    chipwarden_classify::assess(
+        &design,
+        book.at(on).expect("rules"),
+        &CountryGroups::bundled().expect("groups"),
+        on,
+    )
+}
+
+#[test]
+fn foundry_transistor_thresholds() {
+    assert!(!foundry(29.99, true, 2025).presumption_applies);
+    assert!(foundry(30.0, true, 2025).presumption_applies);
+    // 35 billion without HBM only for exports completed in 2027; 2028 is unclear and gets 30.
+    assert!(!foundry(34.99, false, 2027).presumption_applies);
+    assert!(foundry(34.99, true, 2027).presumption_applies);
+    assert!(foundry(34.99, false, 2028).presumption_applies);
+    assert!(!foundry(39.99, false, 2029).presumption_applies);
+    assert!(foundry(40.0, false, 2030).presumption_applies);
+}

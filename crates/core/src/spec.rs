@@ -59,6 +59,8 @@ pub struct Component {
 }
 
 /// What a spec file describes.
+// One value per command run: the size difference between variants costs nothing worth boxing for.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Spec {
     Item(Item),
