@@ -83,11 +83,7 @@ pub fn classify(item: &Item, rules: &RuleSet, date: Date) -> Classification {
     let mut result = classify_with(item, &metrics, rules, date);
     // TF32's bit length is a judgement call (docs/conventions.md): say when the other reading
     // would change the answer.
-    if let Some(tpp) = metrics
-        .tpp
-        .as_ref()
-        .filter(|t| t.precision == Some(Precision::Tf32))
-    {
+    if let Some(tpp) = metrics.tpp.as_ref().filter(|t| t.precision == Some(Precision::Tf32)) {
         let mut wide = metrics.clone();
         let tops = tpp.dense_tops.unwrap_or_default();
         if let Some(t) = wide.tpp.as_mut() {
@@ -108,29 +104,17 @@ pub fn classify(item: &Item, rules: &RuleSet, date: Date) -> Classification {
 }
 
 /// Classifies with metrics given from outside: the stress test moves one metric at a time.
-pub fn classify_with(
-    item: &Item,
-    metrics: &Metrics,
-    rules: &RuleSet,
-    date: Date,
-) -> Classification {
+pub fn classify_with(item: &Item, metrics: &Metrics, rules: &RuleSet, date: Date) -> Classification {
     let mut reasons = Vec::new();
     let mut citations = vec![rules.citation()];
     let mut missing = Vec::new();
     let mut thresholds = Vec::new();
 
-    reasons.push(format!(
-        "rule set `{}` is in force on {date}: {}",
-        rules.id, rules.title
-    ));
+    reasons.push(format!("rule set `{}` is in force on {date}: {}", rules.id, rules.title));
     describe_metrics(item, metrics, &mut reasons);
 
     // Evaluate every control that applies to this kind of item, strongest first.
-    let mut controls: Vec<_> = rules
-        .control
-        .iter()
-        .filter(|c| c.item == item.kind)
-        .collect();
+    let mut controls: Vec<_> = rules.control.iter().filter(|c| c.item == item.kind).collect();
     controls.sort_by_key(|c| std::cmp::Reverse(c.level));
     let mut best: Option<(&crate::rules::Control, Vec<String>)> = None;
     let mut stronger_unknown: Vec<String> = Vec::new();
@@ -148,13 +132,7 @@ pub fn classify_with(
                     }
                 }
                 for (op, threshold) in condition.bounds() {
-                    let single = Condition {
-                        metric: condition.metric,
-                        min: None,
-                        above: None,
-                        below: None,
-                        max: None,
-                    };
+                    let single = Condition { metric: condition.metric, min: None, above: None, below: None, max: None };
                     let single = with_bound(single, op, threshold);
                     thresholds.push(ThresholdCheck {
                         eccn: control.eccn.clone(),
@@ -170,20 +148,12 @@ pub fn classify_with(
             }
             match all_of(results) {
                 Some(true) => {
-                    reasons.push(format!(
-                        "{} met: {} ({})",
-                        prong.id,
-                        prong.text,
-                        explain(&prong.all, metrics)
-                    ));
+                    reasons.push(format!("{} met: {} ({})", prong.id, prong.text, explain(&prong.all, metrics)));
                     met_prongs.push(prong.id.clone());
                 }
-                Some(false) => reasons.push(format!(
-                    "{} not met: {} ({})",
-                    prong.id,
-                    prong.text,
-                    explain(&prong.all, metrics)
-                )),
+                Some(false) => {
+                    reasons.push(format!("{} not met: {} ({})", prong.id, prong.text, explain(&prong.all, metrics)))
+                }
                 None => {
                     any_unknown = true;
                     reasons.push(format!(
@@ -207,11 +177,7 @@ pub fn classify_with(
     // Exclusions (Note 2 to 3A090): they take items out of the ECCN entirely.
     let mut exclusion = None;
     let datacenter = item.datacenter.as_ref().map(|f| f.value);
-    for ex in rules
-        .exclusion
-        .iter()
-        .filter(|_| item.kind == ItemKind::Processor)
-    {
+    for ex in rules.exclusion.iter().filter(|_| item.kind == ItemKind::Processor) {
         match datacenter {
             Some(dc) if dc == ex.datacenter => {
                 let escapes = all_of(ex.unless.iter().map(|c| eval(c, metrics)));
@@ -243,12 +209,7 @@ pub fn classify_with(
         (_, Some(_)) => (None, Status::NotControlled, 0, Vec::new()),
         (Some((control, prongs)), None) => {
             citations.push(control.citation.clone());
-            (
-                Some(control.eccn.clone()),
-                Status::Controlled,
-                control.level,
-                prongs.clone(),
-            )
+            (Some(control.eccn.clone()), Status::Controlled, control.level, prongs.clone())
         }
         (None, None) if !stronger_unknown.is_empty() => (None, Status::Undetermined, 0, Vec::new()),
         (None, None) => (None, Status::NotControlled, 0, Vec::new()),
@@ -270,10 +231,7 @@ pub fn classify_with(
         )),
         (None, _) => reasons.push(match &exclusion {
             Some(ex) => format!("not controlled under ECCN 3A090 by {} (see {ex})", rules.id),
-            None => format!(
-                "not controlled under ECCNs 3A090/4A090 by {}: no prong is met",
-                rules.id
-            ),
+            None => format!("not controlled under ECCNs 3A090/4A090 by {}: no prong is met", rules.id),
         }),
     }
     let assembly_eccn = eccn.as_ref().and_then(|e| {
@@ -316,21 +274,11 @@ pub fn classify_with(
 /// Classifies a computer, electronic assembly or component by the ICs it contains (ECCN 4A090):
 /// each component is classified, and the strongest one decides through the rule set's
 /// `assembly` entries. TPP and density reported are the strongest component's.
-pub fn classify_system(
-    name: &str,
-    components: &[(Item, u32)],
-    rules: &RuleSet,
-    date: Date,
-) -> Classification {
-    let mut parts: Vec<(Classification, u32)> = components
-        .iter()
-        .map(|(item, n)| (classify(item, rules, date), *n))
-        .collect();
+pub fn classify_system(name: &str, components: &[(Item, u32)], rules: &RuleSet, date: Date) -> Classification {
+    let mut parts: Vec<(Classification, u32)> =
+        components.iter().map(|(item, n)| (classify(item, rules, date), *n)).collect();
     parts.sort_by_key(|(c, _)| std::cmp::Reverse(c.level));
-    let mut reasons = vec![format!(
-        "rule set `{}` is in force on {date}: {}",
-        rules.id, rules.title
-    )];
+    let mut reasons = vec![format!("rule set `{}` is in force on {date}: {}", rules.id, rules.title)];
     for (c, n) in &parts {
         reasons.push(format!(
             "contains {n} x {}: {}",
@@ -344,37 +292,21 @@ pub fn classify_system(
     }
     let mut citations = vec![rules.citation()];
     let strongest = parts.first().map(|(c, _)| c.clone());
-    let assembly = strongest
-        .as_ref()
-        .and_then(|s| s.eccn.as_ref())
-        .and_then(|e| rules.assembly.iter().find(|a| &a.contains == e));
+    let assembly =
+        strongest.as_ref().and_then(|s| s.eccn.as_ref()).and_then(|e| rules.assembly.iter().find(|a| &a.contains == e));
     let any_undetermined = parts.iter().any(|(c, _)| c.status == Status::Undetermined);
     let (eccn, status, level, matched) = match (assembly, &strongest) {
         (Some(a), Some(s)) => {
-            reasons.push(format!(
-                "classification: {} because it contains {} ICs ({})",
-                a.eccn, a.contains, a.citation
-            ));
+            reasons.push(format!("classification: {} because it contains {} ICs ({})", a.eccn, a.contains, a.citation));
             citations.push(a.citation.clone());
-            (
-                Some(a.eccn.clone()),
-                Status::Controlled,
-                s.level,
-                vec![format!("contains {}", a.contains)],
-            )
+            (Some(a.eccn.clone()), Status::Controlled, s.level, vec![format!("contains {}", a.contains)])
         }
         _ if any_undetermined => {
-            reasons.push(
-                "classification undetermined: a component's classification is undetermined"
-                    .to_owned(),
-            );
+            reasons.push("classification undetermined: a component's classification is undetermined".to_owned());
             (None, Status::Undetermined, 0, Vec::new())
         }
         _ => {
-            reasons.push(format!(
-                "not controlled under ECCN 4A090 by {}: no component is a 3A090 IC",
-                rules.id
-            ));
+            reasons.push(format!("not controlled under ECCN 4A090 by {}: no component is a 3A090 IC", rules.id));
             (None, Status::NotControlled, 0, Vec::new())
         }
     };
@@ -452,11 +384,7 @@ fn describe_metrics(item: &Item, metrics: &Metrics, reasons: &mut Vec<String>) {
     if let Some(dc) = &item.datacenter {
         reasons.push(format!(
             "{} (source: {})",
-            if dc.value {
-                "designed or marketed for datacenters"
-            } else {
-                "not designed or marketed for datacenters"
-            },
+            if dc.value { "designed or marketed for datacenters" } else { "not designed or marketed for datacenters" },
             dc.source
         ));
     }
@@ -470,24 +398,12 @@ fn explain(conditions: &[Condition], metrics: &Metrics) -> String {
             let part = match value {
                 Some(v) => {
                     let ok = with_bound(
-                        Condition {
-                            metric: c.metric,
-                            min: None,
-                            above: None,
-                            below: None,
-                            max: None,
-                        },
+                        Condition { metric: c.metric, min: None, above: None, below: None, max: None },
                         op,
                         t,
                     )
                     .holds(v);
-                    format!(
-                        "{} {} {op} {} {}",
-                        c.metric.label(),
-                        num(v),
-                        num(t),
-                        if ok { "yes" } else { "no" }
-                    )
+                    format!("{} {} {op} {} {}", c.metric.label(), num(v), num(t), if ok { "yes" } else { "no" })
                 }
                 None => format!("{} unknown, needs {op} {}", c.metric.label(), num(t)),
             };
@@ -512,11 +428,7 @@ pub fn num(value: f64) -> String {
         }
         grouped.push(ch);
     }
-    let mut out = if negative {
-        format!("-{grouped}")
-    } else {
-        grouped
-    };
+    let mut out = if negative { format!("-{grouped}") } else { grouped };
     if frac > 0 {
         let f = format!("{frac:02}");
         out.push('.');

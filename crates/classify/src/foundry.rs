@@ -62,20 +62,12 @@ pub struct Design {
 }
 
 pub fn parse_design(file: &str, text: &str) -> Result<Design, DesignError> {
-    let invalid = |message: String| DesignError::Invalid {
-        file: file.to_owned(),
-        message,
-    };
+    let invalid = |message: String| DesignError::Invalid { file: file.to_owned(), message };
     let design: Design = if !file.ends_with(".toml") && text.trim_start().starts_with('{') {
-        serde_json::from_str(text)
-            .map_err(|e| invalid(format!("not a valid design (JSON): {e}")))?
+        serde_json::from_str(text).map_err(|e| invalid(format!("not a valid design (JSON): {e}")))?
     } else {
-        toml::from_str(text).map_err(|e| {
-            invalid(format!(
-                "not a valid design (TOML): {}",
-                e.to_string().trim().replace('\n', " ")
-            ))
-        })?
+        toml::from_str(text)
+            .map_err(|e| invalid(format!("not a valid design (TOML): {}", e.to_string().trim().replace('\n', " "))))?
     };
     for (field, value) in [
         ("node_nm", design.node_nm),
@@ -85,9 +77,7 @@ pub fn parse_design(file: &str, text: &str) -> Result<Design, DesignError> {
         if let Some(v) = value
             && (!v.is_finite() || v <= 0.0)
         {
-            return Err(invalid(format!(
-                "field `{field}`: `{v}` must be a positive number"
-            )));
+            return Err(invalid(format!("field `{field}`: `{v}` must be a positive number")));
         }
     }
     Ok(design)
@@ -118,18 +108,11 @@ fn in_d5_or_macau(groups: &CountryGroups, cc: CountryCode, date: Date) -> bool {
     cc.as_str() == "MO" || groups.membership("D:5", cc, date) == Membership::Member
 }
 
-pub fn assess(
-    design: &Design,
-    rules: &RuleSet,
-    groups: &CountryGroups,
-    date: Date,
-) -> FoundryAssessment {
+pub fn assess(design: &Design, rules: &RuleSet, groups: &CountryGroups, date: Date) -> FoundryAssessment {
     let mut reasons = Vec::new();
     let mut warnings = Vec::new();
     let mut red_flags = Vec::new();
-    let advanced_node = design
-        .node_nm
-        .map(|n| n <= rules.foundry.as_ref().map_or(16.0, |f| f.max_node_nm));
+    let advanced_node = design.node_nm.map(|n| n <= rules.foundry.as_ref().map_or(16.0, |f| f.max_node_nm));
     let applicable = match (advanced_node, design.non_planar) {
         (Some(true), _) | (_, Some(true)) => Some(true),
         (Some(false), Some(false)) => Some(false),
@@ -229,10 +212,7 @@ pub fn assess(
     }
 
     // Red flags: each names what it rests on; the heuristic one says it is a heuristic.
-    let undeclared = design
-        .end_use
-        .as_deref()
-        .is_none_or(|e| e.trim().is_empty());
+    let undeclared = design.end_use.as_deref().is_none_or(|e| e.trim().is_empty());
     if let (Some(area), true) = (design.die_area_mm2, applicable != Some(false))
         && area >= HEURISTIC_LARGE_DIE_MM2
         && undeclared
@@ -256,29 +236,35 @@ pub fn assess(
             basis: f.red_flag_citation.clone(),
         });
     }
-    for (who, cc) in [
-        ("customer", design.customer_hq),
-        ("designer", design.designer_hq),
-        ("destination", Some(design.destination)),
-    ] {
+    for (who, cc) in
+        [("customer", design.customer_hq), ("designer", design.designer_hq), ("destination", Some(design.destination))]
+    {
         if let Some(cc) = cc
             && in_d5_or_macau(groups, cc, date)
         {
             red_flags.push(RedFlag {
-                    id: format!("{who}-d5"),
-                    text: format!("{who} {} {cc}, in Country Group D:5 or Macau", if who == "destination" { "is" } else { "is headquartered in" }),
-                    basis: "15 CFR 742.6(a)(6)(iii)(A) and 744.23(a)(3): parties headquartered in D:5 or Macau".to_owned(),
-                });
+                id: format!("{who}-d5"),
+                text: format!(
+                    "{who} {} {cc}, in Country Group D:5 or Macau",
+                    if who == "destination" { "is" } else { "is headquartered in" }
+                ),
+                basis: "15 CFR 742.6(a)(6)(iii)(A) and 744.23(a)(3): parties headquartered in D:5 or Macau".to_owned(),
+            });
         }
     }
     if let Some(cc) = design.packaging_country
         && in_d5_or_macau(groups, cc, date)
     {
         red_flags.push(RedFlag {
-                id: "packaging-d5".to_owned(),
-                text: format!("packaging in {cc} (D:5 or Macau): the transistor-count route to overcome the presumption is closed"),
-                basis: rules.foundry.as_ref().map_or_else(|| "Note 1 to 3A090.a (FR Doc 2025-00711)".to_owned(), |f| f.citation.clone()),
-            });
+            id: "packaging-d5".to_owned(),
+            text: format!(
+                "packaging in {cc} (D:5 or Macau): the transistor-count route to overcome the presumption is closed"
+            ),
+            basis: rules
+                .foundry
+                .as_ref()
+                .map_or_else(|| "Note 1 to 3A090.a (FR Doc 2025-00711)".to_owned(), |f| f.citation.clone()),
+        });
     }
     if design.hbm_in_package == Some(true) && !design.approved_designer {
         red_flags.push(RedFlag {
@@ -294,11 +280,7 @@ pub fn assess(
         ruleset: rules.id.clone(),
         applicable_advanced_logic: applicable,
         presumption_applies: presumption,
-        presumed_eccn: if presumption {
-            rules.foundry.as_ref().map(|f| f.presumed_eccn.clone())
-        } else {
-            None
-        },
+        presumed_eccn: if presumption { rules.foundry.as_ref().map(|f| f.presumed_eccn.clone()) } else { None },
         overcome_by,
         red_flags,
         reasons,

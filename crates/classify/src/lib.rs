@@ -9,9 +9,7 @@ pub mod metrics;
 pub mod rules;
 pub mod stress;
 
-pub use control::{
-    Classification, Status, ThresholdCheck, classify, classify_system, classify_with,
-};
+pub use control::{Classification, Status, ThresholdCheck, classify, classify_system, classify_with};
 pub use foundry::{Design, DesignError, FoundryAssessment, assess, parse_design};
 pub use license::{LicenseDetermination, LicenseQuery, determine};
 pub use metrics::{Metric, Metrics};

@@ -66,12 +66,7 @@ struct Places<'a> {
 
 impl Places<'_> {
     /// Is `cc` in any of `groups` or `countries`? Notes unverified or uncertain data as warnings.
-    fn in_any(
-        &mut self,
-        cc: CountryCode,
-        groups: &[String],
-        countries: &[CountryCode],
-    ) -> Option<String> {
+    fn in_any(&mut self, cc: CountryCode, groups: &[String], countries: &[CountryCode]) -> Option<String> {
         if countries.contains(&cc) {
             return Some(cc.to_string());
         }
@@ -80,10 +75,7 @@ impl Places<'_> {
         for g in groups {
             match self.groups.membership(g, cc, self.date) {
                 Membership::Member => {
-                    let rank = self
-                        .groups
-                        .group(g)
-                        .map_or(0, |group| confidence_rank(&group.confidence));
+                    let rank = self.groups.group(g).map_or(0, |group| confidence_rank(&group.confidence));
                     if best.is_none_or(|(r, _)| rank > r) {
                         best = Some((rank, g));
                     }
@@ -132,11 +124,7 @@ pub fn determine(
     query: &LicenseQuery,
 ) -> LicenseDetermination {
     let date = classification.date;
-    let mut places = Places {
-        groups,
-        date,
-        warnings: Vec::new(),
-    };
+    let mut places = Places { groups, date, warnings: Vec::new() };
     let mut reasons = Vec::new();
     let mut steps = Vec::new();
     let mut required = false;
@@ -160,22 +148,11 @@ pub fn determine(
     if let (Some(text), Some(license)) = (&query.end_use, license) {
         let lower = text.to_lowercase();
         for end_use in &license.end_use {
-            if !end_use
-                .keywords
-                .iter()
-                .any(|k| lower.contains(&k.to_lowercase()))
-            {
+            if !end_use.keywords.iter().any(|k| lower.contains(&k.to_lowercase())) {
                 continue;
             }
-            let located = end_use.destination_groups.is_empty()
-                && end_use.destination_countries.is_empty()
-                || places
-                    .in_any(
-                        dest,
-                        &end_use.destination_groups,
-                        &end_use.destination_countries,
-                    )
-                    .is_some();
+            let located = end_use.destination_groups.is_empty() && end_use.destination_countries.is_empty()
+                || places.in_any(dest, &end_use.destination_groups, &end_use.destination_countries).is_some();
             if located {
                 required = true;
                 policy = Some(stricter(policy, end_use.policy));
@@ -236,20 +213,12 @@ pub fn determine(
         }
     };
     let controlled = assumed_eccn.is_some();
-    let determination = if classification.status == Status::Undetermined {
-        "undetermined"
-    } else {
-        "determined"
-    };
+    let determination = if classification.status == Status::Undetermined { "undetermined" } else { "determined" };
 
     let mut exceptions = Vec::new();
     if let (Some(license), Some(eccn)) = (license, assumed_eccn.as_deref()) {
         // Step 4: destination scope and the headquarters rule.
-        let dest_hit = places.in_any(
-            dest,
-            &license.destination_groups,
-            &license.destination_countries,
-        );
+        let dest_hit = places.in_any(dest, &license.destination_groups, &license.destination_countries);
         // Explicitly named countries (Macau) are in scope whatever groups they are also in.
         let except_hit = if license.destination_countries.contains(&dest) {
             None
@@ -257,14 +226,15 @@ pub fn determine(
             places.in_any(dest, &license.destination_except_groups, &[])
         };
         let by_destination = dest_hit.clone().filter(|_| except_hit.is_none());
-        let by_hq = query.party_hq.and_then(|hq| {
-            places
-                .in_any(hq, &license.hq_groups, &license.hq_countries)
-                .map(|why| (hq, why))
-        });
+        let by_hq = query
+            .party_hq
+            .and_then(|hq| places.in_any(hq, &license.hq_groups, &license.hq_countries).map(|why| (hq, why)));
         match (&by_destination, &except_hit) {
             (Some(why), _) => {
-                reasons.push(format!("{eccn} to {dest}: license required, the destination is in scope ({why}; scope: {})", license.destination_note));
+                reasons.push(format!(
+                    "{eccn} to {dest}: license required, the destination is in scope ({why}; scope: {})",
+                    license.destination_note
+                ));
                 steps.push(Step {
                     step: "destination".to_owned(),
                     outcome: format!("{dest} in scope ({why})"),
@@ -272,10 +242,8 @@ pub fn determine(
                 });
             }
             (None, Some(why)) if dest_hit.is_some() => {
-                reasons.push(format!(
-                    "{dest} is also in {why}, which the scope excludes ({})",
-                    license.destination_note
-                ));
+                reasons
+                    .push(format!("{dest} is also in {why}, which the scope excludes ({})", license.destination_note));
                 steps.push(Step {
                     step: "destination".to_owned(),
                     outcome: format!("{dest} excluded ({why})"),
@@ -283,10 +251,7 @@ pub fn determine(
                 });
             }
             _ => {
-                reasons.push(format!(
-                    "{dest} is outside the destination scope ({})",
-                    license.destination_note
-                ));
+                reasons.push(format!("{dest} is outside the destination scope ({})", license.destination_note));
                 steps.push(Step {
                     step: "destination".to_owned(),
                     outcome: format!("{dest} not in scope"),
@@ -299,10 +264,7 @@ pub fn determine(
             steps.push(Step {
                 step: "headquarters".to_owned(),
                 outcome: format!("{hq} ({why})"),
-                citation: license
-                    .hq_citation
-                    .clone()
-                    .unwrap_or_else(|| license.citation.clone()),
+                citation: license.hq_citation.clone().unwrap_or_else(|| license.citation.clone()),
             });
         }
         let in_scope = by_destination.is_some() || by_hq.is_some();
@@ -310,55 +272,26 @@ pub fn determine(
             required = true;
             // Step 5: review policy, first matching entry.
             for review in &license.review {
-                let dest_match = places
-                    .in_any(
-                        dest,
-                        &review.destination_groups,
-                        &review.destination_countries,
-                    )
-                    .is_some()
-                    || (review.destination_groups.is_empty()
-                        && review.destination_countries.is_empty());
+                let dest_match =
+                    places.in_any(dest, &review.destination_groups, &review.destination_countries).is_some()
+                        || (review.destination_groups.is_empty() && review.destination_countries.is_empty());
                 let hq_match = review.applies_to_hq && by_hq.is_some();
                 // An entry that does not reach headquartered parties still applies to a party
                 // located at a destination it names, wherever that party is headquartered.
                 if !(dest_match || hq_match) {
                     continue;
                 }
-                if let Some(limit) = review.tpp_below {
-                    match classification.tpp {
-                        Some(t) if t < limit => {}
-                        Some(t) => {
-                            reasons.push(format!(
-                                "not eligible for {} review: TPP {} is not below {}",
-                                review.policy.name(),
-                                num(t),
-                                num(limit)
-                            ));
-                            continue;
-                        }
-                        None => {
-                            reasons.push(format!(
-                                "{} review needs TPP below {}, and TPP is unknown",
-                                review.policy.name(),
-                                num(limit)
-                            ));
-                            continue;
-                        }
-                    }
-                }
-                if let Some(limit) = review.memory_bandwidth_below {
-                    match metrics.memory_bandwidth_gbps {
-                        Some(b) if b < limit => {}
-                        Some(b) => {
-                            reasons.push(format!("not eligible for {} review: total DRAM bandwidth {} GB/s is not below {}", review.policy.name(), num(b), num(limit)));
-                            continue;
-                        }
-                        None => {
-                            reasons.push(format!("{} review needs total DRAM bandwidth below {} GB/s, and it is unknown", review.policy.name(), num(limit)));
-                            continue;
-                        }
-                    }
+                let name = review.policy.name();
+                if !under_limit("TPP", classification.tpp, review.tpp_below, name, &mut reasons)
+                    || !under_limit(
+                        "total DRAM bandwidth (GB/s)",
+                        metrics.memory_bandwidth_gbps,
+                        review.memory_bandwidth_below,
+                        name,
+                        &mut reasons,
+                    )
+                {
+                    continue;
                 }
                 let applied = stricter(policy, review.policy);
                 let outcome = if applied == review.policy {
@@ -372,60 +305,39 @@ pub fn determine(
                 };
                 policy = Some(applied);
                 reasons.push(format!("review policy: {}", review.text));
-                steps.push(Step {
-                    step: "review policy".to_owned(),
-                    outcome,
-                    citation: review.citation.clone(),
-                });
+                steps.push(Step { step: "review policy".to_owned(), outcome, citation: review.citation.clone() });
                 break;
             }
             // Step 6: license exceptions (never for Entity List parties).
             if !query.entity_listed {
                 for ex in &license.exception {
-                    if exception_applies(
-                        ex,
-                        eccn,
-                        &classification,
-                        metrics,
-                        dest,
-                        by_hq.is_some(),
-                        &mut places,
-                    ) {
+                    if exception_applies(ex, eccn, &classification, metrics, dest, by_hq.is_some(), &mut places) {
                         exceptions.push(AvailableException {
                             code: ex.code.clone(),
                             notification: ex.notification,
                             text: ex.text.clone(),
                             citation: ex.citation.clone(),
                         });
-                        reasons.push(format!(
-                            "license exception {} available: {}",
-                            ex.code, ex.text
-                        ));
+                        reasons.push(format!("license exception {} available: {}", ex.code, ex.text));
                     }
                 }
             }
         } else if !required {
-            reasons.push(format!("no license is required under the advanced-computing controls to export {eccn} items to {dest}"));
+            reasons.push(format!(
+                "no license is required under the advanced-computing controls to export {eccn} items to {dest}"
+            ));
         }
     } else if controlled && license.is_none() {
-        places
-            .warnings
-            .push(format!("rule set `{}` carries no license data", rules.id));
+        places.warnings.push(format!("rule set `{}` carries no license data", rules.id));
     } else if !required {
         reasons.push("no license is required under the advanced-computing controls (ECCNs 3A090/4A090); other ECCNs, such as 3A991 or 5A992, were not assessed".to_owned());
     }
 
     for notice in rules.notice.iter().filter(|n| n.speaks_on(date)) {
         if notice.catalog_ids.is_empty() {
-            reasons.push(format!(
-                "notice ({}): {} [{}]",
-                notice.status, notice.text, notice.citation
-            ));
+            reasons.push(format!("notice ({}): {} [{}]", notice.status, notice.text, notice.citation));
         } else if notice.concerns(classification.catalog_id.as_deref()) {
-            places.warnings.push(format!(
-                "{} ({}): {} [{}]",
-                notice.id, notice.status, notice.text, notice.citation
-            ));
+            places.warnings.push(format!("{} ({}): {} [{}]", notice.id, notice.status, notice.text, notice.citation));
         }
     }
 
@@ -444,6 +356,22 @@ pub fn determine(
         steps,
         warnings: places.warnings,
         classification,
+    }
+}
+
+/// Whether `value` is below a review entry's `limit` (no limit: yes); says why not.
+fn under_limit(label: &str, value: Option<f64>, limit: Option<f64>, policy: &str, reasons: &mut Vec<String>) -> bool {
+    let Some(limit) = limit else { return true };
+    match value {
+        Some(v) if v < limit => true,
+        Some(v) => {
+            reasons.push(format!("not eligible for {policy} review: {label} {} is not below {}", num(v), num(limit)));
+            false
+        }
+        None => {
+            reasons.push(format!("{policy} review needs {label} below {}, and it is unknown", num(limit)));
+            false
+        }
     }
 }
 
@@ -491,16 +419,8 @@ fn exception_applies(
         return false;
     }
     let has_dest_list = !ex.destination_groups.is_empty() || !ex.destination_countries.is_empty();
-    let dest_in = places
-        .in_any(dest, &ex.destination_groups, &ex.destination_countries)
-        .is_some();
-    let dest_out = places
-        .in_any(
-            dest,
-            &ex.not_destination_groups,
-            &ex.not_destination_countries,
-        )
-        .is_some();
+    let dest_in = places.in_any(dest, &ex.destination_groups, &ex.destination_countries).is_some();
+    let dest_out = places.in_any(dest, &ex.not_destination_groups, &ex.not_destination_countries).is_some();
     match ex.applies_to_hq {
         Some(true) => (!has_dest_list || dest_in || hq_triggered) && !dest_out,
         Some(false) => !hq_triggered && (!has_dest_list || dest_in) && !dest_out,

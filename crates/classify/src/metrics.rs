@@ -79,26 +79,17 @@ pub struct Metrics {
 
 impl Metrics {
     pub fn of(item: &Item) -> Metrics {
-        let tpp = if item.kind == ItemKind::Processor {
-            tpp(item)
-        } else {
-            None
-        };
-        let die = item
-            .die_area_mm2
-            .as_ref()
-            .map(|f| f.value)
-            .filter(|a| *a > 0.0);
+        let tpp = if item.kind == ItemKind::Processor { tpp(item) } else { None };
+        let die = item.die_area_mm2.as_ref().map(|f| f.value).filter(|a| *a > 0.0);
         let performance_density = match (&tpp, die) {
             (Some(t), Some(area)) => Some(t.value / area),
             _ => None,
         };
         let memory_bandwidth_gbps = item.memory_bandwidth_gbps.as_ref().map(|f| f.value);
-        let memory_bandwidth_density =
-            match (item.kind, memory_bandwidth_gbps, &item.package_area_mm2) {
-                (ItemKind::Hbm, Some(bw), Some(area)) if area.value > 0.0 => Some(bw / area.value),
-                _ => None,
-            };
+        let memory_bandwidth_density = match (item.kind, memory_bandwidth_gbps, &item.package_area_mm2) {
+            (ItemKind::Hbm, Some(bw), Some(area)) if area.value > 0.0 => Some(bw / area.value),
+            _ => None,
+        };
         Metrics {
             tpp,
             performance_density,
@@ -127,17 +118,13 @@ impl Metrics {
 /// is listed first). A published TPP stands in when no per-precision rate is known, and wins
 /// when it is higher than the rates given produce.
 fn tpp(item: &Item) -> Option<Tpp> {
-    let best = item
-        .dense_tops
-        .iter()
-        .map(|(p, f)| (f.value * f64::from(p.bits()), *p, f))
-        .fold(
-            None::<(f64, Precision, &chipwarden_core::Figure<f64>)>,
-            |acc, cur| match acc {
-                Some(a) if a.0 >= cur.0 => Some(a),
-                _ => Some(cur),
-            },
-        );
+    let best = item.dense_tops.iter().map(|(p, f)| (f.value * f64::from(p.bits()), *p, f)).fold(
+        None::<(f64, Precision, &chipwarden_core::Figure<f64>)>,
+        |acc, cur| match acc {
+            Some(a) if a.0 >= cur.0 => Some(a),
+            _ => Some(cur),
+        },
+    );
     let computed = best.map(|(value, precision, figure)| Tpp {
         value,
         precision: Some(precision),

@@ -10,48 +10,19 @@ use crate::metrics::Metric;
 
 /// The bundled rule sets, oldest first. Each file is complete: the rules in force from its date.
 pub const BUNDLED_RULESETS: &[(&str, &str)] = &[
-    (
-        "data/rules/us-2022-10-07.toml",
-        include_str!("../../../data/rules/us-2022-10-07.toml"),
-    ),
-    (
-        "data/rules/us-2023-01-17.toml",
-        include_str!("../../../data/rules/us-2023-01-17.toml"),
-    ),
-    (
-        "data/rules/us-2023-11-17.toml",
-        include_str!("../../../data/rules/us-2023-11-17.toml"),
-    ),
-    (
-        "data/rules/us-2024-04-04.toml",
-        include_str!("../../../data/rules/us-2024-04-04.toml"),
-    ),
-    (
-        "data/rules/us-2024-12-02.toml",
-        include_str!("../../../data/rules/us-2024-12-02.toml"),
-    ),
-    (
-        "data/rules/us-2025-01-13.toml",
-        include_str!("../../../data/rules/us-2025-01-13.toml"),
-    ),
-    (
-        "data/rules/us-2025-01-16.toml",
-        include_str!("../../../data/rules/us-2025-01-16.toml"),
-    ),
-    (
-        "data/rules/us-2025-05-13.toml",
-        include_str!("../../../data/rules/us-2025-05-13.toml"),
-    ),
-    (
-        "data/rules/us-2026-01-15.toml",
-        include_str!("../../../data/rules/us-2026-01-15.toml"),
-    ),
+    ("data/rules/us-2022-10-07.toml", include_str!("../../../data/rules/us-2022-10-07.toml")),
+    ("data/rules/us-2023-01-17.toml", include_str!("../../../data/rules/us-2023-01-17.toml")),
+    ("data/rules/us-2023-11-17.toml", include_str!("../../../data/rules/us-2023-11-17.toml")),
+    ("data/rules/us-2024-04-04.toml", include_str!("../../../data/rules/us-2024-04-04.toml")),
+    ("data/rules/us-2024-12-02.toml", include_str!("../../../data/rules/us-2024-12-02.toml")),
+    ("data/rules/us-2025-01-13.toml", include_str!("../../../data/rules/us-2025-01-13.toml")),
+    ("data/rules/us-2025-01-16.toml", include_str!("../../../data/rules/us-2025-01-16.toml")),
+    ("data/rules/us-2025-05-13.toml", include_str!("../../../data/rules/us-2025-05-13.toml")),
+    ("data/rules/us-2026-01-15.toml", include_str!("../../../data/rules/us-2026-01-15.toml")),
 ];
 
-pub const BUNDLED_COUNTRY_GROUPS: (&str, &str) = (
-    "data/country_groups.toml",
-    include_str!("../../../data/country_groups.toml"),
-);
+pub const BUNDLED_COUNTRY_GROUPS: (&str, &str) =
+    ("data/country_groups.toml", include_str!("../../../data/country_groups.toml"));
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum RulesError {
@@ -60,11 +31,7 @@ pub enum RulesError {
     #[error(
         "no rule set is in force on {date}: the first one, `{first}`, takes effect on {first_date} (the advanced-computing controls began on 2022-10-07)"
     )]
-    BeforeFirst {
-        date: Date,
-        first: String,
-        first_date: Date,
-    },
+    BeforeFirst { date: Date, first: String, first_date: Date },
     #[error("country groups `{origin}`: {message}")]
     Groups { origin: String, message: String },
 }
@@ -348,19 +315,14 @@ impl Notice {
     }
 
     pub fn concerns(&self, catalog_id: Option<&str>) -> bool {
-        self.catalog_ids.is_empty()
-            || catalog_id.is_some_and(|id| self.catalog_ids.iter().any(|c| c == id))
+        self.catalog_ids.is_empty() || catalog_id.is_some_and(|id| self.catalog_ids.iter().any(|c| c == id))
     }
 }
 
 impl RuleSet {
     pub fn parse(origin: &str, text: &str) -> Result<RuleSet, RulesError> {
-        let invalid = |message: String| RulesError::Invalid {
-            origin: origin.to_owned(),
-            message,
-        };
-        let rules: RuleSet =
-            toml::from_str(text).map_err(|e| invalid(e.to_string().trim().replace('\n', " ")))?;
+        let invalid = |message: String| RulesError::Invalid { origin: origin.to_owned(), message };
+        let rules: RuleSet = toml::from_str(text).map_err(|e| invalid(e.to_string().trim().replace('\n', " ")))?;
         for control in &rules.control {
             if control.prong.is_empty() {
                 return Err(invalid(format!("control `{}` has no prong", control.eccn)));
@@ -428,15 +390,10 @@ impl RuleBook {
         let found = self.sets.iter().rev().find(|s| s.effective <= date);
         match (found, self.sets.first()) {
             (Some(set), _) => Ok(set),
-            (None, Some(first)) => Err(RulesError::BeforeFirst {
-                date,
-                first: first.id.clone(),
-                first_date: first.effective,
-            }),
-            (None, None) => Err(RulesError::Invalid {
-                origin: "rule book".to_owned(),
-                message: "is empty".to_owned(),
-            }),
+            (None, Some(first)) => {
+                Err(RulesError::BeforeFirst { date, first: first.id.clone(), first_date: first.effective })
+            }
+            (None, None) => Err(RulesError::Invalid { origin: "rule book".to_owned(), message: "is empty".to_owned() }),
         }
     }
 
@@ -520,10 +477,7 @@ impl CountryGroups {
             message: e.to_string().trim().replace('\n', " "),
         })?;
         let groups = raw.group.into_iter().map(|g| (g.id.clone(), g)).collect();
-        Ok(CountryGroups {
-            meta: raw.meta,
-            groups,
-        })
+        Ok(CountryGroups { meta: raw.meta, groups })
     }
 
     pub fn meta(&self) -> &GroupsMeta {
@@ -536,18 +490,12 @@ impl CountryGroups {
 
     pub fn membership(&self, group: &str, cc: CountryCode, date: Date) -> Membership {
         let Some(g) = self.groups.get(group) else {
-            return Membership::Uncertain(format!(
-                "country group `{group}` is not in the bundled data"
-            ));
+            return Membership::Uncertain(format!("country group `{group}` is not in the bundled data"));
         };
         if let Some(dated) = g.dated.iter().find(|d| d.cc == cc) {
             let started = dated.from.is_none_or(|f| f <= date);
             let ended = dated.until.is_some_and(|u| date >= u);
-            return if started && !ended {
-                Membership::Member
-            } else {
-                Membership::NotMember
-            };
+            return if started && !ended { Membership::Member } else { Membership::NotMember };
         }
         if g.members.contains(&cc) {
             return Membership::Member;

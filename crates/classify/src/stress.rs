@@ -104,10 +104,7 @@ pub fn stress_report(items: &[Item], rules: &RuleSet, date: Date, margin_pct: f6
         .iter()
         .filter_map(|item| {
             let c = crate::control::classify(item, rules, date);
-            (c.status == Status::Undetermined).then(|| Undetermined {
-                chip: item.name.clone(),
-                missing: c.missing,
-            })
+            (c.status == Status::Undetermined).then(|| Undetermined { chip: item.name.clone(), missing: c.missing })
         })
         .collect();
     StressReport {
@@ -127,11 +124,7 @@ pub fn stress(items: &[Item], rules: &RuleSet, date: Date, margin_pct: f64) -> V
         if now.status == Status::Undetermined {
             continue;
         }
-        for control in rules
-            .control
-            .iter()
-            .filter(|c| c.item == item.kind && c.level > now.level)
-        {
+        for control in rules.control.iter().filter(|c| c.item == item.kind && c.level > now.level) {
             for prong in &control.prong {
                 let mut changes = Vec::new();
                 let mut feasible = true;
@@ -152,9 +145,7 @@ pub fn stress(items: &[Item], rules: &RuleSet, date: Date, margin_pct: f64) -> V
                         }
                         let to = crossing(op, threshold);
                         let change_pct = (to - value) / value.abs().max(f64::MIN_POSITIVE) * 100.0;
-                        let below_line_pct = (threshold - value).abs()
-                            / threshold.abs().max(f64::MIN_POSITIVE)
-                            * 100.0;
+                        let below_line_pct = (threshold - value).abs() / threshold.abs().max(f64::MIN_POSITIVE) * 100.0;
                         changes.push(Change {
                             metric: condition.metric,
                             from: value,
@@ -192,10 +183,6 @@ pub fn stress(items: &[Item], rules: &RuleSet, date: Date, margin_pct: f64) -> V
             }
         }
     }
-    out.sort_by(|a, b| {
-        a.shortfall_pct
-            .total_cmp(&b.shortfall_pct)
-            .then_with(|| a.chip.cmp(&b.chip))
-    });
+    out.sort_by(|a, b| a.shortfall_pct.total_cmp(&b.shortfall_pct).then_with(|| a.chip.cmp(&b.chip)));
     out
 }

@@ -1,8 +1,6 @@
 //! Exact-boundary tests at every threshold of the bundled rule sets, and monotonicity properties.
 
-use chipwarden_classify::{
-    CountryGroups, Metrics, RuleBook, classify, determine, license::LicenseQuery,
-};
+use chipwarden_classify::{CountryGroups, Metrics, RuleBook, classify, determine, license::LicenseQuery};
 use chipwarden_core::{CountryCode, Figure, Item, ItemKind, Precision};
 use jiff::civil::{Date, date};
 use proptest::prelude::*;
@@ -14,8 +12,7 @@ fn book() -> RuleBook {
 /// A processor with the given TPP (as INT8 TOPS x 8), die area and figures.
 fn chip(tpp: f64, die_area: Option<f64>, datacenter: bool) -> Item {
     let mut item = Item::empty(format!("test chip TPP {tpp}"), ItemKind::Processor);
-    item.dense_tops
-        .insert(Precision::Int8, Figure::new(tpp / 8.0, "test"));
+    item.dense_tops.insert(Precision::Int8, Figure::new(tpp / 8.0, "test"));
     item.die_area_mm2 = die_area.map(|a| Figure::new(a, "test"));
     item.datacenter = Some(Figure::new(datacenter, "test"));
     item
@@ -32,13 +29,7 @@ fn hbm(bandwidth: f64, area: f64) -> Item {
 fn check(item: &Item, on: Date, expected: Option<&str>) {
     let book = book();
     let c = classify(item, book.at(on).expect("rules"), on);
-    assert_eq!(
-        c.eccn.as_deref(),
-        expected,
-        "{} on {on}: {:#?}",
-        item.name,
-        c.reasons
-    );
+    assert_eq!(c.eccn.as_deref(), expected, "{} on {on}: {:#?}", item.name, c.reasons);
 }
 
 const D2023: Date = date(2024, 1, 1);
@@ -107,12 +98,7 @@ fn hbm_density_greater_than_2_from_december_2024() {
     check(&hbm(1200.0, 100.0), date(2024, 12, 1), None);
 }
 
-fn license(
-    item: &Item,
-    on: Date,
-    destination: &str,
-    hq: Option<&str>,
-) -> chipwarden_classify::LicenseDetermination {
+fn license(item: &Item, on: Date, destination: &str, hq: Option<&str>) -> chipwarden_classify::LicenseDetermination {
     let book = book();
     let rules = book.at(on).expect("rules");
     let groups = CountryGroups::bundled().expect("groups");
@@ -122,13 +108,7 @@ fn license(
         end_use: None,
         entity_listed: false,
     };
-    determine(
-        classify(item, rules, on),
-        rules,
-        &groups,
-        &Metrics::of(item),
-        &query,
-    )
+    determine(classify(item, rules, on), rules, &groups, &Metrics::of(item), &query)
 }
 
 fn codes(l: &chipwarden_classify::LicenseDetermination) -> Vec<&str> {
@@ -138,10 +118,7 @@ fn codes(l: &chipwarden_classify::LicenseDetermination) -> Vec<&str> {
 #[test]
 fn hbm_license_exception_below_3_3() {
     let on = date(2025, 2, 1);
-    assert_eq!(
-        codes(&license(&hbm(329.99, 100.0), on, "CN", None)),
-        vec!["HBM"]
-    );
+    assert_eq!(codes(&license(&hbm(329.99, 100.0), on, "CN", None)), vec!["HBM"]);
     assert!(codes(&license(&hbm(330.0, 100.0), on, "CN", None)).is_empty());
 }
 
@@ -153,65 +130,31 @@ fn case_by_case_below_tpp_21000_and_6500_gbps_from_january_2026() {
         c.memory_bandwidth_gbps = Some(Figure::new(bw, "test"));
         c
     };
-    let policy = |item: &Item, dest: &str, hq: Option<&str>| {
-        license(item, on, dest, hq).policy.map(|p| p.name())
-    };
-    assert_eq!(
-        policy(&with_bw(20_999.92, 6499.99), "CN", None),
-        Some("case-by-case")
-    );
-    assert_eq!(
-        policy(&with_bw(21_000.0, 4000.0), "CN", None),
-        Some("presumption of denial")
-    );
-    assert_eq!(
-        policy(&with_bw(15_832.0, 6500.0), "CN", None),
-        Some("presumption of denial")
-    );
-    assert_eq!(
-        policy(&with_bw(15_832.0, 4800.0), "MO", None),
-        Some("case-by-case")
-    );
+    let policy = |item: &Item, dest: &str, hq: Option<&str>| license(item, on, dest, hq).policy.map(|p| p.name());
+    assert_eq!(policy(&with_bw(20_999.92, 6499.99), "CN", None), Some("case-by-case"));
+    assert_eq!(policy(&with_bw(21_000.0, 4000.0), "CN", None), Some("presumption of denial"));
+    assert_eq!(policy(&with_bw(15_832.0, 6500.0), "CN", None), Some("presumption of denial"));
+    assert_eq!(policy(&with_bw(15_832.0, 4800.0), "MO", None), Some("case-by-case"));
     // Headquartered in China but located elsewhere: stays under presumption of denial.
-    assert_eq!(
-        policy(&with_bw(15_832.0, 4800.0), "MY", Some("CN")),
-        Some("presumption of denial")
-    );
+    assert_eq!(policy(&with_bw(15_832.0, 4800.0), "MY", Some("CN")), Some("presumption of denial"));
     // Before the 2026 rule the same export was presumption of denial.
     let before = license(&with_bw(15_832.0, 4800.0), date(2025, 12, 1), "CN", None);
-    assert_eq!(
-        before.policy.map(|p| p.name()),
-        Some("presumption of denial")
-    );
+    assert_eq!(before.policy.map(|p| p.name()), Some("presumption of denial"));
 }
 
 #[test]
 fn nac_and_aca_split_in_april_2024() {
     let b_part = chip(2400.0, Some(1500.0), true);
-    assert_eq!(
-        codes(&license(&b_part, date(2024, 1, 1), "AE", None)),
-        vec!["NAC"]
-    );
-    assert_eq!(
-        codes(&license(&b_part, date(2024, 5, 1), "AE", None)),
-        vec!["ACA"]
-    );
-    assert_eq!(
-        codes(&license(&b_part, date(2024, 5, 1), "CN", None)),
-        vec!["NAC"]
-    );
+    assert_eq!(codes(&license(&b_part, date(2024, 1, 1), "AE", None)), vec!["NAC"]);
+    assert_eq!(codes(&license(&b_part, date(2024, 5, 1), "AE", None)), vec!["ACA"]);
+    assert_eq!(codes(&license(&b_part, date(2024, 5, 1), "CN", None)), vec!["NAC"]);
     // A party headquartered in Macau gets NAC, with notification, even when shipping to the UAE.
-    assert_eq!(
-        codes(&license(&b_part, date(2024, 5, 1), "AE", Some("MO"))),
-        vec!["NAC"]
-    );
+    assert_eq!(codes(&license(&b_part, date(2024, 5, 1), "AE", Some("MO"))), vec!["NAC"]);
 }
 
 #[test]
 fn dates_before_the_first_rule_are_an_error() {
-    let err = book()
-        .at(date(2021, 12, 31))
-        .expect_err("before 2022-10-07");
+    let err = book().at(date(2021, 12, 31)).expect_err("before 2022-10-07");
     assert!(err.to_string().contains("2022-10-07"), "{err}");
 }
 
@@ -225,14 +168,8 @@ fn every_rule_set_hands_over_to_the_next() {
         assert!(!pair[0].sources.is_empty() && !pair[0].control.is_empty());
     }
     assert_eq!(sets.last().and_then(|s| s.until), None);
-    assert_eq!(
-        book.at(date(2025, 5, 12)).expect("rules").notice[0].status,
-        "in force, compliance not yet required"
-    );
-    assert_eq!(
-        book.at(date(2025, 5, 13)).expect("rules").notice[0].status,
-        "rescission announced, not enforced"
-    );
+    assert_eq!(book.at(date(2025, 5, 12)).expect("rules").notice[0].status, "in force, compliance not yet required");
+    assert_eq!(book.at(date(2025, 5, 13)).expect("rules").notice[0].status, "rescission announced, not enforced");
 }
 
 /// Control level under one rule set for a datacenter chip with these metrics.
@@ -271,8 +208,7 @@ proptest! {
 fn a_published_tpp_above_the_given_rates_wins() {
     // A spec that gives only FP32 (1920) but a published TPP of 6000 must not read as uncontrolled.
     let mut item = Item::empty("partial rates", ItemKind::Processor);
-    item.dense_tops
-        .insert(Precision::Fp32, Figure::new(60.0, "test"));
+    item.dense_tops.insert(Precision::Fp32, Figure::new(60.0, "test"));
     item.reported_tpp = Some(Figure::new(6000.0, "test"));
     item.die_area_mm2 = Some(Figure::new(800.0, "test"));
     item.datacenter = Some(Figure::new(true, "test"));
@@ -299,12 +235,7 @@ fn foundry(transistors: f64, hbm: bool, year: i16) -> chipwarden_classify::Found
     let design = chipwarden_classify::parse_design("t.toml", &text).expect("design");
     let on = date(2025, 6, 1);
     let book = book();
-    chipwarden_classify::assess(
-        &design,
-        book.at(on).expect("rules"),
-        &CountryGroups::bundled().expect("groups"),
-        on,
-    )
+    chipwarden_classify::assess(&design, book.at(on).expect("rules"), &CountryGroups::bundled().expect("groups"), on)
 }
 
 #[test]

@@ -12,12 +12,7 @@ use clap::{Args, Parser, Subcommand};
 )]
 pub struct Cli {
     /// Directory for everything ChipWarden stores.
-    #[arg(
-        long,
-        global = true,
-        env = "CHIPWARDEN_DATA_DIR",
-        default_value = "./chipwarden-data"
-    )]
+    #[arg(long, global = true, env = "CHIPWARDEN_DATA_DIR", default_value = "./chipwarden-data")]
     pub data_dir: PathBuf,
     /// Print JSON instead of tables.
     #[arg(long, global = true)]

@@ -3,8 +3,8 @@
 use std::path::Path;
 
 use chipwarden_classify::{
-    Classification, CountryGroups, Metrics, RuleBook, RuleSet, classify, classify_system,
-    determine, license::LicenseQuery,
+    Classification, CountryGroups, Metrics, RuleBook, RuleSet, classify, classify_system, determine,
+    license::LicenseQuery,
 };
 use chipwarden_core::{Catalog, CountryCode, Item, Spec, parse_any_spec, parse_date};
 use jiff::civil::Date;
@@ -20,11 +20,7 @@ pub fn run(cli: &Cli) -> Result<(), Failure> {
             let book = rule_book()?;
             let item = load_item(&catalog, &args.item)?;
             if args.history {
-                let all: Vec<_> = book
-                    .sets()
-                    .iter()
-                    .map(|rs| item.classify(rs, rs.effective))
-                    .collect();
+                let all: Vec<_> = book.sets().iter().map(|rs| item.classify(rs, rs.effective)).collect();
                 output::history(cli.json, &all)
             } else {
                 let date = date_or_today(args.at.as_deref())?;
@@ -41,11 +37,7 @@ pub fn run(cli: &Cli) -> Result<(), Failure> {
             let rules = book.at(date).map_err(Failure::input)?;
             let query = LicenseQuery {
                 destination: country("--destination", &args.destination)?,
-                party_hq: args
-                    .party_hq
-                    .as_deref()
-                    .map(|c| country("--party-hq", c))
-                    .transpose()?,
+                party_hq: args.party_hq.as_deref().map(|c| country("--party-hq", c)).transpose()?,
                 end_use: args.end_use.clone(),
                 entity_listed: args.entity_listed,
             };
@@ -53,39 +45,27 @@ pub fn run(cli: &Cli) -> Result<(), Failure> {
             let result = determine(classification, rules, &groups, &item.metrics(), &query);
             output::license(cli.json, &result)
         }
-        Command::Foundry {
-            command: FoundryCommand::Check { design, at },
-        } => {
+        Command::Foundry { command: FoundryCommand::Check { design, at } } => {
             let book = rule_book()?;
             let groups = CountryGroups::bundled().map_err(Failure::internal)?;
             let text = read(design)?;
-            let design = chipwarden_classify::parse_design(&design.display().to_string(), &text)
-                .map_err(Failure::input)?;
+            let design =
+                chipwarden_classify::parse_design(&design.display().to_string(), &text).map_err(Failure::input)?;
             let date = date_or_today(at.as_deref())?;
             let rules = book.at(date).map_err(Failure::input)?;
-            output::foundry(
-                cli.json,
-                &chipwarden_classify::assess(&design, rules, &groups, date),
-            )
+            output::foundry(cli.json, &chipwarden_classify::assess(&design, rules, &groups, date))
         }
-        Command::Rules {
-            command: RulesCommand::List,
-        } => output::rule_sets(cli.json, rule_book()?.sets()),
-        Command::Rules {
-            command: RulesCommand::Stress { at, rules, margin },
-        } => {
+        Command::Rules { command: RulesCommand::List } => output::rule_sets(cli.json, rule_book()?.sets()),
+        Command::Rules { command: RulesCommand::Stress { at, rules, margin } } => {
             if !(margin.is_finite() && *margin >= 0.0) {
-                return Err(Failure::input(format!(
-                    "--margin `{margin}` must be a percentage of zero or more"
-                )));
+                return Err(Failure::input(format!("--margin `{margin}` must be a percentage of zero or more")));
             }
             let catalog = catalog()?;
             let book = rule_book()?;
             let (set, date): (RuleSet, Date) = match rules {
                 Some(path) => {
                     let text = read(path)?;
-                    let set = RuleSet::parse(&path.display().to_string(), &text)
-                        .map_err(Failure::input)?;
+                    let set = RuleSet::parse(&path.display().to_string(), &text).map_err(Failure::input)?;
                     let date = set.effective;
                     (set, date)
                 }
@@ -95,25 +75,18 @@ pub fn run(cli: &Cli) -> Result<(), Failure> {
                 }
             };
             // A chip released after the assessment date is not part of that day's market.
-            let (released, unreleased): (Vec<_>, Vec<_>) = catalog.chips().iter().partition(|c| {
-                c.release_date
-                    .as_deref()
-                    .is_none_or(|r| released_by(r, date))
-            });
+            let (released, unreleased): (Vec<_>, Vec<_>) =
+                catalog.chips().iter().partition(|c| c.release_date.as_deref().is_none_or(|r| released_by(r, date)));
             let items: Vec<Item> = released.iter().map(|c| c.item.clone()).collect();
             let mut report = chipwarden_classify::stress_report(&items, &set, date, *margin);
             report.not_yet_released = unreleased.iter().map(|c| c.name.clone()).collect();
             output::stress(cli.json, &set, &report)
         }
-        Command::Catalog {
-            command: CatalogCommand::List,
-        } => {
+        Command::Catalog { command: CatalogCommand::List } => {
             let catalog = catalog()?;
             output::catalog_list(cli.json, &catalog)
         }
-        Command::Catalog {
-            command: CatalogCommand::Show { name },
-        } => {
+        Command::Catalog { command: CatalogCommand::Show { name } } => {
             let catalog = catalog()?;
             let chip = catalog.lookup(name).map_err(Failure::input)?;
             output::catalog_show(cli.json, chip)
@@ -130,8 +103,7 @@ fn rule_book() -> Result<RuleBook, Failure> {
 }
 
 fn read(path: &Path) -> Result<String, Failure> {
-    std::fs::read_to_string(path)
-        .map_err(|e| Failure::io(format!("cannot read `{}`: {e}", path.display())))
+    std::fs::read_to_string(path).map_err(|e| Failure::io(format!("cannot read `{}`: {e}", path.display())))
 }
 
 /// What a command assesses: one item, or a system of catalog items.
@@ -139,10 +111,7 @@ fn read(path: &Path) -> Result<String, Failure> {
 #[allow(clippy::large_enum_variant)]
 enum Subject {
     Item(Item),
-    System {
-        name: String,
-        parts: Vec<(Item, u32)>,
-    },
+    System { name: String, parts: Vec<(Item, u32)> },
 }
 
 impl Subject {
@@ -164,21 +133,14 @@ impl Subject {
                     let tpp = |m: &Metrics| m.tpp.as_ref().map_or(0.0, |t| t.value);
                     tpp(a).total_cmp(&tpp(b))
                 })
-                .unwrap_or_else(|| {
-                    Metrics::of(&Item::empty(
-                        "empty system",
-                        chipwarden_core::ItemKind::System,
-                    ))
-                }),
+                .unwrap_or_else(|| Metrics::of(&Item::empty("empty system", chipwarden_core::ItemKind::System))),
         }
     }
 }
 
 fn load_item(catalog: &Catalog, args: &ItemArgs) -> Result<Subject, Failure> {
     match (&args.model, &args.spec) {
-        (Some(model), _) => Ok(Subject::Item(
-            catalog.lookup(model).map_err(Failure::input)?.item.clone(),
-        )),
+        (Some(model), _) => Ok(Subject::Item(catalog.lookup(model).map_err(Failure::input)?.item.clone())),
         (None, Some(path)) => {
             let file = path.display().to_string();
             match parse_any_spec(&file, &read(path)?).map_err(Failure::input)? {
@@ -186,15 +148,12 @@ fn load_item(catalog: &Catalog, args: &ItemArgs) -> Result<Subject, Failure> {
                 Spec::System(system) => {
                     let mut parts = Vec::new();
                     for component in &system.components {
-                        let chip = catalog.lookup(&component.model).map_err(|e| {
-                            Failure::input(format!("spec `{file}`, field `contains`: {e}"))
-                        })?;
+                        let chip = catalog
+                            .lookup(&component.model)
+                            .map_err(|e| Failure::input(format!("spec `{file}`, field `contains`: {e}")))?;
                         parts.push((chip.item.clone(), component.count));
                     }
-                    Ok(Subject::System {
-                        name: system.name,
-                        parts,
-                    })
+                    Ok(Subject::System { name: system.name, parts })
                 }
             }
         }
@@ -206,19 +165,14 @@ fn load_item(catalog: &Catalog, args: &ItemArgs) -> Result<Subject, Failure> {
 fn released_by(release: &str, date: Date) -> bool {
     match parse_date(release) {
         Ok(day) => day <= date,
-        Err(_) => release
-            .get(..4)
-            .and_then(|y| y.parse::<i16>().ok())
-            .is_none_or(|year| year <= date.year()),
+        Err(_) => release.get(..4).and_then(|y| y.parse::<i16>().ok()).is_none_or(|year| year <= date.year()),
     }
 }
 
 fn date_or_today(text: Option<&str>) -> Result<Date, Failure> {
     match text {
         Some(t) => parse_date(t).map_err(|e| Failure::input(format!("--at: {e}"))),
-        None => Ok(jiff::Timestamp::now()
-            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
-            .date()),
+        None => Ok(jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::UTC).date()),
     }
 }
 

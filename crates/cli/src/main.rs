@@ -36,22 +36,13 @@ pub struct Failure {
 
 impl Failure {
     pub fn input(message: impl std::fmt::Display) -> Failure {
-        Failure {
-            code: exit::INPUT,
-            message: message.to_string(),
-        }
+        Failure { code: exit::INPUT, message: message.to_string() }
     }
     pub fn io(message: impl std::fmt::Display) -> Failure {
-        Failure {
-            code: exit::IO,
-            message: message.to_string(),
-        }
+        Failure { code: exit::IO, message: message.to_string() }
     }
     pub fn internal(message: impl std::fmt::Display) -> Failure {
-        Failure {
-            code: exit::INTERNAL,
-            message: message.to_string(),
-        }
+        Failure { code: exit::INTERNAL, message: message.to_string() }
     }
 }
 

@@ -2,9 +2,7 @@
 
 use chipwarden_classify::control::num;
 use chipwarden_classify::foundry::FoundryAssessment;
-use chipwarden_classify::{
-    Classification, LicenseDetermination, Metrics, RuleSet, Status, StressReport,
-};
+use chipwarden_classify::{Classification, LicenseDetermination, Metrics, RuleSet, Status, StressReport};
 use chipwarden_core::{Catalog, Chip};
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use serde::Serialize;
@@ -19,9 +17,7 @@ fn json<T: Serialize + ?Sized>(value: &T) -> Result<(), Failure> {
 
 fn table(header: &[&str]) -> Table {
     let mut t = Table::new();
-    t.load_style(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(120);
+    t.load_style(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic).set_width(120);
     if !header.is_empty() {
         t.set_header(header.to_vec());
     }
@@ -60,51 +56,27 @@ pub fn classification(as_json: bool, c: &Classification) -> Result<(), Failure> 
     if let Some(a) = &c.assembly_eccn {
         t.add_row(vec!["Systems containing it".to_owned(), a.clone()]);
     }
-    let precision = c
-        .tpp_precision
-        .map(|p| format!(" ({p})"))
-        .unwrap_or_default();
+    let precision = c.tpp_precision.map(|p| format!(" ({p})")).unwrap_or_default();
     t.add_row(vec!["TPP".to_owned(), format!("{}{precision}", opt(c.tpp))]);
-    t.add_row(vec![
-        "Performance density".to_owned(),
-        opt(c.performance_density),
-    ]);
+    t.add_row(vec!["Performance density".to_owned(), opt(c.performance_density)]);
     if c.memory_bandwidth_density.is_some() {
-        t.add_row(vec![
-            "Memory bandwidth density".to_owned(),
-            opt(c.memory_bandwidth_density),
-        ]);
+        t.add_row(vec!["Memory bandwidth density".to_owned(), opt(c.memory_bandwidth_density)]);
     }
     t.add_row(vec![
         "Datacenter item".to_owned(),
-        c.datacenter
-            .map_or("unknown (assessed as datacenter)".to_owned(), |d| {
-                if d { "yes" } else { "no" }.to_owned()
-            }),
+        c.datacenter.map_or("unknown (assessed as datacenter)".to_owned(), |d| if d { "yes" } else { "no" }.to_owned()),
     ]);
-    t.add_row(vec![
-        "Rule set".to_owned(),
-        format!("{}: {}", c.ruleset, c.ruleset_title),
-    ]);
+    t.add_row(vec!["Rule set".to_owned(), format!("{}: {}", c.ruleset, c.ruleset_title)]);
     println!("{t}");
     let mut th = table(&["ECCN", "prong", "test", "value", "margin", "met"]);
     for check in &c.thresholds {
         th.add_row(vec![
             check.eccn.clone(),
             check.prong.clone(),
-            format!(
-                "{} {} {}",
-                check.metric.name(),
-                check.op,
-                num(check.threshold)
-            ),
+            format!("{} {} {}", check.metric.name(), check.op, num(check.threshold)),
             opt(check.value),
-            check.margin_pct.map_or("n/a".to_owned(), |m| {
-                format!("{}{}%", if m >= 0.0 { "+" } else { "" }, num(m))
-            }),
-            check
-                .met
-                .map_or("?".to_owned(), |m| if m { "yes" } else { "no" }.to_owned()),
+            check.margin_pct.map_or("n/a".to_owned(), |m| format!("{}{}%", if m >= 0.0 { "+" } else { "" }, num(m))),
+            check.met.map_or("?".to_owned(), |m| if m { "yes" } else { "no" }.to_owned()),
         ]);
     }
     println!("Thresholds (margin: how far the value is above (+) or below (-) the line):\n{th}");
@@ -144,21 +116,13 @@ pub fn license(as_json: bool, l: &LicenseDetermination) -> Result<(), Failure> {
         "{} to {}{} on {} under rule set {}",
         l.item,
         l.destination,
-        l.party_hq
-            .map(|h| format!(" (party headquartered in {h})"))
-            .unwrap_or_default(),
+        l.party_hq.map(|h| format!(" (party headquartered in {h})")).unwrap_or_default(),
         l.date,
         l.ruleset
     );
     let mut t = table(&[]);
-    t.add_row(vec![
-        "License required".to_owned(),
-        if l.license_required { "yes" } else { "no" }.to_owned(),
-    ]);
-    t.add_row(vec![
-        "Review policy".to_owned(),
-        l.policy.map_or("n/a".to_owned(), |p| p.name().to_owned()),
-    ]);
+    t.add_row(vec!["License required".to_owned(), if l.license_required { "yes" } else { "no" }.to_owned()]);
+    t.add_row(vec!["Review policy".to_owned(), l.policy.map_or("n/a".to_owned(), |p| p.name().to_owned())]);
     t.add_row(vec![
         "License exceptions".to_owned(),
         if l.exceptions.is_empty() {
@@ -166,17 +130,7 @@ pub fn license(as_json: bool, l: &LicenseDetermination) -> Result<(), Failure> {
         } else {
             l.exceptions
                 .iter()
-                .map(|e| {
-                    format!(
-                        "{}{}",
-                        e.code,
-                        if e.notification {
-                            " (prior notification to BIS)"
-                        } else {
-                            ""
-                        }
-                    )
-                })
+                .map(|e| format!("{}{}", e.code, if e.notification { " (prior notification to BIS)" } else { "" }))
                 .collect::<Vec<_>>()
                 .join(", ")
         },
@@ -197,17 +151,12 @@ pub fn foundry(as_json: bool, f: &FoundryAssessment) -> Result<(), Failure> {
     if as_json {
         return json(f);
     }
-    println!(
-        "Design {} on {} under rule set {}",
-        f.design, f.date, f.ruleset
-    );
+    println!("Design {} on {} under rule set {}", f.design, f.date, f.ruleset);
     let mut t = table(&[]);
     t.add_row(vec![
         "Applicable advanced logic IC".to_owned(),
         f.applicable_advanced_logic
-            .map_or("unknown (treated as yes)".to_owned(), |a| {
-                if a { "yes" } else { "no" }.to_owned()
-            }),
+            .map_or("unknown (treated as yes)".to_owned(), |a| if a { "yes" } else { "no" }.to_owned()),
     ]);
     t.add_row(vec![
         "Presumption of 3A090.a".to_owned(),
@@ -263,26 +212,14 @@ pub fn stress(as_json: bool, rules: &RuleSet, report: &StressReport) -> Result<(
         report.near_misses.len(),
         num(report.margin_pct)
     );
-    let mut t = table(&[
-        "chip",
-        "now",
-        "prong",
-        "would be",
-        "what would have to change",
-    ]);
+    let mut t = table(&["chip", "now", "prong", "would be", "what would have to change"]);
     for m in &report.near_misses {
         t.add_row(vec![
             m.chip.clone(),
-            m.current_eccn
-                .clone()
-                .unwrap_or_else(|| "not controlled".to_owned()),
+            m.current_eccn.clone().unwrap_or_else(|| "not controlled".to_owned()),
             m.prong.clone(),
             m.would_be_eccn.clone(),
-            m.changes
-                .iter()
-                .map(|c| c.describe())
-                .collect::<Vec<_>>()
-                .join("\n"),
+            m.changes.iter().map(|c| c.describe()).collect::<Vec<_>>().join("\n"),
         ]);
     }
     println!("{t}");
@@ -294,10 +231,7 @@ pub fn stress(as_json: bool, rules: &RuleSet, report: &StressReport) -> Result<(
         println!("Not placed, for want of a figure:\n{u}");
     }
     if !report.not_yet_released.is_empty() {
-        println!(
-            "Left out, released after the rule set's date: {}",
-            report.not_yet_released.join(", ")
-        );
+        println!("Left out, released after the rule set's date: {}", report.not_yet_released.join(", "));
     }
     Ok(())
 }
@@ -340,9 +274,7 @@ pub fn catalog_list(as_json: bool, catalog: &Catalog) -> Result<(), Failure> {
             r.release_date.unwrap_or("").to_owned(),
             opt(r.tpp),
             opt(r.performance_density),
-            r.datacenter
-                .map_or("unknown", |d| if d { "yes" } else { "no" })
-                .to_owned(),
+            r.datacenter.map_or("unknown", |d| if d { "yes" } else { "no" }).to_owned(),
         ]);
     }
     println!("{t}");
@@ -368,30 +300,17 @@ pub fn catalog_show(as_json: bool, chip: &Chip) -> Result<(), Failure> {
         t.add_row(vec![name, value, source]);
     };
     if let Some(f) = &item.datacenter {
-        add(
-            "datacenter".into(),
-            f.value.to_string(),
-            &f.source,
-            f.note.as_ref(),
-        );
+        add("datacenter".into(), f.value.to_string(), &f.source, f.note.as_ref());
     }
     for (p, f) in &item.dense_tops {
-        add(
-            format!("dense {p} TOPS"),
-            num(f.value),
-            &f.source,
-            f.note.as_ref(),
-        );
+        add(format!("dense {p} TOPS"), num(f.value), &f.source, f.note.as_ref());
     }
     for (name, f) in [
         ("die area (mm²)", &item.die_area_mm2),
         ("transistors (billion)", &item.transistors_billion),
         ("process (nm)", &item.process_nm),
         ("memory bandwidth (GB/s)", &item.memory_bandwidth_gbps),
-        (
-            "interconnect, bidirectional (GB/s)",
-            &item.interconnect_gbps,
-        ),
+        ("interconnect, bidirectional (GB/s)", &item.interconnect_gbps),
         ("reported TPP", &item.reported_tpp),
         ("memory (GB)", &chip.memory_gb),
         ("TDP (W)", &chip.tdp_w),
@@ -401,10 +320,7 @@ pub fn catalog_show(as_json: bool, chip: &Chip) -> Result<(), Failure> {
             add(name.into(), num(f.value), &f.source, f.note.as_ref());
         }
     }
-    for (name, f) in [
-        ("process", &chip.process),
-        ("memory type", &chip.memory_type),
-    ] {
+    for (name, f) in [("process", &chip.process), ("memory type", &chip.memory_type)] {
         if let Some(f) = f {
             add(name.into(), f.value.clone(), &f.source, f.note.as_ref());
         }

@@ -4,10 +4,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .expect("workspace root")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("workspace root")
 }
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -40,11 +37,7 @@ fn all_rust_files() -> Vec<PathBuf> {
 fn every_rust_file_opens_with_a_module_doc_line() {
     for file in all_rust_files() {
         let text = fs::read_to_string(&file).expect("read");
-        assert!(
-            text.starts_with("//! "),
-            "{} must open with a `//!` line saying what it is for",
-            file.display()
-        );
+        assert!(text.starts_with("//! "), "{} must open with a `//!` line saying what it is for", file.display());
     }
 }
 
@@ -53,32 +46,18 @@ fn no_test_is_ignored() {
     let marker = ["#[", "ignore"].concat();
     for file in all_rust_files() {
         let text = fs::read_to_string(&file).expect("read");
-        assert!(
-            !text.contains(&marker),
-            "{} ignores a test; fix it or delete it",
-            file.display()
-        );
+        assert!(!text.contains(&marker), "{} ignores a test; fix it or delete it", file.display());
     }
 }
 
 #[test]
 fn every_crate_uses_the_workspace_lints() {
     let root_manifest = fs::read_to_string(root().join("Cargo.toml")).expect("root manifest");
-    assert!(
-        root_manifest.contains("[workspace.lints.rust]")
-            && root_manifest.contains("[workspace.lints.clippy]")
-    );
-    for entry in fs::read_dir(root().join("crates"))
-        .expect("crates")
-        .flatten()
-    {
+    assert!(root_manifest.contains("[workspace.lints.rust]") && root_manifest.contains("[workspace.lints.clippy]"));
+    for entry in fs::read_dir(root().join("crates")).expect("crates").flatten() {
         let manifest = entry.path().join("Cargo.toml");
         let text = fs::read_to_string(&manifest).expect("crate manifest");
-        assert!(
-            text.contains("[lints]\nworkspace = true"),
-            "{} must inherit the workspace lints",
-            manifest.display()
-        );
+        assert!(text.contains("[lints]\nworkspace = true"), "{} must inherit the workspace lints", manifest.display());
     }
 }
 
@@ -87,17 +66,9 @@ fn ci_runs_exactly_the_readme_test_command() {
     let readme = fs::read_to_string(root().join("README.md")).expect("README");
     let ci = fs::read_to_string(root().join(".ci/run")).expect(".ci/run");
     // The README's second fenced command is the test command; .ci/run must run it verbatim.
-    let commands: Vec<&str> = readme
-        .split("```")
-        .skip(1)
-        .step_by(2)
-        .filter_map(|block| block.lines().nth(1))
-        .collect();
+    let commands: Vec<&str> = readme.split("```").skip(1).step_by(2).filter_map(|block| block.lines().nth(1)).collect();
     let test_command = commands.get(1).expect("README opens with two commands");
-    assert!(
-        ci.lines().any(|l| l.trim() == test_command.trim()),
-        ".ci/run must run `{test_command}`"
-    );
+    assert!(ci.lines().any(|l| l.trim() == test_command.trim()), ".ci/run must run `{test_command}`");
 }
 
 #[test]
@@ -105,21 +76,10 @@ fn bundled_data_files_name_their_sources() {
     let rules = root().join("data/rules");
     for entry in fs::read_dir(&rules).expect("rules").flatten() {
         let text = fs::read_to_string(entry.path()).expect("rule file");
-        assert!(
-            text.contains("sources = ["),
-            "{} must list its sources",
-            entry.path().display()
-        );
-        assert!(
-            text.matches("citation = ").count() >= 3,
-            "{} must cite its paragraphs",
-            entry.path().display()
-        );
+        assert!(text.contains("sources = ["), "{} must list its sources", entry.path().display());
+        assert!(text.matches("citation = ").count() >= 3, "{} must cite its paragraphs", entry.path().display());
     }
-    for file in [
-        "data/catalog/PROVENANCE.md",
-        "crates/cli/tests/test_data/README.md",
-    ] {
+    for file in ["data/catalog/PROVENANCE.md", "crates/cli/tests/test_data/README.md"] {
         assert!(root().join(file).exists(), "{file} is missing");
     }
 }

@@ -17,12 +17,7 @@ pub enum CatalogError {
     #[error("catalog `{origin}` is not valid TOML for a chip catalog: {message}")]
     Syntax { origin: String, message: String },
     #[error("catalog `{origin}`, chip `{chip}`{line}: {message}")]
-    Invalid {
-        origin: String,
-        chip: String,
-        line: LineSuffix,
-        message: String,
-    },
+    Invalid { origin: String, chip: String, line: LineSuffix, message: String },
 }
 
 /// ` (line N)` when a line is known, nothing otherwise.
@@ -41,10 +36,7 @@ impl std::fmt::Display for LineSuffix {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LookupError {
     #[error("unknown model `{query}`{}", suggestion_text(.suggestions))]
-    Unknown {
-        query: String,
-        suggestions: Vec<String>,
-    },
+    Unknown { query: String, suggestions: Vec<String> },
 }
 
 fn suggestion_text(suggestions: &[String]) -> String {
@@ -142,10 +134,7 @@ pub struct Catalog {
 
 /// Lower-case letters and digits only, so "H100 SXM", "h100-sxm" and "H100_SXM" meet.
 pub fn normalise(name: &str) -> String {
-    name.chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect()
+    name.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
 }
 
 impl Catalog {
@@ -166,10 +155,7 @@ impl Catalog {
             let invalid = |message: String| CatalogError::Invalid {
                 origin: origin.to_owned(),
                 chip: raw_chip.id.clone(),
-                line: LineSuffix(crate::textpos::line_of(
-                    text,
-                    &[&format!("id = \"{}\"", raw_chip.id)],
-                )),
+                line: LineSuffix(crate::textpos::line_of(text, &[&format!("id = \"{}\"", raw_chip.id)])),
                 message,
             };
             let chip = convert_chip(&raw_chip).map_err(&invalid)?;
@@ -190,12 +176,7 @@ impl Catalog {
             }
             chips.push(chip);
         }
-        Ok(Catalog {
-            version: raw.meta.version,
-            attribution: raw.meta.attribution,
-            chips,
-            index,
-        })
+        Ok(Catalog { version: raw.meta.version, attribution: raw.meta.attribution, chips, index })
     }
 
     pub fn version(&self) -> &str {
@@ -228,10 +209,7 @@ impl Catalog {
                 return Ok(&self.chips[i]);
             }
         }
-        Err(LookupError::Unknown {
-            query: query.to_owned(),
-            suggestions: self.suggest(&key, 5),
-        })
+        Err(LookupError::Unknown { query: query.to_owned(), suggestions: self.suggest(&key, 5) })
     }
 
     /// The names of the chips whose names or aliases are nearest to `key`, best first.
@@ -286,9 +264,7 @@ fn convert_chip(raw: &RawChip) -> Result<Chip, String> {
         None | Some("processor") => ItemKind::Processor,
         Some("hbm") => ItemKind::Hbm,
         Some(other) => {
-            return Err(format!(
-                "field `kind`: `{other}` is neither `processor` nor `hbm`"
-            ));
+            return Err(format!("field `kind`: `{other}` is neither `processor` nor `hbm`"));
         }
     };
     let sources = &raw.sources;
@@ -296,19 +272,10 @@ fn convert_chip(raw: &RawChip) -> Result<Chip, String> {
     item.catalog_id = Some(raw.id.clone());
     item.datacenter = figure(sources, "datacenter", raw.datacenter.as_ref())?;
     item.die_area_mm2 = positive(sources, "die_area_mm2", raw.die_area_mm2.as_ref())?;
-    item.transistors_billion = positive(
-        sources,
-        "transistors_billion",
-        raw.transistors_billion.as_ref(),
-    )?;
+    item.transistors_billion = positive(sources, "transistors_billion", raw.transistors_billion.as_ref())?;
     item.process_nm = positive(sources, "process_nm", raw.process_nm.as_ref())?;
-    item.memory_bandwidth_gbps = positive(
-        sources,
-        "memory_bandwidth_gbps",
-        raw.memory_bandwidth_gbps.as_ref(),
-    )?;
-    item.interconnect_gbps =
-        positive(sources, "interconnect_gbps", raw.interconnect_gbps.as_ref())?;
+    item.memory_bandwidth_gbps = positive(sources, "memory_bandwidth_gbps", raw.memory_bandwidth_gbps.as_ref())?;
+    item.interconnect_gbps = positive(sources, "interconnect_gbps", raw.interconnect_gbps.as_ref())?;
     item.hbm = figure(sources, "hbm", raw.hbm.as_ref())?;
     item.package_area_mm2 = positive(sources, "package_area_mm2", raw.package_area_mm2.as_ref())?;
     item.reported_tpp = positive(sources, "reported_tpp", raw.reported_tpp.as_ref())?;
@@ -342,17 +309,10 @@ fn figure<T: Clone>(
     raw: Option<&RawFigure<T>>,
 ) -> Result<Option<Figure<T>>, String> {
     let Some(raw) = raw else { return Ok(None) };
-    let source = sources.get(&raw.source).ok_or_else(|| {
-        format!(
-            "field `{field}`: source key `{}` is not in this chip's `sources`",
-            raw.source
-        )
-    })?;
-    Ok(Some(Figure {
-        value: raw.value.clone(),
-        source: source.clone(),
-        note: raw.note.clone(),
-    }))
+    let source = sources
+        .get(&raw.source)
+        .ok_or_else(|| format!("field `{field}`: source key `{}` is not in this chip's `sources`", raw.source))?;
+    Ok(Some(Figure { value: raw.value.clone(), source: source.clone(), note: raw.note.clone() }))
 }
 
 fn positive(
@@ -364,10 +324,7 @@ fn positive(
     if let Some(f) = &fig
         && !(f.value.is_finite() && f.value > 0.0)
     {
-        return Err(format!(
-            "field `{field}`: `{}` is not a positive number",
-            f.value
-        ));
+        return Err(format!("field `{field}`: `{}` is not a positive number", f.value));
     }
     Ok(fig)
 }
@@ -401,15 +358,7 @@ sources = { a = "source A" }
     #[test]
     fn resolves_names_aliases_and_vendorless_names() {
         let catalog = Catalog::parse("small", SMALL).expect("parses");
-        for query in [
-            "X One 80GB",
-            "one 80gb",
-            "ONE",
-            "x-one",
-            "two",
-            "X  Two",
-            "X one",
-        ] {
+        for query in ["X One 80GB", "one 80gb", "ONE", "x-one", "two", "X  Two", "X one"] {
             assert!(catalog.lookup(query).is_ok(), "{query}");
         }
         let err = catalog.lookup("Tw0").expect_err("unknown");

@@ -23,10 +23,7 @@ impl CountryCode {
         if bytes.len() != 2 || !bytes.iter().all(u8::is_ascii_alphabetic) {
             return Err(CountryError::Malformed(text.to_owned()));
         }
-        Ok(CountryCode([
-            bytes[0].to_ascii_uppercase(),
-            bytes[1].to_ascii_uppercase(),
-        ]))
+        Ok(CountryCode([bytes[0].to_ascii_uppercase(), bytes[1].to_ascii_uppercase()]))
     }
 
     pub fn as_str(&self) -> &str {
@@ -60,14 +57,8 @@ mod tests {
 
     #[test]
     fn parses_and_normalises() {
-        assert_eq!(
-            CountryCode::parse("cn").map(|c| c.to_string()),
-            Ok("CN".to_owned())
-        );
-        assert_eq!(
-            CountryCode::parse(" MY ").map(|c| c.to_string()),
-            Ok("MY".to_owned())
-        );
+        assert_eq!(CountryCode::parse("cn").map(|c| c.to_string()), Ok("CN".to_owned()));
+        assert_eq!(CountryCode::parse(" MY ").map(|c| c.to_string()), Ok("MY".to_owned()));
         for bad in ["", "C", "CHN", "C1", "中国"] {
             assert!(CountryCode::parse(bad).is_err(), "{bad}");
         }

@@ -88,11 +88,7 @@ pub struct Figure<T> {
 
 impl<T> Figure<T> {
     pub fn new(value: T, source: impl Into<String>) -> Figure<T> {
-        Figure {
-            value,
-            source: source.into(),
-            note: None,
-        }
+        Figure { value, source: source.into(), note: None }
     }
 }
 

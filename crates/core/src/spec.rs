@@ -12,18 +12,9 @@ use crate::textpos::line_of;
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SpecError {
     #[error("spec `{file}`: not valid {format}: {message}")]
-    Syntax {
-        file: String,
-        format: &'static str,
-        message: String,
-    },
+    Syntax { file: String, format: &'static str, message: String },
     #[error("spec `{file}`{line}, field `{field}`: {message}")]
-    Field {
-        file: String,
-        line: LineSuffix,
-        field: String,
-        message: String,
-    },
+    Field { file: String, line: LineSuffix, field: String, message: String },
 }
 
 const TOP_LEVEL_FIELDS: &[&str] = &[
@@ -77,7 +68,8 @@ pub fn parse_spec(file: &str, text: &str) -> Result<Item, SpecError> {
             file: file.to_owned(),
             line: LineSuffix(line_of(text, &["kind"])),
             field: "kind".to_owned(),
-            message: "a `system` spec describes a computer or assembly, not a single item; use it with `classify`".to_owned(),
+            message: "a `system` spec describes a computer or assembly, not a single item; use it with `classify`"
+                .to_owned(),
         }),
     }
 }
@@ -135,22 +127,15 @@ impl Checker<'_> {
         };
         for key in object.keys() {
             if !TOP_LEVEL_FIELDS.contains(&key.as_str()) {
-                return Err(self.error(
-                    &[key],
-                    format!(
-                        "unknown field (known fields: {})",
-                        TOP_LEVEL_FIELDS.join(", ")
-                    ),
-                ));
+                return Err(
+                    self.error(&[key], format!("unknown field (known fields: {})", TOP_LEVEL_FIELDS.join(", ")))
+                );
             }
         }
         let name = match object.get("name") {
             Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_owned(),
             Some(other) => {
-                return Err(self.error(
-                    &["name"],
-                    format!("expected a non-empty string, found {}", show(other)),
-                ));
+                return Err(self.error(&["name"], format!("expected a non-empty string, found {}", show(other))));
             }
             None => {
                 return Err(self.error(&["name"], "missing; every spec needs a `name`".to_owned()));
@@ -161,10 +146,7 @@ impl Checker<'_> {
             Some(Value::String(s)) if s == "processor" => ItemKind::Processor,
             Some(Value::String(s)) if s == "hbm" => ItemKind::Hbm,
             Some(other) => {
-                return Err(self.error(
-                    &["kind"],
-                    format!("expected `processor` or `hbm`, found {}", show(other)),
-                ));
+                return Err(self.error(&["kind"], format!("expected `processor` or `hbm`, found {}", show(other))));
             }
         };
         let source = match object.get("source") {
@@ -185,19 +167,16 @@ impl Checker<'_> {
         item.reported_tpp = self.number(object, &["reported_tpp"])?.map(fig);
         if let Some(tops) = object.get("dense_tops") {
             let Some(tops) = tops.as_object() else {
-                return Err(self.error(
-                    &["dense_tops"],
-                    format!(
-                        "expected a table from precision to TOPS, found {}",
-                        show(tops)
-                    ),
-                ));
+                return Err(self
+                    .error(&["dense_tops"], format!("expected a table from precision to TOPS, found {}", show(tops))));
             };
             for (key, v) in tops {
                 let Some(precision) = Precision::parse(key) else {
                     return Err(self.error(
                         &["dense_tops", key],
-                        format!("unknown precision `{key}` (known: fp64, fp32, tf32, fp16, bf16, fp8, int8, int4, fp4)"),
+                        format!(
+                            "unknown precision `{key}` (known: fp64, fp32, tf32, fp16, bf16, fp8, int8, int4, fp4)"
+                        ),
                     ));
                 };
                 let value = self.positive(v, &["dense_tops", key])?;
@@ -208,17 +187,18 @@ impl Checker<'_> {
             ItemKind::Hbm => {
                 for required in ["memory_bandwidth_gbps", "package_area_mm2"] {
                     if !object.contains_key(required) {
-                        return Err(self.error(&[required], "missing; an `hbm` spec needs `memory_bandwidth_gbps` and `package_area_mm2`".to_owned()));
+                        return Err(self.error(
+                            &[required],
+                            "missing; an `hbm` spec needs `memory_bandwidth_gbps` and `package_area_mm2`".to_owned(),
+                        ));
                     }
                 }
             }
             ItemKind::System => {}
             ItemKind::Processor => {
                 if item.dense_tops.is_empty() && item.reported_tpp.is_none() {
-                    return Err(self.error(
-                        &["dense_tops"],
-                        "missing; a processor spec needs at least one dense rate".to_owned(),
-                    ));
+                    return Err(self
+                        .error(&["dense_tops"], "missing; a processor spec needs at least one dense rate".to_owned()));
                 }
             }
         }
@@ -231,32 +211,18 @@ impl Checker<'_> {
             return Err(self.error(&["(top level)"], "expected a table of fields".to_owned()));
         };
         if let Some(key) = object.keys().find(|k| !FIELDS.contains(&k.as_str())) {
-            return Err(self.error(
-                &[key],
-                format!(
-                    "unknown field for a system (known fields: {})",
-                    FIELDS.join(", ")
-                ),
-            ));
+            return Err(self.error(&[key], format!("unknown field for a system (known fields: {})", FIELDS.join(", "))));
         }
         let name = match object.get("name") {
             Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_owned(),
             _ => {
-                return Err(self.error(
-                    &["name"],
-                    "missing or empty; every spec needs a `name`".to_owned(),
-                ));
+                return Err(self.error(&["name"], "missing or empty; every spec needs a `name`".to_owned()));
             }
         };
-        let Some(list) = object
-            .get("contains")
-            .and_then(Value::as_array)
-            .filter(|l| !l.is_empty())
-        else {
-            return Err(self.error(
-                &["contains"],
-                "a system needs `contains`, a non-empty list of { model, count }".to_owned(),
-            ));
+        let Some(list) = object.get("contains").and_then(Value::as_array).filter(|l| !l.is_empty()) else {
+            return Err(
+                self.error(&["contains"], "a system needs `contains`, a non-empty list of { model, count }".to_owned())
+            );
         };
         let mut components = Vec::new();
         for (i, entry) in list.iter().enumerate() {
@@ -274,19 +240,12 @@ impl Checker<'_> {
                 }
             };
             let count = match entry.get("count") {
-                Some(v) => match v
-                    .as_u64()
-                    .and_then(|c| u32::try_from(c).ok())
-                    .filter(|c| *c >= 1)
-                {
+                Some(v) => match v.as_u64().and_then(|c| u32::try_from(c).ok()).filter(|c| *c >= 1) {
                     Some(c) => c,
                     None => {
                         return Err(self.error(
                             &["contains", "count"],
-                            format!(
-                                "`{at}.count`: expected a whole number of at least 1, found {}",
-                                show(v)
-                            ),
+                            format!("`{at}.count`: expected a whole number of at least 1, found {}", show(v)),
                         ));
                     }
                 },
@@ -297,26 +256,15 @@ impl Checker<'_> {
         Ok(SystemSpec { name, components })
     }
 
-    fn boolean(
-        &self,
-        object: &serde_json::Map<String, Value>,
-        key: &str,
-    ) -> Result<Option<bool>, SpecError> {
+    fn boolean(&self, object: &serde_json::Map<String, Value>, key: &str) -> Result<Option<bool>, SpecError> {
         match object.get(key) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::Bool(b)) => Ok(Some(*b)),
-            Some(other) => Err(self.error(
-                &[key],
-                format!("expected true or false, found {}", show(other)),
-            )),
+            Some(other) => Err(self.error(&[key], format!("expected true or false, found {}", show(other)))),
         }
     }
 
-    fn number(
-        &self,
-        object: &serde_json::Map<String, Value>,
-        path: &[&str],
-    ) -> Result<Option<f64>, SpecError> {
+    fn number(&self, object: &serde_json::Map<String, Value>, path: &[&str]) -> Result<Option<f64>, SpecError> {
         match object.get(path[0]) {
             None | Some(Value::Null) => Ok(None),
             Some(v) => self.positive(v, path).map(Some),
@@ -328,10 +276,7 @@ impl Checker<'_> {
             return Err(self.error(path, format!("expected a number, found {}", show(value))));
         };
         if !n.is_finite() || n < 0.0 {
-            return Err(self.error(
-                path,
-                format!("`{n}` is negative; figures must be zero or more"),
-            ));
+            return Err(self.error(path, format!("`{n}` is negative; figures must be zero or more")));
         }
         Ok(n)
     }
@@ -355,7 +300,8 @@ mod tests {
 
     #[test]
     fn parses_json_and_toml() {
-        let json = r#"{"name": "X", "datacenter": true, "die_area_mm2": 500, "dense_tops": {"fp8": 1000, "bf16": 500}}"#;
+        let json =
+            r#"{"name": "X", "datacenter": true, "die_area_mm2": 500, "dense_tops": {"fp8": 1000, "bf16": 500}}"#;
         let item = parse_spec("x.json", json).expect("json");
         assert_eq!(item.dense_tops.len(), 2);
         let toml = "name = \"X\"\ndatacenter = false\n[dense_tops]\nint8 = 600.0\n";
@@ -367,37 +313,16 @@ mod tests {
 
     #[test]
     fn errors_name_file_field_value_and_line() {
-        let e = err(
-            "s.json",
-            "{\n  \"name\": \"X\",\n  \"die_area_mm2\": -5,\n  \"dense_tops\": {\"fp8\": 1}\n}",
-        );
-        assert!(
-            e.contains("`s.json` (line 3), field `die_area_mm2`") && e.contains("negative"),
-            "{e}"
-        );
-        let e = err(
-            "s.json",
-            "{\n  \"name\": \"X\",\n  \"dense_tops\": {\n    \"fp16\": \"abc\"\n  }\n}",
-        );
-        assert!(
-            e.contains("(line 4), field `dense_tops.fp16`") && e.contains("`abc`"),
-            "{e}"
-        );
+        let e = err("s.json", "{\n  \"name\": \"X\",\n  \"die_area_mm2\": -5,\n  \"dense_tops\": {\"fp8\": 1}\n}");
+        assert!(e.contains("`s.json` (line 3), field `die_area_mm2`") && e.contains("negative"), "{e}");
+        let e = err("s.json", "{\n  \"name\": \"X\",\n  \"dense_tops\": {\n    \"fp16\": \"abc\"\n  }\n}");
+        assert!(e.contains("(line 4), field `dense_tops.fp16`") && e.contains("`abc`"), "{e}");
         let e = err("s.toml", "name = \"X\"\n[dense_tops]\nfp12 = 3\n");
-        assert!(
-            e.contains("(line 3), field `dense_tops.fp12`") && e.contains("unknown precision"),
-            "{e}"
-        );
+        assert!(e.contains("(line 3), field `dense_tops.fp12`") && e.contains("unknown precision"), "{e}");
         let e = err("s.toml", "datacenter = true\n[dense_tops]\nfp8 = 3\n");
         assert!(e.contains("field `name`") && e.contains("missing"), "{e}");
-        let e = err(
-            "s.toml",
-            "name = \"X\"\ndie_area = 3\n[dense_tops]\nfp8 = 3\n",
-        );
-        assert!(
-            e.contains("field `die_area`") && e.contains("unknown field"),
-            "{e}"
-        );
+        let e = err("s.toml", "name = \"X\"\ndie_area = 3\n[dense_tops]\nfp8 = 3\n");
+        assert!(e.contains("field `die_area`") && e.contains("unknown field"), "{e}");
         let e = err("s.json", "{\"name\": \"X\", ");
         assert!(e.contains("not valid JSON"), "{e}");
     }
