@@ -128,11 +128,14 @@ pub fn license(as_json: bool, l: &LicenseDetermination) -> Result<(), Failure> {
         if l.exceptions.is_empty() {
             "none".to_owned()
         } else {
-            l.exceptions
-                .iter()
-                .map(|e| format!("{}{}", e.code, if e.notification { " (prior notification to BIS)" } else { "" }))
-                .collect::<Vec<_>>()
-                .join(", ")
+            format!(
+                "{}: may be used instead of a license, on its conditions",
+                l.exceptions
+                    .iter()
+                    .map(|e| format!("{}{}", e.code, if e.notification { " (prior notification to BIS)" } else { "" }))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
         },
     ]);
     t.add_row(vec!["ECCN".to_owned(), eccn_text(&l.classification)]);
