@@ -1,0 +1,1 @@
+//! ChipWarden screen engine: explainable restricted-party name matching across scripts, and ownership.

@@ -1,0 +1,1 @@
+//! ChipWarden storage: list versions, screened parties, review decisions and ownership in SQLite.
