@@ -3,6 +3,8 @@
 //! Persons List (TSV), UN Security Council consolidated XML and Entity List additions from
 //! Federal Register rule XML. Pure: bytes in, entries or an error naming file, line and field out.
 
+pub mod diff;
 pub mod model;
 
+pub use diff::{Change, ListDiff, diff};
 pub use model::{Address, EntityKind, Identifier, ListCode, ListEntry, Name, NameStrength, ParseError, ParsedList};
