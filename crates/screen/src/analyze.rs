@@ -1,0 +1,494 @@
+//! Name analysis: any script in, weighted comparable tokens out.
+//!
+//! The pipeline, in order: Unicode NFKC; Chinese characters to words from a small dictionary of
+//! organisation-name words, else to pinyin syllables; every other script to Latin letters
+//! (any_ascii: Cyrillic, Greek, Arabic, Hebrew, Hangul, kana...); lower case; split into tokens;
+//! legal forms (LLC, OOO, 有限公司...) folded into one low-weight token; organisation words
+//! mapped to a shared symbol across languages (company, компания, kompaniya -> `co`); titles
+//! dropped; stop words and generic words weighted down; numbers kept as hard tokens; a phonetic
+//! key for every word so that transliteration variants (Zhang/Chang, Xu/Hsu, Vladimir/Wladimir)
+//! meet.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+use unicode_normalization::UnicodeNormalization;
+
+/// Names longer than this are refused: no real name is, and a 10 MB "name" is an attack or an error.
+pub const MAX_NAME_CHARS: usize = 1_000;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NameError {
+    #[error("the name is empty")]
+    Empty,
+    #[error("the name `{0}` has no letters or digits")]
+    NoLetters(String),
+    #[error("the name is {0} characters long; names longer than 1,000 characters are refused")]
+    TooLong(usize),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenKind {
+    Word,
+    Number,
+    Initial,
+    /// A legal form (LLC, OOO, GmbH...), folded to its generic form.
+    LegalForm,
+    /// An organisation word with a cross-language symbol (company -> co).
+    Symbol,
+    /// A stop word or generic word (of, the, trading, university).
+    Generic,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Token {
+    /// The comparable form (lower-case Latin, or the symbol for organisation words).
+    pub text: String,
+    /// The token as it stood in the input (after transliteration), for explanations.
+    pub surface: String,
+    pub kind: TokenKind,
+    pub weight: f64,
+    /// Phonetic key (empty for numbers and symbols).
+    pub key: String,
+}
+
+/// A name ready for comparison.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NameForm {
+    pub original: String,
+    /// The whole name transliterated to Latin, for display.
+    pub latin: String,
+    pub tokens: Vec<Token>,
+}
+
+impl NameForm {
+    pub fn total_weight(&self) -> f64 {
+        self.tokens.iter().map(|t| t.weight).sum()
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct RawLexicon {
+    legal_forms: Vec<RawLegalForm>,
+    org_symbols: HashMap<String, Vec<String>>,
+    org_domains: HashMap<String, Vec<String>>,
+    person_symbols: HashMap<String, Vec<String>>,
+    person_nicknames: HashMap<String, Vec<String>>,
+    person_prefixes: Vec<String>,
+    org_prefixes: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawLegalForm {
+    form: String,
+    aliases: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawZhWords {
+    words: Vec<ZhWord>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct ZhWord {
+    zh: String,
+    en: Vec<String>,
+    generic: bool,
+}
+
+pub const BUNDLED_LEXICON: &str = include_str!("../../../data/screening/lexicon.json");
+pub const BUNDLED_ZH_WORDS: &str = include_str!("../../../data/screening/zh_words.toml");
+
+/// Stop words of names in many languages: particles that carry little identity.
+const STOP_WORDS: &[&str] = &[
+    "the", "of", "and", "for", "in", "at", "on", "de", "del", "della", "la", "le", "les", "du", "des", "der", "den",
+    "van", "von", "da", "di", "do", "dos", "das", "e", "y", "und", "et", "al", "el", "bin", "ibn", "ben", "bint",
+    "abu", "ul",
+];
+
+/// Everything the analyser needs besides the name: built once, shared by every comparison.
+#[derive(Debug, Clone)]
+pub struct Lexicon {
+    /// First token of a legal-form alias -> (alias tokens, generic form), longest first.
+    legal: HashMap<String, Vec<(Vec<String>, String)>>,
+    /// Word -> (symbol, weight).
+    symbols: HashMap<String, (String, f64)>,
+    prefixes: Vec<Vec<String>>,
+    zh: Vec<ZhWord>,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("bundled screening lexicon is invalid: {0}")]
+pub struct LexiconError(String);
+
+impl Lexicon {
+    pub fn bundled() -> Result<Lexicon, LexiconError> {
+        Lexicon::parse(BUNDLED_LEXICON, BUNDLED_ZH_WORDS)
+    }
+
+    pub fn parse(lexicon_json: &str, zh_toml: &str) -> Result<Lexicon, LexiconError> {
+        let raw: RawLexicon = serde_json::from_str(lexicon_json).map_err(|e| LexiconError(e.to_string()))?;
+        let zh: RawZhWords = toml::from_str(zh_toml).map_err(|e| LexiconError(e.to_string()))?;
+        let mut lex = Lexicon { legal: HashMap::new(), symbols: HashMap::new(), prefixes: Vec::new(), zh: zh.words };
+        // Longest Chinese words first, so that 有限公司 wins over 公司.
+        lex.zh.sort_by(|a, b| b.zh.chars().count().cmp(&a.zh.chars().count()));
+        for form in &raw.legal_forms {
+            let generic = words(&latin(&form.form)).join("");
+            for alias in &form.aliases {
+                let tokens = words(&latin(alias));
+                if let Some(first) = tokens.first() {
+                    lex.legal.entry(first.clone()).or_default().push((tokens.clone(), generic.clone()));
+                }
+            }
+        }
+        for list in lex.legal.values_mut() {
+            list.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+            list.dedup();
+        }
+        let groups: [(&HashMap<String, Vec<String>>, &str, f64); 4] = [
+            (&raw.org_symbols, "org", 0.35),
+            (&raw.org_domains, "dom", 0.7),
+            (&raw.person_symbols, "per", 0.5),
+            (&raw.person_nicknames, "nick", 1.0),
+        ];
+        for (group, prefix, weight) in groups {
+            for (symbol, synonyms) in group {
+                for synonym in synonyms.iter().chain(std::iter::once(symbol)) {
+                    let w = words(&latin(synonym));
+                    // Only one-word synonyms: multi-word ones are rare and need phrase matching.
+                    if let [single] = w.as_slice() {
+                        lex.symbols.entry(single.clone()).or_insert_with(|| (format!("{prefix}:{symbol}"), weight));
+                    }
+                }
+            }
+        }
+        for p in raw.person_prefixes.iter().chain(&raw.org_prefixes) {
+            let w = words(&latin(p));
+            if !w.is_empty() {
+                lex.prefixes.push(w);
+            }
+        }
+        lex.prefixes.sort_by(|a, b| b.len().cmp(&a.len()));
+        Ok(lex)
+    }
+
+    /// Analyses a name. `organization` says whether legal forms and organisation words apply
+    /// (for a person, "Co" is more likely a name than a company).
+    pub fn analyze(&self, name: &str, organization: bool) -> Result<NameForm, NameError> {
+        let count = name.chars().count();
+        if count > MAX_NAME_CHARS {
+            return Err(NameError::TooLong(count));
+        }
+        let trimmed = name.trim();
+        if trimmed.is_empty() {
+            return Err(NameError::Empty);
+        }
+        let nfkc: String = trimmed.nfkc().collect();
+        let (latin_text, zh_generic) = self.to_latin(&nfkc);
+        let mut raw = words(&latin_text);
+        if raw.is_empty() {
+            return Err(NameError::NoLetters(trimmed.to_owned()));
+        }
+        self.strip_prefixes(&mut raw);
+        if !organization {
+            raw = split_initials(raw);
+        }
+        let mut tokens = Vec::with_capacity(raw.len());
+        let mut i = 0;
+        while i < raw.len() {
+            if organization {
+                if let Some((len, generic)) = self.legal_form_at(&raw[i..]) {
+                    tokens.push(Token {
+                        text: generic,
+                        surface: raw[i..i + len].join(" "),
+                        kind: TokenKind::LegalForm,
+                        weight: 0.1,
+                        key: String::new(),
+                    });
+                    i += len;
+                    continue;
+                }
+            }
+            tokens.push(self.token(&raw[i], organization, zh_generic.contains(&raw[i])));
+            i += 1;
+        }
+        Ok(NameForm { original: name.to_owned(), latin: latin_text, tokens })
+    }
+
+    fn token(&self, word: &str, organization: bool, zh_generic: bool) -> Token {
+        let surface = word.to_owned();
+        if word.chars().all(|c| c.is_ascii_digit()) {
+            return Token { text: surface.clone(), surface, kind: TokenKind::Number, weight: 1.0, key: String::new() };
+        }
+        if let Some((symbol, weight)) = self.symbols.get(word) {
+            let applies = organization || symbol.starts_with("per:") || symbol.starts_with("nick:");
+            if applies {
+                let kind = if *weight < 0.5 { TokenKind::Symbol } else { TokenKind::Word };
+                return Token { text: symbol.clone(), surface, kind, weight: *weight, key: phonetic_key(word) };
+            }
+        }
+        if STOP_WORDS.contains(&word) || zh_generic {
+            return Token {
+                text: surface.clone(),
+                surface,
+                kind: TokenKind::Generic,
+                weight: 0.3,
+                key: phonetic_key(word),
+            };
+        }
+        if word.chars().count() == 1 {
+            return Token { text: surface.clone(), surface, kind: TokenKind::Initial, weight: 0.5, key: String::new() };
+        }
+        Token { text: surface.clone(), key: phonetic_key(word), surface, kind: TokenKind::Word, weight: 1.0 }
+    }
+
+    fn legal_form_at(&self, rest: &[String]) -> Option<(usize, String)> {
+        let first = rest.first()?;
+        self.legal
+            .get(first)?
+            .iter()
+            .find(|(alias, _)| rest.starts_with(alias))
+            .map(|(alias, generic)| (alias.len(), generic.clone()))
+    }
+
+    fn strip_prefixes(&self, raw: &mut Vec<String>) {
+        // Titles (Mr, Dr, Prof) only at the start, and never the whole name.
+        if let Some(prefix) = self.prefixes.iter().find(|p| raw.starts_with(p) && raw.len() > p.len()) {
+            raw.drain(..prefix.len());
+        }
+    }
+
+    /// Transliterates to Latin. Chinese runs become dictionary words (their English rendering)
+    /// or pinyin syllables, each a separate word; returns the words that came from generic
+    /// Chinese dictionary entries.
+    fn to_latin(&self, text: &str) -> (String, Vec<String>) {
+        let mut out = String::with_capacity(text.len());
+        let mut generic = Vec::new();
+        let chars: Vec<char> = text.chars().collect();
+        let mut i = 0;
+        while i < chars.len() {
+            let c = chars[i];
+            if is_han(c) {
+                if let Some(word) = self.zh.iter().find(|w| starts_with_chars(&chars[i..], &w.zh)) {
+                    let english = word.en.first().map_or("", String::as_str);
+                    out.push(' ');
+                    out.push_str(english);
+                    out.push(' ');
+                    if word.generic {
+                        generic.extend(words(english));
+                    }
+                    i += word.zh.chars().count();
+                    continue;
+                }
+                out.push(' ');
+                out.push_str(&han_syllable(c));
+                out.push(' ');
+            } else {
+                out.push_str(&any_ascii::any_ascii_char(c));
+            }
+            i += 1;
+        }
+        (out.split_whitespace().collect::<Vec<_>>().join(" "), generic)
+    }
+}
+
+/// In a person's name a short run of consonants is a set of initials ("JC Juncker").
+fn split_initials(raw: Vec<String>) -> Vec<String> {
+    if raw.len() < 2 {
+        return raw;
+    }
+    raw.into_iter()
+        .flat_map(|w| {
+            let n = w.chars().count();
+            let consonants = w.chars().all(|c| c.is_ascii_alphabetic() && !"aeiouy".contains(c));
+            if (2..=3).contains(&n) && consonants { w.chars().map(String::from).collect() } else { vec![w] }
+        })
+        .collect()
+}
+
+fn starts_with_chars(chars: &[char], word: &str) -> bool {
+    let mut it = chars.iter();
+    word.chars().all(|w| it.next() == Some(&w))
+}
+
+pub fn is_han(c: char) -> bool {
+    matches!(c as u32, 0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0x20000..=0x2A6DF | 0xF900..=0xFAFF)
+}
+
+/// The pinyin of a Chinese character, without tones (its most common reading).
+fn han_syllable(c: char) -> String {
+    use pinyin::ToPinyin;
+    match c.to_pinyin() {
+        Some(p) => p.plain().to_owned(),
+        None => any_ascii::any_ascii_char(c).to_lowercase(),
+    }
+}
+
+/// Transliterates any script to Latin letters (Chinese handled by the caller).
+pub fn latin(text: &str) -> String {
+    let nfkc: String = text.nfkc().collect();
+    any_ascii::any_ascii(&nfkc)
+}
+
+/// Lower-case words of letters and digits. Apostrophes join ("O'Brien" -> "obrien"); every
+/// other non-alphanumeric character separates; letters and digits glued together are split
+/// ("A320" -> "a", "320") so that numbers compare as numbers.
+pub fn words(text: &str) -> Vec<String> {
+    let text = unleet(text);
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut current_digit = false;
+    for c in text.chars() {
+        if c == '\'' || c == '’' || c == '`' {
+            continue;
+        }
+        if c.is_alphanumeric() {
+            let digit = c.is_ascii_digit();
+            if !current.is_empty() && digit != current_digit {
+                out.push(std::mem::take(&mut current));
+            }
+            current_digit = digit;
+            current.extend(c.to_lowercase());
+        } else if !current.is_empty() {
+            out.push(std::mem::take(&mut current));
+        }
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+/// Digits standing for letters inside a word ("Ig0r Sech1n") become those letters; a digit
+/// next to a digit, or at a word's edge, stays a number ("A320", "Trust 2005-1").
+fn unleet(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let letter = |i: Option<usize>| i.and_then(|i| chars.get(i)).is_some_and(|c| c.is_alphabetic());
+    chars
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| {
+            let inside = letter(i.checked_sub(1)) && letter(Some(i + 1));
+            match (c, inside) {
+                ('0', true) => 'o',
+                ('1', true) => 'i',
+                ('3', true) => 'e',
+                ('4', true) => 'a',
+                ('5', true) => 's',
+                ('7', true) => 't',
+                _ => c,
+            }
+        })
+        .collect()
+}
+
+/// A phonetic key that merges the usual transliteration variants: consonant digraphs to one
+/// letter (zh/ch/j/q, sh/x/hs, ts/tz/z, ph/f, kh/h, th/t, w/v, c/k/q), vowels dropped after the
+/// first letter, doubled letters collapsed. Zhang/Chang/Jang -> "jng", Xu/Hsu/Shu -> "s",
+/// Vladimir/Wladimir -> "vldmr", Mohammed/Muhammad -> "mhmd".
+pub fn phonetic_key(word: &str) -> String {
+    let w: Vec<char> = word.chars().filter(char::is_ascii_alphabetic).map(|c| c.to_ascii_lowercase()).collect();
+    let mut mapped: Vec<char> = Vec::with_capacity(w.len());
+    let mut i = 0;
+    while i < w.len() {
+        let next = w.get(i + 1).copied();
+        let (c, skip) = match (w[i], next) {
+            ('s', Some('c')) if w.get(i + 2) == Some(&'h') => ('s', 3),
+            ('z', Some('h')) | ('c', Some('h')) | ('d', Some('j')) => ('j', 2),
+            ('t', Some('c')) if w.get(i + 2) == Some(&'h') => ('j', 3),
+            ('s', Some('h')) | ('h', Some('s')) => ('s', 2),
+            ('t', Some('s')) | ('t', Some('z')) | ('d', Some('z')) => ('z', 2),
+            ('p', Some('h')) => ('f', 2),
+            ('k', Some('h')) | ('g', Some('h')) => ('h', 2),
+            ('t', Some('h')) => ('t', 2),
+            ('c', Some('k')) => ('k', 2),
+            ('q', Some('u')) => ('k', 2),
+            ('x', _) => ('s', 1),
+            // Voiced and voiceless stops meet: Wade-Giles writes pinyin d, b, g as t, p, k
+            // (Tse-tung / Zedong), and Arabic and Russian transliterations waver the same way.
+            ('b', _) => ('p', 1),
+            ('d', _) => ('t', 1),
+            ('g', _) => ('k', 1),
+            ('q', _) => ('j', 1),
+            ('j', _) => ('j', 1),
+            ('c', _) => ('k', 1),
+            ('w', _) => ('v', 1),
+            ('y', _) => ('i', 1),
+            (other, _) => (other, 1),
+        };
+        mapped.push(c);
+        i += skip;
+    }
+    let mut key = String::with_capacity(mapped.len());
+    for (i, c) in mapped.iter().enumerate() {
+        let vowel = matches!(c, 'a' | 'e' | 'i' | 'o' | 'u');
+        if i > 0 && (vowel || *c == 'h') {
+            continue;
+        }
+        if key.ends_with(*c) {
+            continue;
+        }
+        key.push(*c);
+    }
+    key
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lex() -> Lexicon {
+        Lexicon::bundled().expect("bundled lexicon")
+    }
+
+    fn texts(name: &str, org: bool) -> Vec<String> {
+        lex().analyze(name, org).expect("analyses").tokens.into_iter().map(|t| t.text).collect()
+    }
+
+    #[test]
+    fn phonetic_keys_merge_transliteration_variants() {
+        for (a, b) in
+            [("zhang", "chang"), ("xu", "hsu"), ("vladimir", "wladimir"), ("mohammed", "muhammad"), ("putin", "poutin")]
+        {
+            assert_eq!(phonetic_key(a), phonetic_key(b), "{a} / {b}");
+        }
+        assert_ne!(phonetic_key("scholz"), phonetic_key("schmidt"));
+    }
+
+    #[test]
+    fn scripts_become_latin() {
+        assert_eq!(texts("Путин", false), vec!["putin"]);
+        assert_eq!(texts("张伟", false), vec!["zhang", "wei"]);
+        assert_eq!(texts("Müller", false), vec!["muller"]);
+    }
+
+    #[test]
+    fn legal_forms_and_org_words_fold() {
+        let form = lex().analyze("Emma Limited Liability Company", true).expect("ok");
+        assert_eq!(form.tokens.len(), 2, "{:?}", form.tokens);
+        assert_eq!(form.tokens[1].kind, TokenKind::LegalForm);
+        let a = texts("OOO Romashka", true);
+        let b = texts("Romashka LLC", true);
+        assert_eq!(a.iter().filter(|t| t.as_str() != "romashka").count(), 1);
+        assert_eq!(
+            a.iter().find(|t| t.as_str() != "romashka"),
+            b.iter().find(|t| t.as_str() != "romashka"),
+            "{a:?} {b:?}"
+        );
+        let zh = lex().analyze("北京理工大学", true).expect("ok");
+        assert_eq!(zh.tokens.first().map(|t| t.text.as_str()), Some("beijing"));
+    }
+
+    #[test]
+    fn bad_names_are_refused() {
+        assert_eq!(lex().analyze("   ", false), Err(NameError::Empty));
+        assert!(matches!(lex().analyze("--- !!", false), Err(NameError::NoLetters(_))));
+        assert!(matches!(lex().analyze(&"a".repeat(10_000_000), false), Err(NameError::TooLong(_))));
+    }
+
+    #[test]
+    fn numbers_split_from_letters() {
+        assert_eq!(words("A320-NEO 7"), vec!["a", "320", "neo", "7"]);
+    }
+}
