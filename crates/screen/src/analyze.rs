@@ -191,9 +191,7 @@ impl Lexicon {
             return Err(NameError::NoLetters(trimmed.to_owned()));
         }
         self.strip_prefixes(&mut raw);
-        if !organization {
-            raw = split_initials(raw);
-        }
+        raw = if organization { join_letters(raw) } else { split_initials(raw) };
         let mut tokens = Vec::with_capacity(raw.len());
         let mut i = 0;
         while i < raw.len() {
@@ -291,6 +289,26 @@ impl Lexicon {
         }
         (out.split_whitespace().collect::<Vec<_>>().join(" "), generic)
     }
+}
+
+/// In an organisation's name a run of single letters is one abbreviation ("A.B.C." -> "abc").
+fn join_letters(raw: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(raw.len());
+    let mut run = String::new();
+    for w in raw {
+        if w.chars().count() == 1 && w.chars().all(char::is_alphabetic) {
+            run.push_str(&w);
+            continue;
+        }
+        if !run.is_empty() {
+            out.push(std::mem::take(&mut run));
+        }
+        out.push(w);
+    }
+    if !run.is_empty() {
+        out.push(run);
+    }
+    out
 }
 
 /// In a person's name a short run of consonants is a set of initials ("JC Juncker").

@@ -28,6 +28,15 @@ const EXTRA_COST: f64 = 0.35;
 /// ("Ahmad bin Hasan" / "Hasan bin Ahmad" swap a given name and a father's name).
 const REORDER_FACTOR: f64 = 0.85;
 
+/// Score factor when both names carry legal forms and none is shared (AG / GmbH, ANO / LLC).
+const LEGAL_FORM_CONFLICT_FACTOR: f64 = 0.85;
+
+fn legal_forms_conflict(q: &[Token], c: &[Token]) -> bool {
+    let forms = |t: &[Token]| t.iter().filter(|x| x.kind == TokenKind::LegalForm).map(|x| x.text.clone()).collect::<Vec<_>>();
+    let (a, b) = (forms(q), forms(c));
+    !a.is_empty() && !b.is_empty() && !a.iter().any(|f| b.contains(f))
+}
+
 /// Whether aligned tokens keep their order up to reversal or rotation (surname first or last).
 fn order_kept(pairs: &[(usize, usize)]) -> bool {
     if pairs.len() < 3 {
@@ -175,28 +184,30 @@ pub fn compare(query: &NameForm, candidate: &NameForm) -> Comparison {
     // Two adjacent word tokens on one side against one token on the other.
     let word = |t: &Token| t.kind != TokenKind::Number && t.kind != TokenKind::Initial;
     for (short, long, flip) in [(q, c, false), (c, q, true)] {
-        for i in 0..long.len().saturating_sub(1) {
-            if !(word(&long[i]) && word(&long[i + 1])) {
-                continue;
-            }
-            let glued = joined(long, (i, 2));
-            for (j, t) in short.iter().enumerate() {
-                if !word(t) {
+        for span in 2..=3usize {
+            for i in 0..long.len().saturating_sub(span - 1) {
+                if !(i..i + span).all(|k| word(&long[k])) {
                     continue;
                 }
-                let mut similarity = edit_similarity(&glued, &t.surface);
-                let (gl, tl) = (glued.chars().count(), t.surface.chars().count());
-                if similarity < 0.88
-                    && crate::analyze::phonetic_key(&glued) == t.key
-                    && gl.min(tl) * 10 >= gl.max(tl) * 7
-                {
-                    similarity = 0.88;
-                }
-                if similarity >= 0.85 {
-                    let gain = similarity * (span_weight(long, (i, 2)) + t.weight);
-                    // `long` is the candidate unless flipped.
-                    let (qs, cs) = if flip { ((i, 2), (j, 1)) } else { ((j, 1), (i, 2)) };
-                    options.push(Option_ { q: qs, c: cs, similarity, how: How::Joined, gain });
+                let glued = joined(long, (i, span));
+                for (j, t) in short.iter().enumerate() {
+                    if !word(t) {
+                        continue;
+                    }
+                    let mut similarity = edit_similarity(&glued, &t.surface);
+                    let (gl, tl) = (glued.chars().count(), t.surface.chars().count());
+                    if similarity < 0.88
+                        && crate::analyze::phonetic_key(&glued) == t.key
+                        && gl.min(tl) * 10 >= gl.max(tl) * 7
+                    {
+                        similarity = 0.88;
+                    }
+                    if similarity >= 0.85 {
+                        let gain = similarity * (span_weight(long, (i, span)) + t.weight);
+                        // `long` is the candidate unless flipped.
+                        let (qs, cs) = if flip { ((i, span), (j, 1)) } else { ((j, 1), (i, span)) };
+                        options.push(Option_ { q: qs, c: cs, similarity, how: How::Joined, gain });
+                    }
                 }
             }
         }
@@ -261,6 +272,9 @@ pub fn compare(query: &NameForm, candidate: &NameForm) -> Comparison {
     let mut score = if denominator > 0.0 { (matched / denominator).clamp(0.0, 1.0) } else { 0.0 };
     if !order_kept(&pairs) {
         score *= REORDER_FACTOR;
+    }
+    if legal_forms_conflict(q, c) {
+        score *= LEGAL_FORM_CONFLICT_FACTOR;
     }
     if number_mismatch {
         score = score.min(NUMBER_MISMATCH_CAP);
