@@ -51,6 +51,9 @@ pub struct Token {
     pub weight: f64,
     /// Phonetic key (empty for numbers and symbols).
     pub key: String,
+    /// Nickname groups the word belongs to (Ben and Benjamin share `ben`), for person names.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub nicknames: Vec<String>,
 }
 
 /// A name ready for comparison.
@@ -116,6 +119,8 @@ pub struct Lexicon {
     symbols: HashMap<String, (String, f64)>,
     prefixes: Vec<Vec<String>>,
     zh: Vec<ZhWord>,
+    /// Word -> nickname groups it belongs to.
+    nicknames: HashMap<String, Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -130,7 +135,13 @@ impl Lexicon {
     pub fn parse(lexicon_json: &str, zh_toml: &str) -> Result<Lexicon, LexiconError> {
         let raw: RawLexicon = serde_json::from_str(lexicon_json).map_err(|e| LexiconError(e.to_string()))?;
         let zh: RawZhWords = toml::from_str(zh_toml).map_err(|e| LexiconError(e.to_string()))?;
-        let mut lex = Lexicon { legal: HashMap::new(), symbols: HashMap::new(), prefixes: Vec::new(), zh: zh.words };
+        let mut lex = Lexicon {
+            legal: HashMap::new(),
+            symbols: HashMap::new(),
+            prefixes: Vec::new(),
+            zh: zh.words,
+            nicknames: HashMap::new(),
+        };
         // Longest Chinese words first, so that 有限公司 wins over 公司.
         lex.zh.sort_by(|a, b| b.zh.chars().count().cmp(&a.zh.chars().count()));
         for form in &raw.legal_forms {
@@ -146,12 +157,18 @@ impl Lexicon {
             list.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
             list.dedup();
         }
-        let groups: [(&HashMap<String, Vec<String>>, &str, f64); 4] = [
-            (&raw.org_symbols, "org", 0.35),
-            (&raw.org_domains, "dom", 0.7),
-            (&raw.person_symbols, "per", 0.5),
-            (&raw.person_nicknames, "nick", 1.0),
-        ];
+        for (group, names) in &raw.person_nicknames {
+            for name in names.iter().chain(std::iter::once(group)) {
+                if let [single] = words(&latin(name)).as_slice() {
+                    let groups = lex.nicknames.entry(single.clone()).or_default();
+                    if !groups.contains(group) {
+                        groups.push(group.clone());
+                    }
+                }
+            }
+        }
+        let groups: [(&HashMap<String, Vec<String>>, &str, f64); 3] =
+            [(&raw.org_symbols, "org", 0.35), (&raw.org_domains, "dom", 0.7), (&raw.person_symbols, "per", 0.5)];
         for (group, prefix, weight) in groups {
             for (symbol, synonyms) in group {
                 for synonym in synonyms.iter().chain(std::iter::once(symbol)) {
@@ -192,6 +209,7 @@ impl Lexicon {
         }
         self.strip_prefixes(&mut raw);
         raw = if organization { join_letters(raw) } else { split_initials(raw) };
+        raw = numbers_from_words(raw);
         let mut tokens = Vec::with_capacity(raw.len());
         let mut i = 0;
         while i < raw.len() {
@@ -203,6 +221,7 @@ impl Lexicon {
                         kind: TokenKind::LegalForm,
                         weight: 0.1,
                         key: String::new(),
+                        nicknames: Vec::new(),
                     });
                     i += len;
                     continue;
@@ -217,13 +236,27 @@ impl Lexicon {
     fn token(&self, word: &str, organization: bool, zh_generic: bool) -> Token {
         let surface = word.to_owned();
         if word.chars().all(|c| c.is_ascii_digit()) {
-            return Token { text: surface.clone(), surface, kind: TokenKind::Number, weight: 1.0, key: String::new() };
+            return Token {
+                text: surface.clone(),
+                surface,
+                kind: TokenKind::Number,
+                weight: 1.0,
+                key: String::new(),
+                nicknames: Vec::new(),
+            };
         }
         if let Some((symbol, weight)) = self.symbols.get(word) {
-            let applies = organization || symbol.starts_with("per:") || symbol.starts_with("nick:");
+            let applies = organization || symbol.starts_with("per:");
             if applies {
                 let kind = if *weight < 0.5 { TokenKind::Symbol } else { TokenKind::Word };
-                return Token { text: symbol.clone(), surface, kind, weight: *weight, key: phonetic_key(word) };
+                return Token {
+                    text: symbol.clone(),
+                    surface,
+                    kind,
+                    weight: *weight,
+                    key: phonetic_key(word),
+                    nicknames: Vec::new(),
+                };
             }
         }
         if STOP_WORDS.contains(&word) || zh_generic {
@@ -233,12 +266,21 @@ impl Lexicon {
                 kind: TokenKind::Generic,
                 weight: 0.3,
                 key: phonetic_key(word),
+                nicknames: Vec::new(),
             };
         }
         if word.chars().count() == 1 {
-            return Token { text: surface.clone(), surface, kind: TokenKind::Initial, weight: 0.5, key: String::new() };
+            return Token {
+                text: surface.clone(),
+                surface,
+                kind: TokenKind::Initial,
+                weight: 0.5,
+                key: String::new(),
+                nicknames: Vec::new(),
+            };
         }
-        Token { text: surface.clone(), key: phonetic_key(word), surface, kind: TokenKind::Word, weight: 1.0 }
+        let nicknames = if organization { Vec::new() } else { self.nicknames.get(word).cloned().unwrap_or_default() };
+        Token { text: surface.clone(), key: phonetic_key(word), surface, kind: TokenKind::Word, weight: 1.0, nicknames }
     }
 
     fn legal_form_at(&self, rest: &[String]) -> Option<(usize, String)> {
@@ -289,6 +331,83 @@ impl Lexicon {
         }
         (out.split_whitespace().collect::<Vec<_>>().join(" "), generic)
     }
+}
+
+const UNITS: &[&str] = &[
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+];
+const ORDINALS: &[&str] = &[
+    "zeroth", "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
+    "eleventh", "twelfth",
+];
+const TENS: &[&str] = &["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"];
+
+fn number_word(w: &str) -> Option<u32> {
+    let w = if w == "fourty" { "forty" } else { w };
+    UNITS
+        .iter()
+        .position(|u| *u == w)
+        .or_else(|| ORDINALS.iter().position(|u| *u == w))
+        .map(|n| n as u32)
+        .or_else(|| TENS.iter().position(|u| !u.is_empty() && *u == w).map(|n| n as u32 * 10))
+}
+
+/// English number words and ordinal suffixes become numbers ("Forty-Four" and "Forty 4" -> 44,
+/// "1st" and "First" -> 1), so that numbers compare as numbers.
+fn numbers_from_words(raw: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        let value = number_word(&raw[i]).or_else(|| raw[i].parse::<u32>().ok().filter(|_| raw[i].len() <= 2));
+        match value {
+            Some(tens) if tens >= 20 && tens % 10 == 0 && i + 1 < raw.len() => {
+                let unit =
+                    number_word(&raw[i + 1]).or_else(|| raw[i + 1].parse::<u32>().ok()).filter(|u| *u < 10 && *u > 0);
+                match unit {
+                    Some(u) => {
+                        out.push((tens + u).to_string());
+                        i += 2;
+                    }
+                    None => {
+                        out.push(tens.to_string());
+                        i += 1;
+                    }
+                }
+            }
+            Some(n) if number_word(&raw[i]).is_some() => {
+                out.push(n.to_string());
+                i += 1;
+            }
+            _ => {
+                // "1st", "2nd": the suffix goes.
+                let suffix = matches!(raw[i].as_str(), "st" | "nd" | "rd" | "th");
+                if !(suffix && out.last().is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()))) {
+                    out.push(raw[i].clone());
+                }
+                i += 1;
+            }
+        }
+    }
+    out
 }
 
 /// In an organisation's name a run of single letters is one abbreviation ("A.B.C." -> "abc").

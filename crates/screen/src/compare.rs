@@ -21,8 +21,13 @@ const NUMBER_MISMATCH_CAP: f64 = 0.5;
 /// Weight of a token left unmatched on both sides (a contradiction), relative to an aligned one.
 const CONTRADICTION_COST: f64 = 3.0;
 
-/// Weight of a token only one side has (a longer form of the same name).
+/// Weight of a token only one side has (a longer form of the same name), when at least two
+/// meaningful tokens align...
 const EXTRA_COST: f64 = 0.35;
+
+/// ...and when only one does: one shared word ("Emma" in "Emma Daniels" and "EMMA LLC") is weak
+/// evidence that the rest is a longer form of the same name.
+const EXTRA_COST_SINGLE: f64 = 0.7;
 
 /// Score factor when aligned tokens are neither in the same order, nor reversed, nor rotated
 /// ("Ahmad bin Hasan" / "Hasan bin Ahmad" swap a given name and a father's name).
@@ -32,7 +37,8 @@ const REORDER_FACTOR: f64 = 0.85;
 const LEGAL_FORM_CONFLICT_FACTOR: f64 = 0.85;
 
 fn legal_forms_conflict(q: &[Token], c: &[Token]) -> bool {
-    let forms = |t: &[Token]| t.iter().filter(|x| x.kind == TokenKind::LegalForm).map(|x| x.text.clone()).collect::<Vec<_>>();
+    let forms =
+        |t: &[Token]| t.iter().filter(|x| x.kind == TokenKind::LegalForm).map(|x| x.text.clone()).collect::<Vec<_>>();
     let (a, b) = (forms(q), forms(c));
     !a.is_empty() && !b.is_empty() && !a.iter().any(|f| b.contains(f))
 }
@@ -113,12 +119,17 @@ fn token_similarity(a: &Token, b: &Token) -> (f64, How) {
             (0.0, How::Unmatched)
         };
     }
+    if a.nicknames.iter().any(|n| b.nicknames.contains(n)) {
+        return (0.9, How::Symbol);
+    }
     let edit = edit_similarity(&a.surface, &b.surface);
     // Phonetic keys drop vowels, so they also meet when one word merely starts the other
     // ("abdul" / "abdulhai"): only trust them between words of similar length.
     let (la, lb) = (a.surface.chars().count(), b.surface.chars().count());
-    let similar_length = la.min(lb) as f64 / la.max(lb).max(1) as f64 >= 0.7;
-    if !a.key.is_empty() && a.key == b.key && a.key.len() >= 2 && similar_length {
+    let similar_length = la.min(lb) as f64 / la.max(lb).max(1) as f64 >= 0.6;
+    // Chinese syllables have one-letter keys (xi, shi, hsi -> "s"); trust those between short words.
+    let key_long_enough = a.key.len() >= 2 || (la <= 3 && lb <= 3);
+    if !a.key.is_empty() && a.key == b.key && key_long_enough && similar_length {
         return (edit.max(0.88), How::Phonetic);
     }
     if edit > 0.0 { (edit, How::Edit) } else { (0.0, How::Unmatched) }
@@ -264,11 +275,20 @@ pub fn compare(query: &NameForm, candidate: &NameForm) -> Comparison {
     }
     // Tokens left over on both sides contradict each other (a different surname); tokens left
     // over on one side only are a longer form of the same name (a middle name, a branch).
-    let uq: f64 = unmatched_q.iter().map(|&i| q[i].weight).sum();
-    let uc: f64 = unmatched_c.iter().map(|&j| c[j].weight).sum();
+    // Only meaningful tokens contradict; a leftover "company" on one side and "corporation" on
+    // the other are extras. A number only one side has still says "a different one".
+    let strong = |t: &Token| t.weight >= 0.5;
+    let uq: f64 = unmatched_q.iter().filter(|&&i| strong(&q[i])).map(|&i| q[i].weight).sum();
+    let uc: f64 = unmatched_c.iter().filter(|&&j| strong(&c[j])).map(|&j| c[j].weight).sum();
+    let weak: f64 = unmatched_q.iter().filter(|&&i| !strong(&q[i])).map(|&i| q[i].weight).sum::<f64>()
+        + unmatched_c.iter().filter(|&&j| !strong(&c[j])).map(|&j| c[j].weight).sum::<f64>();
+    let lone_numbers = (q_numbers + c_numbers) as f64;
     let contradiction = uq.min(uc);
-    let extra = (uq - uc).abs();
-    let denominator = aligned_weight + CONTRADICTION_COST * contradiction + EXTRA_COST * extra;
+    let extra = (uq - uc).abs() + weak;
+    let strong_aligned = pairs.iter().filter(|(i, j)| strong(&q[*i]) && strong(&c[*j])).count();
+    let extra_cost = if strong_aligned >= 2 { EXTRA_COST } else { EXTRA_COST_SINGLE };
+    let denominator =
+        aligned_weight + CONTRADICTION_COST * contradiction + extra_cost * extra + (1.0 - extra_cost) * lone_numbers;
     let mut score = if denominator > 0.0 { (matched / denominator).clamp(0.0, 1.0) } else { 0.0 };
     if !order_kept(&pairs) {
         score *= REORDER_FACTOR;
