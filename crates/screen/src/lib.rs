@@ -3,9 +3,11 @@
 
 pub mod analyze;
 pub mod compare;
+pub mod index;
 
 pub use analyze::{Lexicon, NameError, NameForm, Token, TokenKind};
 pub use compare::{Aligned, Comparison, DEFAULT_THRESHOLD, How, compare};
+pub use index::{Hit, Listed, Qualifier, Query, Screener};
 
 /// Bumped whenever analysis or scoring changes, and stored with every hit.
 pub const MATCHER_VERSION: &str = "chipwarden-matcher/1";
