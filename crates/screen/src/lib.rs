@@ -4,6 +4,7 @@
 pub mod analyze;
 pub mod compare;
 pub mod index;
+pub mod ownership;
 
 pub use analyze::{Lexicon, NameError, NameForm, Token, TokenKind};
 pub use compare::{Aligned, Comparison, DEFAULT_THRESHOLD, How, compare};
