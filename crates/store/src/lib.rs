@@ -1,1 +1,30 @@
 //! ChipWarden storage: list versions, screened parties, review decisions and ownership in SQLite.
+//!
+//! Everything goes through [`Store`]; no SQL lives outside this crate. The schema is built by
+//! versioned SQL files per dialect (`migrations/sqlite/NNNN_name.sql`), applied in order when a
+//! store is opened and recorded in its `schema_migrations` table.
+//!
+//! What must always hold:
+//! - every write is one transaction: a failed import or screening leaves nothing behind, and the
+//!   previous list version stays current;
+//! - list versions and their entries, screenings and hits are records: the schema refuses to
+//!   update them;
+//! - review decisions are append-only: the schema refuses to update or delete them, and the
+//!   latest decision on a hit key is the one in force.
+
+mod decisions;
+mod error;
+mod lists;
+mod migrate;
+mod model;
+mod ownership;
+mod screening;
+mod store;
+mod validate;
+
+pub use error::{Cause, Result, StoreError};
+pub use model::{
+    Decision, HitKey, ImportOutcome, ImportStatus, ListVersion, OwnershipEdge, Party, RecordedDecision, RecordedHit,
+    Screening, StoredEntry, StoredHit, Subject, Verdict,
+};
+pub use store::Store;

@@ -1,0 +1,78 @@
+//! The one error type of the store: what failed, in words a user can act on.
+
+/// The cause under a store error. Boxed so that the public type does not tie callers to one
+/// database driver: the PostgreSQL backend will put its own errors here.
+///
+/// A cause is part of its error's message and is deliberately not reported as its `source()`,
+/// so that printing the chain of an error (as anyhow's `{:#}` does) says it once.
+pub type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open the store at `{path}`: {cause}")]
+    Open { path: String, cause: Cause },
+
+    #[error(
+        "the store was written by a newer ChipWarden (schema version {found}; this build knows versions up to {known})"
+    )]
+    NewerSchema { found: i64, known: i64 },
+
+    #[error("the store's schema migration {version} is recorded as `{recorded}`, but this build calls it `{expected}`")]
+    MigrationMismatch { version: i64, recorded: String, expected: String },
+
+    #[error("cannot apply schema migration {version} `{name}`: {cause}")]
+    Migrate { version: i64, name: String, cause: Cause },
+
+    /// A value handed to the store breaks a rule of its kind (an empty name, a share above 1, a
+    /// malformed date). Nothing was written.
+    #[error("{0}")]
+    Invalid(String),
+
+    #[error(
+        "cannot import list `{list_source}`: entry `{entry_id}` of list `{list}` appears more than once; nothing was imported"
+    )]
+    DuplicateEntry { list_source: String, list: String, entry_id: String },
+
+    #[error("there is no list version {0}")]
+    UnknownVersion(i64),
+
+    #[error("there is no party `{0}`; add it before recording its screenings or decisions")]
+    UnknownParty(String),
+
+    #[error(
+        "the hit on entry `{entry_id}` of list `{list}` names no entry of the list versions the screening ran against"
+    )]
+    UnknownEntry { list: String, entry_id: String },
+
+    #[error(
+        "list versions {a} (`{a_source}`) and {b} (`{b_source}`) are of different list sources and cannot be compared"
+    )]
+    DifferentSources { a: i64, a_source: String, b: i64, b_source: String },
+
+    #[error(
+        "ownership row {row}: the store already says `{owner}` owns {stored} of `{owned}` according to `{source_name}` on {date}, not {share}; nothing was imported"
+    )]
+    ConflictingOwnership {
+        row: usize,
+        owner: String,
+        owned: String,
+        source_name: String,
+        date: String,
+        stored: f64,
+        share: f64,
+    },
+
+    /// What the store holds cannot be read back (a hand-edited row, a foreign file).
+    #[error("the store holds an unreadable {what}: {cause}")]
+    Corrupt { what: String, cause: Cause },
+
+    #[error("cannot {action}: {cause}")]
+    Database { action: String, cause: Cause },
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Wraps a driver error with what the store was doing, e.g. `db("read the list versions")`.
+pub(crate) fn db(action: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {
+    move |e| StoreError::Database { action: action.to_owned(), cause: Box::new(e) }
+}

@@ -1,0 +1,127 @@
+//! Schema migrations: versioned SQL files per dialect, applied in order and recorded in the
+//! `schema_migrations` table of the store they were applied to.
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use crate::error::{Result, StoreError, db};
+
+#[derive(Debug)]
+pub(crate) struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    pub sql: &'static str,
+}
+
+/// INVARIANT: numbered from 1 without gaps, in the order of the files in `migrations/sqlite`
+/// (a unit test below holds the list to the directory). A shipped migration is never edited.
+pub(crate) const SQLITE: &[Migration] =
+    &[Migration { version: 1, name: "initial", sql: include_str!("../migrations/sqlite/0001_initial.sql") }];
+
+/// Brings the schema up to this build's latest version. The whole upgrade is one transaction,
+/// taken for writing up front, so two processes opening a new store at once cannot both apply
+/// a migration, and a failing migration leaves the store as it was.
+pub(crate) fn migrate(conn: &mut Connection, migrations: &[Migration]) -> Result<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db("start the schema upgrade"))?;
+    tx.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+            version    INTEGER PRIMARY KEY,
+            name       TEXT NOT NULL,
+            applied_at TEXT NOT NULL
+        )",
+    )
+    .map_err(db("create the table of schema migrations"))?;
+    let applied: Vec<(i64, String)> = {
+        let mut stmt = tx
+            .prepare("SELECT version, name FROM schema_migrations ORDER BY version")
+            .map_err(db("read the applied schema migrations"))?;
+        let rows = stmt
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .map_err(db("read the applied schema migrations"))?;
+        rows.collect::<rusqlite::Result<_>>().map_err(db("read the applied schema migrations"))?
+    };
+    let known = migrations.last().map_or(0, |m| m.version);
+    if let Some((found, _)) = applied.iter().find(|(version, _)| *version > known) {
+        return Err(StoreError::NewerSchema { found: *found, known });
+    }
+    for (version, recorded) in &applied {
+        let expected = migrations.iter().find(|m| m.version == *version).map_or("", |m| m.name);
+        if recorded != expected {
+            return Err(StoreError::MigrationMismatch {
+                version: *version,
+                recorded: recorded.clone(),
+                expected: expected.to_owned(),
+            });
+        }
+    }
+    for migration in migrations.iter().filter(|m| !applied.iter().any(|(version, _)| *version == m.version)) {
+        let failed = |e: rusqlite::Error| StoreError::Migrate {
+            version: migration.version,
+            name: migration.name.to_owned(),
+            cause: Box::new(e),
+        };
+        tx.execute_batch(migration.sql).map_err(failed)?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, name, applied_at)
+             VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+            (migration.version, migration.name),
+        )
+        .map_err(failed)?;
+    }
+    tx.commit().map_err(db("commit the schema upgrade"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every file in `migrations/sqlite` is listed, in order, under its own number and name,
+    /// with its own text.
+    #[test]
+    fn the_list_matches_the_directory() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
+        let mut files: Vec<String> = std::fs::read_dir(&dir)
+            .expect("migrations directory")
+            .map(|e| e.expect("directory entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        files.sort();
+        assert_eq!(files.len(), SQLITE.len(), "{files:?}");
+        for (index, (file, migration)) in files.iter().zip(SQLITE).enumerate() {
+            assert_eq!(migration.version, i64::try_from(index + 1).expect("small"));
+            assert_eq!(file, &format!("{:04}_{}.sql", migration.version, migration.name));
+            let text = std::fs::read_to_string(dir.join(file)).expect("migration file");
+            assert_eq!(text, migration.sql, "{file}");
+        }
+    }
+
+    #[test]
+    fn applies_once_and_refuses_a_newer_schema() {
+        let mut conn = Connection::open_in_memory().expect("in-memory database");
+        migrate(&mut conn, SQLITE).expect("first run");
+        migrate(&mut conn, SQLITE).expect("second run is a no-op");
+        let count: i64 =
+            conn.query_row("SELECT count(*) FROM schema_migrations", [], |r| r.get(0)).expect("count migrations");
+        assert_eq!(count, i64::try_from(SQLITE.len()).expect("small"));
+
+        let err = migrate(&mut conn, &[]).expect_err("a build that knows fewer migrations");
+        assert!(matches!(err, StoreError::NewerSchema { found: 1, known: 0 }), "{err}");
+
+        let renamed = [Migration { version: 1, name: "other", sql: "" }];
+        let err = migrate(&mut conn, &renamed).expect_err("a migration renamed");
+        assert!(matches!(err, StoreError::MigrationMismatch { .. }), "{err}");
+    }
+
+    #[test]
+    fn a_failing_migration_leaves_the_store_as_it_was() {
+        let mut conn = Connection::open_in_memory().expect("in-memory database");
+        let broken = [
+            Migration { version: 1, name: "one", sql: "CREATE TABLE a (x INTEGER);" },
+            Migration { version: 2, name: "two", sql: "CREATE TABLE b (x INTEGER); THIS IS NOT SQL;" },
+        ];
+        let err = migrate(&mut conn, &broken).expect_err("broken migration");
+        assert!(err.to_string().starts_with("cannot apply schema migration 2 `two`: "), "{err}");
+        let tables: i64 = conn
+            .query_row("SELECT count(*) FROM sqlite_master WHERE name IN ('a', 'b')", [], |r| r.get(0))
+            .expect("count tables");
+        assert_eq!(tables, 0);
+    }
+}
