@@ -60,6 +60,8 @@ pub struct Token {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NameForm {
     pub original: String,
+    /// Written in an abjad (Arabic, Hebrew): short vowels are missing from the transliteration.
+    pub abjad: bool,
     /// The whole name transliterated to Latin, for display.
     pub latin: String,
     pub tokens: Vec<Token>,
@@ -230,7 +232,8 @@ impl Lexicon {
             tokens.push(self.token(&raw[i], organization, zh_generic.contains(&raw[i])));
             i += 1;
         }
-        Ok(NameForm { original: name.to_owned(), latin: latin_text, tokens })
+        let abjad = nfkc.chars().any(is_abjad);
+        Ok(NameForm { original: name.to_owned(), abjad, latin: latin_text, tokens })
     }
 
     fn token(&self, word: &str, organization: bool, zh_generic: bool) -> Token {
@@ -325,7 +328,19 @@ impl Lexicon {
                 out.push_str(&han_syllable(c));
                 out.push(' ');
             } else {
-                out.push_str(&any_ascii::any_ascii_char(c));
+                let latin = any_ascii::any_ascii_char(c);
+                if is_hangul_syllable(c) {
+                    // One Hangul block is one syllable; Korean names are romanised syllable by
+                    // syllable ("Kim Jong Un", "Park Ji Sung"), so keep syllables apart.
+                    out.push(' ');
+                    out.push_str(&latin);
+                    out.push(' ');
+                } else if is_abjad(c) {
+                    // Arabic and Hebrew letters for long vowels come out as w and y.
+                    out.push_str(&latin.replace('w', "u").replace('y', "i"));
+                } else {
+                    out.push_str(&latin);
+                }
             }
             i += 1;
         }
@@ -449,6 +464,15 @@ fn starts_with_chars(chars: &[char], word: &str) -> bool {
     word.chars().all(|w| it.next() == Some(&w))
 }
 
+fn is_hangul_syllable(c: char) -> bool {
+    matches!(c as u32, 0xAC00..=0xD7A3)
+}
+
+/// Scripts that write consonants and long vowels only (Arabic, Hebrew, Syriac, Thaana).
+pub fn is_abjad(c: char) -> bool {
+    matches!(c as u32, 0x0590..=0x05FF | 0x0600..=0x06FF | 0x0700..=0x074F | 0x0750..=0x077F | 0x0780..=0x07BF | 0x08A0..=0x08FF | 0xFB1D..=0xFDFF | 0xFE70..=0xFEFF)
+}
+
 pub fn is_han(c: char) -> bool {
     matches!(c as u32, 0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0x20000..=0x2A6DF | 0xF900..=0xFAFF)
 }
@@ -550,7 +574,8 @@ pub fn phonetic_key(word: &str) -> String {
             ('q', _) => ('j', 1),
             ('j', _) => ('j', 1),
             ('c', _) => ('k', 1),
-            ('w', _) => ('v', 1),
+            // v, w and f meet: Arabic has no v (Vladimir -> فلاديمير), German writes w (Wladimir).
+            ('w', _) | ('v', _) => ('f', 1),
             ('y', _) => ('i', 1),
             (other, _) => (other, 1),
         };

@@ -98,7 +98,7 @@ pub struct Comparison {
 }
 
 /// Similarity of two single tokens, and how it was found.
-fn token_similarity(a: &Token, b: &Token) -> (f64, How) {
+fn token_similarity(a: &Token, b: &Token, abjad: bool) -> (f64, How) {
     if a.kind == TokenKind::Number || b.kind == TokenKind::Number {
         return if a.text == b.text { (1.0, How::Exact) } else { (0.0, How::NumberMismatch) };
     }
@@ -129,6 +129,14 @@ fn token_similarity(a: &Token, b: &Token) -> (f64, How) {
     let similar_length = la.min(lb) as f64 / la.max(lb).max(1) as f64 >= 0.6;
     // Chinese syllables have one-letter keys (xi, shi, hsi -> "s"); trust those between short words.
     let key_long_enough = a.key.len() >= 2 || (la <= 3 && lb <= 3);
+    if abjad && !a.key.is_empty() && !b.key.is_empty() {
+        // Without short vowels only the consonant skeleton can be compared; a leading vowel on
+        // the Latin side stands for a consonant (ayin, alef) the transliteration dropped.
+        let strip = |k: &str| k.trim_start_matches(['a', 'e', 'i', 'o', 'u']).to_owned();
+        if strip(&a.key) == strip(&b.key) && !strip(&a.key).is_empty() {
+            return (edit.max(0.9), How::Phonetic);
+        }
+    }
     if !a.key.is_empty() && a.key == b.key && key_long_enough && similar_length {
         return (edit.max(0.88), How::Phonetic);
     }
@@ -185,7 +193,7 @@ pub fn compare(query: &NameForm, candidate: &NameForm) -> Comparison {
     let mut options: Vec<Option_> = Vec::new();
     for i in 0..q.len() {
         for j in 0..c.len() {
-            let (similarity, how) = token_similarity(&q[i], &c[j]);
+            let (similarity, how) = token_similarity(&q[i], &c[j], query.abjad || candidate.abjad);
             if similarity > 0.0 || how == How::NumberMismatch {
                 let gain = similarity * (q[i].weight + c[j].weight);
                 options.push(Option_ { q: (i, 1), c: (j, 1), similarity, how, gain });
