@@ -87,23 +87,10 @@ pub fn diff(old: &[ListEntry], new: &[ListEntry]) -> ListDiff {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{EntityKind, Name, NameStrength};
+    use crate::model::EntityKind;
 
     fn entry(id: &str, name: &str) -> ListEntry {
-        ListEntry {
-            list: ListCode::new("SDN"),
-            entry_id: id.to_owned(),
-            kind: EntityKind::Company,
-            names: vec![Name { text: name.to_owned(), strength: NameStrength::Primary, kind: None }],
-            addresses: Vec::new(),
-            countries: Vec::new(),
-            dates: Vec::new(),
-            identifiers: Vec::new(),
-            programs: Vec::new(),
-            legal: Default::default(),
-            remarks: None,
-            source_line: Some(1),
-        }
+        ListEntry::start(ListCode::new("SDN"), id.to_owned(), EntityKind::Company, name, 1)
     }
 
     #[test]
