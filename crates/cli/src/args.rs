@@ -42,6 +42,132 @@ pub enum Command {
         #[command(subcommand)]
         command: CatalogCommand,
     },
+    /// Screen parties against the restricted-party lists (exit 0: no hit, 1: hits).
+    Screen(ScreenArgs),
+    /// Restricted-party lists: import, update, versions, differences.
+    Lists {
+        #[command(subcommand)]
+        command: ListsCommand,
+    },
+    /// Ownership by listed parties: import edges, check an entity.
+    Ownership {
+        #[command(subcommand)]
+        command: OwnershipCommand,
+    },
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct ScreenArgs {
+    #[command(subcommand)]
+    pub command: Option<ScreenCommand>,
+    /// One name to screen.
+    #[arg(long, conflicts_with = "file")]
+    pub name: Option<String>,
+    /// A CSV of parties with a header containing `name`, optionally `id`, `country`, `address`.
+    #[arg(long)]
+    pub file: Option<PathBuf>,
+    /// The party's country (ISO 3166-1 alpha-2), a qualifier.
+    #[arg(long)]
+    pub country: Option<String>,
+    /// Write the results here instead of standard output.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Score at or above which a name is a hit (0 to 1).
+    #[arg(long)]
+    pub threshold: Option<f64>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScreenCommand {
+    /// Score name pairs from a CSV with a header containing `name1`, `name2`, optionally `schema`.
+    Pairs {
+        #[arg(long)]
+        file: PathBuf,
+        #[arg(long)]
+        threshold: Option<f64>,
+    },
+    /// Record a review decision on a hit: false positive or confirmed match.
+    Review(ReviewArgs),
+    /// Re-screen every stored party against the current lists; report only what is new.
+    Rescreen {
+        #[arg(long)]
+        threshold: Option<f64>,
+    },
+    /// The review decisions, oldest first.
+    Decisions,
+}
+
+#[derive(Debug, Args)]
+pub struct ReviewArgs {
+    /// The party id (from a screened file) or, for a one-off name, the name screened.
+    #[arg(long)]
+    pub party: String,
+    #[arg(long)]
+    pub list: String,
+    #[arg(long)]
+    pub entry: String,
+    /// The listed name that matched.
+    #[arg(long)]
+    pub matched_name: String,
+    /// `false-positive` or `confirmed`.
+    #[arg(long)]
+    pub decision: String,
+    #[arg(long)]
+    pub reviewer: String,
+    #[arg(long)]
+    pub reason: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ListsCommand {
+    /// Import list files as a new version of a source (one transaction).
+    Import {
+        /// ofac-csv, ofac-xml, csl-csv, csl-json, bis-el-csv, dpl-tsv, un-xml, fr-xml (default: detect).
+        #[arg(long)]
+        format: Option<String>,
+        /// The source name the version belongs to (default: from the format).
+        #[arg(long)]
+        source: Option<String>,
+        /// For ofac-csv: sdn.csv first, then add.csv, alt.csv, sdn_comments.csv in any order.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Download the current lists from their official addresses and import them.
+    Update {
+        /// A TOML file naming the sources and their addresses (default: the official ones).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// The current version of every source, or the history of one.
+    Versions {
+        #[arg(long)]
+        source: Option<String>,
+    },
+    /// What changed between two versions.
+    Diff {
+        #[arg(long)]
+        from: i64,
+        #[arg(long)]
+        to: i64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OwnershipCommand {
+    /// Import ownership edges from a CSV with header `owner,owned,share,source,date`.
+    Import {
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Is this entity caught by ownership rules (OFAC 50%, BIS affiliates) on a date?
+    Check {
+        #[arg(long)]
+        entity: String,
+        /// Date of the assessment, YYYY-MM-DD (default: today, UTC).
+        #[arg(long)]
+        at: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -13,7 +13,16 @@ use crate::Failure;
 use crate::args::{CatalogCommand, Cli, Command, FoundryCommand, ItemArgs, RulesCommand};
 use crate::output;
 
-pub fn run(cli: &Cli) -> Result<(), Failure> {
+pub fn run(cli: &Cli) -> Result<u8, Failure> {
+    match &cli.command {
+        Command::Screen(args) => crate::screening::screen(cli, args),
+        Command::Lists { command } => crate::screening::lists(cli, command).map(|()| crate::exit::OK),
+        Command::Ownership { command } => crate::screening::ownership(cli, command).map(|()| crate::exit::OK),
+        _ => run_classify(cli).map(|()| crate::exit::OK),
+    }
+}
+
+fn run_classify(cli: &Cli) -> Result<(), Failure> {
     match &cli.command {
         Command::Classify(args) => {
             let catalog = catalog()?;
@@ -91,6 +100,9 @@ pub fn run(cli: &Cli) -> Result<(), Failure> {
             let chip = catalog.lookup(name).map_err(Failure::input)?;
             output::catalog_show(cli.json, chip)
         }
+        Command::Screen(_) | Command::Lists { .. } | Command::Ownership { .. } => {
+            Err(Failure::internal("screening commands are dispatched in `run`"))
+        }
     }
 }
 
@@ -102,7 +114,7 @@ fn rule_book() -> Result<RuleBook, Failure> {
     RuleBook::bundled().map_err(Failure::internal)
 }
 
-fn read(path: &Path) -> Result<String, Failure> {
+pub fn read(path: &Path) -> Result<String, Failure> {
     std::fs::read_to_string(path).map_err(|e| Failure::io(format!("cannot read `{}`: {e}", path.display())))
 }
 
@@ -169,7 +181,7 @@ fn released_by(release: &str, date: Date) -> bool {
     }
 }
 
-fn date_or_today(text: Option<&str>) -> Result<Date, Failure> {
+pub fn date_or_today(text: Option<&str>) -> Result<Date, Failure> {
     match text {
         Some(t) => parse_date(t).map_err(|e| Failure::input(format!("--at: {e}"))),
         None => Ok(jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::UTC).date()),

@@ -8,7 +8,9 @@
 
 mod args;
 mod commands;
+mod listfiles;
 mod output;
+mod screening;
 
 use std::process::ExitCode;
 
@@ -17,14 +19,16 @@ use clap::Parser;
 /// Exit codes, documented in the README. Chosen so scripts can tell a bad input from a bug.
 pub mod exit {
     pub const OK: u8 = 0;
-    /// An unexpected internal failure (a bug, or corrupt bundled data).
-    pub const INTERNAL: u8 = 1;
+    /// `screen` found at least one hit (like grep's "found"; 0 means no hit).
+    pub const HITS: u8 = 1;
     /// The command line is malformed (clap's own code).
     pub const USAGE: u8 = 2;
     /// An input is invalid: unknown model, bad spec or design file, bad date, unknown country.
     pub const INPUT: u8 = 3;
-    /// A file could not be read.
+    /// A file could not be read or written, or the store could not be opened.
     pub const IO: u8 = 4;
+    /// An unexpected internal failure (a bug, or corrupt bundled data).
+    pub const INTERNAL: u8 = 5;
 }
 
 /// A failure with the exit code it maps to.
@@ -49,7 +53,7 @@ impl Failure {
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
     match commands::run(&cli) {
-        Ok(()) => ExitCode::from(exit::OK),
+        Ok(code) => ExitCode::from(code),
         Err(failure) => {
             eprintln!("error: {}", failure.message);
             ExitCode::from(failure.code)

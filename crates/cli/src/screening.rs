@@ -1,0 +1,629 @@
+//! The screening commands: `screen`, `lists` and `ownership`. Load from the store and files,
+//! call the screen engine, record what the engine found, print.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chipwarden_lists::{ListCode, ParsedList};
+use chipwarden_screen::{DEFAULT_THRESHOLD, Hit, Lexicon, Listed, Query, Screener};
+use chipwarden_store::{Decision, HitKey, ImportStatus, OwnershipEdge, Party, Store, StoredHit, Subject, Verdict};
+use serde::Serialize;
+
+use crate::Failure;
+use crate::args::{Cli, ListsCommand, OwnershipCommand, ReviewArgs, ScreenArgs, ScreenCommand};
+use crate::commands::{date_or_today, read};
+use crate::exit;
+
+const STORE_FILE: &str = "chipwarden.sqlite";
+
+fn now() -> String {
+    jiff::Timestamp::now().to_string()
+}
+
+pub fn open_store(cli: &Cli) -> Result<Store, Failure> {
+    std::fs::create_dir_all(&cli.data_dir)
+        .map_err(|e| Failure::io(format!("cannot create the data directory `{}`: {e}", cli.data_dir.display())))?;
+    Store::open(cli.data_dir.join(STORE_FILE)).map_err(Failure::io)
+}
+
+fn threshold(value: Option<f64>) -> Result<f64, Failure> {
+    let t = value.unwrap_or(DEFAULT_THRESHOLD);
+    if !(0.0..=1.0).contains(&t) {
+        return Err(Failure::input(format!("--threshold `{t}` must be between 0 and 1")));
+    }
+    Ok(t)
+}
+
+fn lexicon() -> Result<Lexicon, Failure> {
+    Lexicon::bundled().map_err(Failure::internal)
+}
+
+/// The index over every current list version in the store.
+fn screener(store: &Store) -> Result<(Screener, Vec<i64>), Failure> {
+    let entries = store.current_entries().map_err(Failure::io)?;
+    let mut versions: Vec<i64> = entries.iter().map(|e| e.version_id).collect();
+    versions.sort_unstable();
+    versions.dedup();
+    let listed = entries.into_iter().map(|e| Listed { entry: e.entry, source: e.source, version: Some(e.version_id) }).collect();
+    Ok((Screener::build(lexicon()?, listed), versions))
+}
+
+/// A writer for results: the --out file, or standard output.
+fn sink(out: Option<&PathBuf>) -> Result<Box<dyn Write>, Failure> {
+    match out {
+        Some(path) => {
+            let file = std::fs::File::create(path).map_err(|e| Failure::io(format!("cannot write `{}`: {e}", path.display())))?;
+            Ok(Box::new(std::io::BufWriter::new(file)))
+        }
+        None => Ok(Box::new(std::io::BufWriter::new(std::io::stdout()))),
+    }
+}
+
+fn write_line(w: &mut dyn Write, line: &str) -> Result<(), Failure> {
+    writeln!(w, "{line}").map_err(|e| Failure::io(format!("cannot write results: {e}")))
+}
+
+/// The JSON line of one hit: the contract fields first (`query`, `entry_id`, `list`, `score`,
+/// `matched_name`), then the explanation.
+#[derive(Serialize)]
+struct HitLine<'a> {
+    query: &'a str,
+    entry_id: &'a str,
+    list: &'a str,
+    score: f64,
+    matched_name: &'a str,
+    #[serde(flatten)]
+    hit: &'a Hit,
+}
+
+fn hit_json(hit: &Hit) -> Result<String, Failure> {
+    let line = HitLine { query: &hit.query, entry_id: &hit.entry_id, list: &hit.list, score: hit.score, matched_name: &hit.matched_name, hit };
+    serde_json::to_string(&line).map_err(Failure::internal)
+}
+
+fn hit_text(hit: &Hit) -> String {
+    let aligned: Vec<String> = hit
+        .alignment
+        .iter()
+        .map(|a| match (a.query.is_empty(), a.candidate.is_empty()) {
+            (false, false) => format!("{}={} ({:?} {:.2})", a.query, a.candidate, a.how, a.similarity),
+            (false, true) => format!("{}=_ ", a.query),
+            _ => format!("_={}", a.candidate),
+        })
+        .collect();
+    format!(
+        "{}\t{:.3}\t{} {} (list version {})\t{}\t[{}]\t{}",
+        hit.query,
+        hit.score,
+        hit.list,
+        hit.entry_id,
+        hit.list_version.map_or("?".to_owned(), |v| v.to_string()),
+        hit.matched_name,
+        aligned.join(", "),
+        hit.qualifiers.iter().map(|q| q.detail.clone()).collect::<Vec<_>>().join("; ")
+    )
+}
+
+fn stored(hit: &Hit) -> Result<StoredHit, Failure> {
+    Ok(StoredHit {
+        list: ListCode::new(&hit.list),
+        entry_id: hit.entry_id.clone(),
+        matched_name: hit.matched_name.clone(),
+        score: hit.score,
+        explanation: serde_json::to_value(hit).map_err(Failure::internal)?,
+        matcher_version: hit.matcher_version.to_owned(),
+    })
+}
+
+fn key(subject: Subject, hit: &Hit) -> HitKey {
+    HitKey { subject, list: ListCode::new(&hit.list), entry_id: hit.entry_id.clone(), matched_name: hit.matched_name.clone() }
+}
+
+/// Drops hits a reviewer marked as false positives; returns how many were dropped.
+fn suppress(store: &Store, subject: &Subject, hits: &mut Vec<Hit>) -> Result<usize, Failure> {
+    let before = hits.len();
+    let mut kept = Vec::with_capacity(hits.len());
+    for hit in hits.drain(..) {
+        let decision = store.decision_for(&key(subject.clone(), &hit)).map_err(Failure::io)?;
+        if decision.is_some_and(|d| d.decision.verdict == Verdict::FalsePositive) {
+            continue;
+        }
+        kept.push(hit);
+    }
+    *hits = kept;
+    Ok(before - hits.len())
+}
+
+pub fn screen(cli: &Cli, args: &ScreenArgs) -> Result<u8, Failure> {
+    match &args.command {
+        Some(ScreenCommand::Pairs { file, threshold: t }) => return pairs(cli, file, threshold(*t)?),
+        Some(ScreenCommand::Review(review)) => return record_review(cli, review),
+        Some(ScreenCommand::Rescreen { threshold: t }) => return rescreen(cli, threshold(*t)?),
+        Some(ScreenCommand::Decisions) => return decisions(cli),
+        None => {}
+    }
+    let threshold = threshold(args.threshold)?;
+    let mut store = open_store(cli)?;
+    let (screener, versions) = screener(&store)?;
+    if screener.entry_count() == 0 {
+        return Err(Failure::input("no list is imported yet: run `chipwarden lists import` or `chipwarden lists update` first"));
+    }
+    let mut out = sink(args.out.as_ref())?;
+    match (&args.name, &args.file) {
+        (Some(name), _) => {
+            let query = Query { id: None, name: name.clone(), country: args.country.clone(), address: None };
+            let mut hits = screener.screen(&query, threshold).map_err(|e| Failure::input(format!("--name: {e}")))?;
+            let suppressed = suppress(&store, &Subject::Query(name.clone()), &mut hits)?;
+            for hit in &hits {
+                write_line(&mut *out, &if cli.json { hit_json(hit)? } else { hit_text(hit) })?;
+            }
+            if !cli.json {
+                eprintln!(
+                    "{} hit(s) at or above {threshold} against {} entries ({} names){}",
+                    hits.len(),
+                    screener.entry_count(),
+                    screener.name_count(),
+                    if suppressed > 0 { format!("; {suppressed} suppressed by review decisions") } else { String::new() }
+                );
+            }
+            out.flush().map_err(|e| Failure::io(e.to_string()))?;
+            Ok(if hits.is_empty() { exit::OK } else { exit::HITS })
+        }
+        (None, Some(file)) => screen_file(cli, &mut store, &screener, &versions, file, threshold, &mut *out),
+        (None, None) => Err(Failure::input("give --name TEXT or --file PARTIES.csv (or a subcommand: pairs, review, rescreen, decisions)")),
+    }
+}
+
+/// One row of a parties file, or why it cannot be screened.
+struct Row {
+    line: u64,
+    party: Result<Party, String>,
+}
+
+fn read_parties(path: &Path) -> Result<Vec<Row>, Failure> {
+    let bytes = std::fs::read(path).map_err(|e| Failure::io(format!("cannot read `{}`: {e}", path.display())))?;
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes.as_slice());
+    let headers = reader.byte_headers().map_err(|e| Failure::input(format!("`{}`: {e}", path.display())))?.clone();
+    let col = |name: &str| headers.iter().position(|h| String::from_utf8_lossy(h).trim().eq_ignore_ascii_case(name));
+    let Some(name_col) = col("name") else {
+        return Err(Failure::input(format!("`{}` line 1: the header has no `name` column", path.display())));
+    };
+    let (id_col, country_col, address_col) = (col("id"), col("country"), col("address"));
+    let mut rows = Vec::new();
+    for (i, record) in reader.byte_records().enumerate() {
+        let line = i as u64 + 2;
+        let party = match record {
+            Err(e) => Err(format!("unreadable CSV record: {e}")),
+            Ok(r) => {
+                let field = |c: Option<usize>, label: &str| -> Result<Option<String>, String> {
+                    match c.and_then(|c| r.get(c)) {
+                        None => Ok(None),
+                        Some(bytes) => std::str::from_utf8(bytes)
+                            .map(|s| Some(s.trim().to_owned()).filter(|s| !s.is_empty()))
+                            .map_err(|_| format!("field `{label}` is not valid UTF-8")),
+                    }
+                };
+                (|| {
+                    let name = field(Some(name_col), "name")?.ok_or("field `name` is empty")?;
+                    let id = field(id_col, "id")?.unwrap_or_else(|| name.clone());
+                    Ok(Party { id, name, country: field(country_col, "country")?, address: field(address_col, "address")? })
+                })()
+            }
+        };
+        rows.push(Row { line, party });
+    }
+    Ok(rows)
+}
+
+fn progress(len: usize) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::with_draw_target(Some(len as u64), indicatif::ProgressDrawTarget::stderr());
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} parties, {per_sec}, eta {eta}") {
+        bar.set_style(style);
+    }
+    if len < 1_000 {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    bar
+}
+
+/// Screens the parties on both cores; results come back in file order.
+fn screen_all(screener: &Screener, parties: &[&Party], threshold: f64, bar: &indicatif::ProgressBar) -> Vec<Result<Vec<Hit>, String>> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).max(1);
+    let chunk = parties.len().div_ceil(workers).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = parties
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|p| {
+                            let query = Query { id: Some(p.id.clone()), name: p.name.clone(), country: p.country.clone(), address: p.address.clone() };
+                            let result = screener.screen(&query, threshold).map_err(|e| e.to_string());
+                            bar.inc(1);
+                            result
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+    })
+}
+
+fn screen_file(
+    cli: &Cli,
+    store: &mut Store,
+    screener: &Screener,
+    versions: &[i64],
+    path: &Path,
+    threshold: f64,
+    out: &mut dyn Write,
+) -> Result<u8, Failure> {
+    let rows = read_parties(path)?;
+    let good: Vec<&Party> = rows.iter().filter_map(|r| r.party.as_ref().ok()).collect();
+    let bar = progress(good.len());
+    let results = screen_all(screener, &good, threshold, &bar);
+    bar.finish_and_clear();
+    let (mut total_hits, mut bad_rows, mut suppressed) = (0usize, 0usize, 0usize);
+    let at = now();
+    let mut results = results.into_iter();
+    for row in &rows {
+        let party = match &row.party {
+            Ok(p) => p,
+            Err(why) => {
+                bad_rows += 1;
+                eprintln!("error: `{}` line {}: {why}; row skipped", path.display(), row.line);
+                continue;
+            }
+        };
+        let mut hits = match results.next() {
+            Some(Ok(hits)) => hits,
+            Some(Err(why)) => {
+                bad_rows += 1;
+                eprintln!("error: `{}` line {}, field `name`: {why}; row skipped", path.display(), row.line);
+                continue;
+            }
+            None => return Err(Failure::internal("screening returned fewer results than parties")),
+        };
+        store.upsert_party(party).map_err(Failure::io)?;
+        suppressed += suppress(store, &Subject::Party(party.id.clone()), &mut hits)?;
+        let to_store: Vec<StoredHit> = hits.iter().map(stored).collect::<Result<_, _>>()?;
+        store.record_hits(&party.id, &to_store, versions, &at).map_err(Failure::io)?;
+        for hit in &hits {
+            write_line(out, &if cli.json { hit_json(hit)? } else { hit_text(hit) })?;
+        }
+        total_hits += hits.len();
+    }
+    out.flush().map_err(|e| Failure::io(e.to_string()))?;
+    eprintln!(
+        "{} parties screened, {total_hits} hit(s) at or above {threshold}, {bad_rows} row(s) rejected, {suppressed} hit(s) suppressed by review decisions",
+        good.len() - bad_rows.min(good.len()),
+    );
+    Ok(if total_hits == 0 { exit::OK } else { exit::HITS })
+}
+
+#[derive(Serialize)]
+struct PairLine<'a> {
+    name1: &'a str,
+    name2: &'a str,
+    schema: &'a str,
+    score: f64,
+    #[serde(rename = "match")]
+    is_match: bool,
+    alignment: &'a [chipwarden_screen::Aligned],
+    matcher_version: &'a str,
+}
+
+fn pairs(cli: &Cli, path: &Path, threshold: f64) -> Result<u8, Failure> {
+    let lex = lexicon()?;
+    let bytes = std::fs::read(path).map_err(|e| Failure::io(format!("cannot read `{}`: {e}", path.display())))?;
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes.as_slice());
+    let headers = reader.headers().map_err(|e| Failure::input(format!("`{}`: {e}", path.display())))?.clone();
+    let col = |name: &str| headers.iter().position(|h| h.trim() == name);
+    let (Some(c1), Some(c2)) = (col("name1"), col("name2")) else {
+        return Err(Failure::input(format!("`{}` line 1: the header needs `name1` and `name2` columns", path.display())));
+    };
+    let schema_col = col("schema");
+    let mut out = std::io::BufWriter::new(std::io::stdout());
+    let (mut n, mut bad) = (0usize, 0usize);
+    for (i, record) in reader.records().enumerate() {
+        let line = i + 2;
+        let r = match record {
+            Ok(r) => r,
+            Err(e) => {
+                bad += 1;
+                eprintln!("error: `{}` line {line}: {e}; row skipped", path.display());
+                continue;
+            }
+        };
+        let schema = schema_col.and_then(|c| r.get(c)).unwrap_or("").trim();
+        let organization = !schema.is_empty() && !schema.eq_ignore_ascii_case("person");
+        let (a, b) = (r.get(c1).unwrap_or(""), r.get(c2).unwrap_or(""));
+        let forms = lex.analyze(a, organization).map_err(|e| ("name1", e)).and_then(|fa| lex.analyze(b, organization).map(|fb| (fa, fb)).map_err(|e| ("name2", e)));
+        let (fa, fb) = match forms {
+            Ok(f) => f,
+            Err((field, e)) => {
+                bad += 1;
+                eprintln!("error: `{}` line {line}, field `{field}`: {e}; row skipped", path.display());
+                continue;
+            }
+        };
+        let comparison = chipwarden_screen::compare(&fa, &fb);
+        n += 1;
+        let is_match = comparison.score >= threshold;
+        let text = if cli.json {
+            serde_json::to_string(&PairLine {
+                name1: a,
+                name2: b,
+                schema,
+                score: comparison.score,
+                is_match,
+                alignment: &comparison.alignment,
+                matcher_version: chipwarden_screen::MATCHER_VERSION,
+            })
+            .map_err(Failure::internal)?
+        } else {
+            format!("{:.4}\t{}\t{a}\t{b}", comparison.score, if is_match { "match" } else { "no-match" })
+        };
+        writeln!(out, "{text}").map_err(|e| Failure::io(e.to_string()))?;
+    }
+    out.flush().map_err(|e| Failure::io(e.to_string()))?;
+    eprintln!("{n} pair(s) scored at threshold {threshold}, {bad} row(s) rejected");
+    Ok(exit::OK)
+}
+
+fn record_review(cli: &Cli, r: &ReviewArgs) -> Result<u8, Failure> {
+    let verdict = match r.decision.as_str() {
+        "false-positive" | "false_positive" => Verdict::FalsePositive,
+        "confirmed" | "confirmed-match" | "confirmed_match" => Verdict::ConfirmedMatch,
+        other => return Err(Failure::input(format!("--decision `{other}` must be `false-positive` or `confirmed`"))),
+    };
+    if r.reason.trim().is_empty() || r.reviewer.trim().is_empty() {
+        return Err(Failure::input("--reviewer and --reason must not be empty: an auditor must be able to read who decided and why"));
+    }
+    let mut store = open_store(cli)?;
+    let is_party = store.parties().map_err(Failure::io)?.iter().any(|p| p.id == r.party);
+    let subject = if is_party { Subject::Party(r.party.clone()) } else { Subject::Query(r.party.clone()) };
+    let decision = Decision {
+        key: HitKey { subject, list: ListCode::new(&r.list), entry_id: r.entry.clone(), matched_name: r.matched_name.clone() },
+        verdict,
+        reviewer: r.reviewer.clone(),
+        at: now(),
+        reason: r.reason.clone(),
+    };
+    let seq = store.record_decision(&decision).map_err(Failure::io)?;
+    if cli.json {
+        println!("{}", serde_json::json!({ "seq": seq, "decision": decision }));
+    } else {
+        println!("decision {seq} recorded: {:?} by {} at {}", decision.verdict, decision.reviewer, decision.at);
+    }
+    Ok(exit::OK)
+}
+
+fn decisions(cli: &Cli) -> Result<u8, Failure> {
+    let store = open_store(cli)?;
+    let all = store.decisions().map_err(Failure::io)?;
+    for d in &all {
+        if cli.json {
+            println!("{}", serde_json::to_string(d).map_err(Failure::internal)?);
+        } else {
+            println!(
+                "{}\t{}\t{:?}\t{} {}\t{}\t{}\t{}",
+                d.seq, d.decision.at, d.decision.verdict, d.decision.key.list, d.decision.key.entry_id, d.decision.key.matched_name, d.decision.reviewer, d.decision.reason
+            );
+        }
+    }
+    Ok(exit::OK)
+}
+
+fn rescreen(cli: &Cli, threshold: f64) -> Result<u8, Failure> {
+    let mut store = open_store(cli)?;
+    let (screener, versions) = screener(&store)?;
+    let parties = store.parties().map_err(Failure::io)?;
+    let refs: Vec<&Party> = parties.iter().collect();
+    let bar = progress(refs.len());
+    let results = screen_all(&screener, &refs, threshold, &bar);
+    bar.finish_and_clear();
+    let at = now();
+    let mut new_total = 0;
+    let mut out = std::io::BufWriter::new(std::io::stdout());
+    for (party, result) in parties.iter().zip(results) {
+        let Ok(hits) = result else { continue };
+        let all: Vec<StoredHit> = hits.iter().map(stored).collect::<Result<_, _>>()?;
+        let fresh = store.new_hits(&party.id, &all).map_err(Failure::io)?;
+        store.record_hits(&party.id, &all, &versions, &at).map_err(Failure::io)?;
+        for f in &fresh {
+            if let Some(hit) = hits.iter().find(|h| h.entry_id == f.entry_id && h.list == f.list.0 && h.matched_name == f.matched_name) {
+                writeln!(out, "{}", if cli.json { hit_json(hit)? } else { hit_text(hit) }).map_err(|e| Failure::io(e.to_string()))?;
+            }
+        }
+        new_total += fresh.len();
+    }
+    out.flush().map_err(|e| Failure::io(e.to_string()))?;
+    eprintln!("{} parties re-screened against list versions {:?}: {new_total} new hit(s)", parties.len(), versions);
+    Ok(if new_total == 0 { exit::OK } else { exit::HITS })
+}
+
+pub fn lists(cli: &Cli, command: &ListsCommand) -> Result<(), Failure> {
+    match command {
+        ListsCommand::Import { format, source, files } => {
+            let parts: Vec<(String, Vec<u8>)> = files
+                .iter()
+                .map(|p| std::fs::read(p).map(|b| (p.display().to_string(), b)).map_err(|e| Failure::io(format!("cannot read `{}`: {e}", p.display()))))
+                .collect::<Result<_, _>>()?;
+            let parsed = crate::listfiles::parse(format.as_deref(), &parts)?;
+            let source = source.clone().unwrap_or_else(|| crate::listfiles::default_source(&parsed.format, &parts));
+            import(cli, &source, &parsed)
+        }
+        ListsCommand::Update { config } => crate::listfiles::update(cli, config.as_deref()),
+        ListsCommand::Versions { source } => {
+            let store = open_store(cli)?;
+            let versions = match source {
+                Some(s) => store.versions(s),
+                None => store.current_versions(),
+            }
+            .map_err(Failure::io)?;
+            if cli.json {
+                println!("{}", serde_json::to_string_pretty(&versions).map_err(Failure::internal)?);
+            } else {
+                for v in &versions {
+                    println!(
+                        "{}\t{}\t{}\tpublished {}\t{} entries\timported {}\tsha256 {}",
+                        v.id,
+                        v.source,
+                        v.format,
+                        v.published.as_deref().unwrap_or("?"),
+                        v.entry_count,
+                        v.imported_at,
+                        v.content_hash
+                    );
+                }
+            }
+            Ok(())
+        }
+        ListsCommand::Diff { from, to } => {
+            let store = open_store(cli)?;
+            let diff = store.diff_versions(*from, *to).map_err(Failure::input)?;
+            print_diff(cli, &diff)
+        }
+    }
+}
+
+pub fn import(cli: &Cli, source: &str, parsed: &ParsedList) -> Result<(), Failure> {
+    let mut store = open_store(cli)?;
+    let outcome = store.import_list(source, parsed, &now()).map_err(Failure::io)?;
+    if cli.json {
+        println!("{}", serde_json::to_string_pretty(&outcome).map_err(Failure::internal)?);
+        return Ok(());
+    }
+    match outcome.status {
+        ImportStatus::Unchanged => println!("{source}: unchanged (same content as version {})", outcome.version.id),
+        ImportStatus::Imported => {
+            println!(
+                "{source}: version {} imported ({} entries, {}, sha256 {}); was version {}",
+                outcome.version.id,
+                outcome.version.entry_count,
+                parsed.format,
+                outcome.version.content_hash,
+                outcome.previous_version_id.map_or("none".to_owned(), |v| v.to_string())
+            );
+            print_diff(cli, &outcome.diff)?;
+        }
+    }
+    Ok(())
+}
+
+fn print_diff(cli: &Cli, diff: &chipwarden_lists::ListDiff) -> Result<(), Failure> {
+    if cli.json {
+        println!("{}", serde_json::to_string_pretty(diff).map_err(Failure::internal)?);
+        return Ok(());
+    }
+    println!("{} added, {} removed, {} changed", diff.added.len(), diff.removed.len(), diff.changed.len());
+    for (label, changes) in [("+", &diff.added), ("-", &diff.removed), ("~", &diff.changed)] {
+        for c in changes.iter().take(50) {
+            let fields = if c.fields.is_empty() { String::new() } else { format!(" ({})", c.fields.join(", ")) };
+            println!("  {label} {} {} {}{fields}", c.list, c.entry_id, c.name);
+        }
+        if changes.len() > 50 {
+            println!("  {label} ... and {} more", changes.len() - 50);
+        }
+    }
+    Ok(())
+}
+
+pub fn ownership(cli: &Cli, command: &OwnershipCommand) -> Result<(), Failure> {
+    match command {
+        OwnershipCommand::Import { file } => {
+            let edges = read_edges(file)?;
+            let mut store = open_store(cli)?;
+            let n = store.import_ownership(&edges).map_err(Failure::input)?;
+            println!("{n} ownership edge(s) imported from `{}`", file.display());
+            Ok(())
+        }
+        OwnershipCommand::Check { entity, at } => {
+            let date = date_or_today(at.as_deref())?;
+            let store = open_store(cli)?;
+            let edges: Vec<chipwarden_screen::ownership::Edge> = store
+                .ownership_edges()
+                .map_err(Failure::io)?
+                .into_iter()
+                .map(|e| chipwarden_screen::ownership::Edge { owner: e.owner, owned: e.owned, share: e.share, source: e.source, date: Some(e.date) })
+                .collect();
+            // Which parties in the ownership graph are listed: screen every name in it.
+            let (screener, _) = screener(&store)?;
+            let mut listed: BTreeMap<String, Vec<String>> = BTreeMap::new();
+            let mut names: Vec<&str> = edges.iter().flat_map(|e| [e.owner.as_str(), e.owned.as_str()]).chain(std::iter::once(entity.as_str())).collect();
+            names.sort_unstable();
+            names.dedup();
+            let mut evidence = Vec::new();
+            for name in names {
+                if let Ok(hits) = screener.screen(&Query::name(name), DEFAULT_THRESHOLD) {
+                    for hit in hits {
+                        listed.entry(name.to_owned()).or_default().push(hit.list.clone());
+                        evidence.push(serde_json::json!({"party": name, "list": hit.list, "entry_id": hit.entry_id, "matched_name": hit.matched_name, "score": hit.score}));
+                    }
+                }
+            }
+            let rules = chipwarden_screen::ownership::parse_rules(chipwarden_screen::ownership::BUNDLED_RULES).map_err(Failure::internal)?;
+            let report = chipwarden_screen::ownership::assess(entity, &edges, &listed, &rules, date);
+            if cli.json {
+                println!("{}", serde_json::json!({ "report": report, "listing_evidence": evidence }));
+                return Ok(());
+            }
+            println!("{} on {}: listed on {}", report.entity, report.date, if report.listed_on.is_empty() { "no list".to_owned() } else { report.listed_on.join(", ") });
+            for f in &report.findings {
+                println!(
+                    "{}: {} (aggregate {:.1}% held by listed or caught owners){}",
+                    f.rule,
+                    match (f.in_force, f.caught) {
+                        (true, true) => "CAUGHT",
+                        (true, false) => "not caught",
+                        (false, true) => "would be caught, but the rule is not in force",
+                        (false, false) => "not caught (rule not in force)",
+                    },
+                    f.aggregate_share * 100.0,
+                    f.status_note.as_ref().map(|n| format!(" - {n}")).unwrap_or_default()
+                );
+                for l in &f.chain {
+                    println!("    {} holds {:.1}% of {} ({}; source: {})", l.owner, l.share * 100.0, l.owned, l.owner_status, l.source);
+                }
+                println!("    rests on: {}", f.citation);
+            }
+            for m in &report.missing {
+                println!("missing: {m}");
+            }
+            Ok(())
+        }
+    }
+}
+
+fn read_edges(path: &Path) -> Result<Vec<OwnershipEdge>, Failure> {
+    let text = read(path)?;
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader.headers().map_err(|e| Failure::input(format!("`{}`: {e}", path.display())))?.clone();
+    let col = |name: &str| headers.iter().position(|h| h.trim() == name);
+    let cols = [col("owner"), col("owned"), col("share"), col("source"), col("date")];
+    let [Some(owner), Some(owned), Some(share), Some(source), Some(date)] = cols else {
+        return Err(Failure::input(format!("`{}` line 1: the header needs owner, owned, share, source, date", path.display())));
+    };
+    let mut edges = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let line = i + 2;
+        let r = record.map_err(|e| Failure::input(format!("`{}` line {line}: {e}", path.display())))?;
+        let text_share = r.get(share).unwrap_or("").trim().trim_end_matches('%');
+        let value: f64 = text_share
+            .parse()
+            .map_err(|_| Failure::input(format!("`{}` line {line}, field `share`: `{text_share}` is not a number", path.display())))?;
+        // Shares may be written as fractions (0.5) or percentages (50 or 50%).
+        let fraction = if value > 1.0 || r.get(share).is_some_and(|s| s.contains('%')) { value / 100.0 } else { value };
+        edges.push(OwnershipEdge {
+            owner: r.get(owner).unwrap_or("").trim().to_owned(),
+            owned: r.get(owned).unwrap_or("").trim().to_owned(),
+            share: fraction,
+            source: r.get(source).unwrap_or("").trim().to_owned(),
+            date: r.get(date).unwrap_or("").trim().to_owned(),
+        });
+    }
+    Ok(edges)
+}
