@@ -46,7 +46,9 @@ pub fn parse(format: Option<&str>, parts: &[(String, Vec<u8>)]) -> Result<Parsed
                 ofac.primary = part;
                 primary_set = true;
             } else {
-                return Err(Failure::input(format!("`{name}`: two primary OFAC files given; name the others add, alt or comments")));
+                return Err(Failure::input(format!(
+                    "`{name}`: two primary OFAC files given; name the others add, alt or comments"
+                )));
             }
         }
         return chipwarden_lists::ofac_csv::parse(&ofac).map_err(Failure::input);
@@ -58,16 +60,17 @@ pub fn parse(format: Option<&str>, parts: &[(String, Vec<u8>)]) -> Result<Parsed
 }
 
 /// The source a version belongs to when the user names none.
-pub fn default_source(format: &str, parts: &[(String, Vec<u8>)]) -> String {
+pub fn default_source(parsed: &ParsedList, parts: &[(String, Vec<u8>)]) -> String {
     let first = parts.first().map(|p| base(&p.0)).unwrap_or_default();
-    match format {
+    let fr_document = parsed.entries.first().and_then(|e| e.legal.get("fr_document")).cloned();
+    match parsed.format.as_str() {
         "ofac-csv" | "ofac-xml" if first.starts_with("cons") => "ofac-nonsdn".to_owned(),
         "ofac-csv" | "ofac-xml" => "ofac-sdn".to_owned(),
         "csl-csv" | "csl-json" => "csl".to_owned(),
         "bis-el-csv" => "bis-el".to_owned(),
         "dpl-tsv" => "bis-dpl".to_owned(),
         "un-xml" => "un".to_owned(),
-        "fr-xml" => format!("fr-{}", first.trim_end_matches(".xml")),
+        "fr-xml" => format!("fr-{}", fr_document.unwrap_or_else(|| first.trim_end_matches(".xml").to_owned())),
         other => other.to_owned(),
     }
 }
@@ -99,7 +102,12 @@ struct Source {
 
 fn download(agent: &ureq::Agent, url: &str) -> Result<Vec<u8>, String> {
     let mut response = agent.get(url).call().map_err(|e| format!("download of `{url}` failed: {e}"))?;
-    let bytes = response.body_mut().with_config().limit(512 * 1024 * 1024).read_to_vec().map_err(|e| format!("reading `{url}` failed: {e}"))?;
+    let bytes = response
+        .body_mut()
+        .with_config()
+        .limit(512 * 1024 * 1024)
+        .read_to_vec()
+        .map_err(|e| format!("reading `{url}` failed: {e}"))?;
     if bytes.is_empty() {
         return Err(format!("`{url}` returned an empty body"));
     }
@@ -113,8 +121,10 @@ pub fn update(cli: &Cli, config: Option<&Path>) -> Result<(), Failure> {
         Some(path) => (path.display().to_string(), crate::commands::read(path)?),
         None => ("data/lists/sources.toml".to_owned(), BUNDLED_SOURCES.to_owned()),
     };
-    let sources: Sources = toml::from_str(&text).map_err(|e| Failure::input(format!("`{origin}`: {}", e.to_string().trim())))?;
-    let agent: ureq::Agent = ureq::Agent::config_builder().timeout_global(Some(Duration::from_secs(600))).build().into();
+    let sources: Sources =
+        toml::from_str(&text).map_err(|e| Failure::input(format!("`{origin}`: {}", e.to_string().trim())))?;
+    let agent: ureq::Agent =
+        ureq::Agent::config_builder().timeout_global(Some(Duration::from_secs(600))).build().into();
     let mut failed = Vec::new();
     for source in &sources.source {
         let result = (|| -> Result<(), String> {
@@ -130,14 +140,22 @@ pub fn update(cli: &Cli, config: Option<&Path>) -> Result<(), Failure> {
                 }
             }
             if parsed.entries.len() < source.min_entries {
-                return Err(format!("only {} entries (at least {} expected): refusing what looks like a truncated list", parsed.entries.len(), source.min_entries));
+                return Err(format!(
+                    "only {} entries (at least {} expected): refusing what looks like a truncated list",
+                    parsed.entries.len(),
+                    source.min_entries
+                ));
             }
             let store = open_store(cli).map_err(|f| f.message)?;
             let previous = store.versions(&source.name).map_err(|e| e.to_string())?.last().map(|v| v.entry_count);
             drop(store);
             if let Some(prev) = previous {
                 if (parsed.entries.len() as f64) < prev as f64 * sources.min_share {
-                    return Err(format!("{} entries against {prev} in the current version: refusing a list that shrank by more than {:.0}%", parsed.entries.len(), (1.0 - sources.min_share) * 100.0));
+                    return Err(format!(
+                        "{} entries against {prev} in the current version: refusing a list that shrank by more than {:.0}%",
+                        parsed.entries.len(),
+                        (1.0 - sources.min_share) * 100.0
+                    ));
                 }
             }
             import(cli, &source.name, &parsed).map_err(|f| f.message)
@@ -150,6 +168,11 @@ pub fn update(cli: &Cli, config: Option<&Path>) -> Result<(), Failure> {
     if failed.is_empty() {
         Ok(())
     } else {
-        Err(Failure::io(format!("{} of {} source(s) not updated: {}", failed.len(), sources.source.len(), failed.join(", "))))
+        Err(Failure::io(format!(
+            "{} of {} source(s) not updated: {}",
+            failed.len(),
+            sources.source.len(),
+            failed.join(", ")
+        )))
     }
 }

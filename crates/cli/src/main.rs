@@ -50,6 +50,26 @@ impl Failure {
     }
 }
 
+/// Writes one line to standard output. A closed pipe (`chipwarden ... | head`) ends the program
+/// quietly, as it does for every Unix tool, instead of a panic.
+pub fn emit(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_fmt(args).and_then(|()| out.write_all(b"\n")) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(i32::from(exit::OK));
+        }
+        eprintln!("error: cannot write to standard output: {e}");
+        std::process::exit(i32::from(exit::IO));
+    }
+}
+
+/// `println!` that ends quietly on a closed pipe.
+#[macro_export]
+macro_rules! outln {
+    ($($arg:tt)*) => { $crate::emit(format_args!($($arg)*)) };
+}
+
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
     match commands::run(&cli) {

@@ -11,7 +11,7 @@ use crate::Failure;
 
 fn json<T: Serialize + ?Sized>(value: &T) -> Result<(), Failure> {
     let text = serde_json::to_string_pretty(value).map_err(Failure::internal)?;
-    println!("{text}");
+    crate::outln!("{text}");
     Ok(())
 }
 
@@ -32,9 +32,9 @@ fn bullets(title: &str, lines: &[String]) {
     if lines.is_empty() {
         return;
     }
-    println!("{title}:");
+    crate::outln!("{title}:");
     for line in lines {
-        println!("  - {line}");
+        crate::outln!("  - {line}");
     }
 }
 
@@ -50,7 +50,7 @@ pub fn classification(as_json: bool, c: &Classification) -> Result<(), Failure> 
     if as_json {
         return json(c);
     }
-    println!("{} on {} under rule set {}", c.item, c.date, c.ruleset);
+    crate::outln!("{} on {} under rule set {}", c.item, c.date, c.ruleset);
     let mut t = table(&[]);
     t.add_row(vec!["ECCN".to_owned(), eccn_text(c)]);
     if let Some(a) = &c.assembly_eccn {
@@ -67,7 +67,7 @@ pub fn classification(as_json: bool, c: &Classification) -> Result<(), Failure> 
         c.datacenter.map_or("unknown (assessed as datacenter)".to_owned(), |d| if d { "yes" } else { "no" }.to_owned()),
     ]);
     t.add_row(vec!["Rule set".to_owned(), format!("{}: {}", c.ruleset, c.ruleset_title)]);
-    println!("{t}");
+    crate::outln!("{t}");
     let mut th = table(&["ECCN", "prong", "test", "value", "margin", "met"]);
     for check in &c.thresholds {
         th.add_row(vec![
@@ -79,7 +79,7 @@ pub fn classification(as_json: bool, c: &Classification) -> Result<(), Failure> 
             check.met.map_or("?".to_owned(), |m| if m { "yes" } else { "no" }.to_owned()),
         ]);
     }
-    println!("Thresholds (margin: how far the value is above (+) or below (-) the line):\n{th}");
+    crate::outln!("Thresholds (margin: how far the value is above (+) or below (-) the line):\n{th}");
     bullets("Reasons", &c.reasons);
     bullets("Missing figures", &c.missing);
     bullets("Citations", &c.citations);
@@ -91,7 +91,7 @@ pub fn history(as_json: bool, all: &[Classification]) -> Result<(), Failure> {
         return json(all);
     }
     if let Some(first) = all.first() {
-        println!("{}: control status under each rule version", first.item);
+        crate::outln!("{}: control status under each rule version", first.item);
     }
     let mut t = table(&["rule set", "in force from", "ECCN", "TPP", "PD", "title"]);
     for c in all {
@@ -104,7 +104,7 @@ pub fn history(as_json: bool, all: &[Classification]) -> Result<(), Failure> {
             c.ruleset_title.clone(),
         ]);
     }
-    println!("{t}");
+    crate::outln!("{t}");
     Ok(())
 }
 
@@ -112,7 +112,7 @@ pub fn license(as_json: bool, l: &LicenseDetermination) -> Result<(), Failure> {
     if as_json {
         return json(l);
     }
-    println!(
+    crate::outln!(
         "{} to {}{} on {} under rule set {}",
         l.item,
         l.destination,
@@ -139,12 +139,12 @@ pub fn license(as_json: bool, l: &LicenseDetermination) -> Result<(), Failure> {
         },
     ]);
     t.add_row(vec!["ECCN".to_owned(), eccn_text(&l.classification)]);
-    println!("{t}");
+    crate::outln!("{t}");
     let mut steps = table(&["step", "outcome", "rests on"]);
     for s in &l.steps {
         steps.add_row(vec![s.step.clone(), s.outcome.clone(), s.citation.clone()]);
     }
-    println!("{steps}");
+    crate::outln!("{steps}");
     bullets("Reasons", &l.reasons);
     bullets("Warnings", &l.warnings);
     Ok(())
@@ -154,7 +154,7 @@ pub fn foundry(as_json: bool, f: &FoundryAssessment) -> Result<(), Failure> {
     if as_json {
         return json(f);
     }
-    println!("Design {} on {} under rule set {}", f.design, f.date, f.ruleset);
+    crate::outln!("Design {} on {} under rule set {}", f.design, f.date, f.ruleset);
     let mut t = table(&[]);
     t.add_row(vec![
         "Applicable advanced logic IC".to_owned(),
@@ -173,13 +173,13 @@ pub fn foundry(as_json: bool, f: &FoundryAssessment) -> Result<(), Failure> {
         t.add_row(vec!["Overcome by".to_owned(), how.clone()]);
     }
     t.add_row(vec!["Red flags".to_owned(), f.red_flags.len().to_string()]);
-    println!("{t}");
+    crate::outln!("{t}");
     if !f.red_flags.is_empty() {
         let mut rf = table(&["red flag", "what", "basis"]);
         for flag in &f.red_flags {
             rf.add_row(vec![flag.id.clone(), flag.text.clone(), flag.basis.clone()]);
         }
-        println!("{rf}");
+        crate::outln!("{rf}");
     }
     bullets("Reasons", &f.reasons);
     bullets("Warnings", &f.warnings);
@@ -200,7 +200,7 @@ pub fn rule_sets(as_json: bool, sets: &[RuleSet]) -> Result<(), Failure> {
             s.citation(),
         ]);
     }
-    println!("{t}");
+    crate::outln!("{t}");
     Ok(())
 }
 
@@ -208,7 +208,7 @@ pub fn stress(as_json: bool, rules: &RuleSet, report: &StressReport) -> Result<(
     if as_json {
         return json(report);
     }
-    println!(
+    crate::outln!(
         "Rule set {} ({}): {} chip/prong pairs within {}% below a line",
         rules.id,
         rules.title,
@@ -225,16 +225,16 @@ pub fn stress(as_json: bool, rules: &RuleSet, report: &StressReport) -> Result<(
             m.changes.iter().map(|c| c.describe()).collect::<Vec<_>>().join("\n"),
         ]);
     }
-    println!("{t}");
+    crate::outln!("{t}");
     if !report.undetermined.is_empty() {
         let mut u = table(&["undetermined chip", "missing figures"]);
         for chip in &report.undetermined {
             u.add_row(vec![chip.chip.clone(), chip.missing.join("; ")]);
         }
-        println!("Not placed, for want of a figure:\n{u}");
+        crate::outln!("Not placed, for want of a figure:\n{u}");
     }
     if !report.not_yet_released.is_empty() {
-        println!("Left out, released after the rule set's date: {}", report.not_yet_released.join(", "));
+        crate::outln!("Left out, released after the rule set's date: {}", report.not_yet_released.join(", "));
     }
     Ok(())
 }
@@ -280,8 +280,8 @@ pub fn catalog_list(as_json: bool, catalog: &Catalog) -> Result<(), Failure> {
             r.datacenter.map_or("unknown", |d| if d { "yes" } else { "no" }).to_owned(),
         ]);
     }
-    println!("{t}");
-    println!("{} chips. {}", rows.len(), catalog.attribution());
+    crate::outln!("{t}");
+    crate::outln!("{} chips. {}", rows.len(), catalog.attribution());
     Ok(())
 }
 
@@ -289,9 +289,9 @@ pub fn catalog_show(as_json: bool, chip: &Chip) -> Result<(), Failure> {
     if as_json {
         return json(chip);
     }
-    println!("{} (id `{}`, vendor {})", chip.name, chip.id, chip.vendor);
+    crate::outln!("{} (id `{}`, vendor {})", chip.name, chip.id, chip.vendor);
     if !chip.aliases.is_empty() {
-        println!("aliases: {}", chip.aliases.join(", "));
+        crate::outln!("aliases: {}", chip.aliases.join(", "));
     }
     let mut t = table(&["figure", "value", "source"]);
     let item = &chip.item;
@@ -328,6 +328,6 @@ pub fn catalog_show(as_json: bool, chip: &Chip) -> Result<(), Failure> {
             add(name.into(), f.value.clone(), &f.source, f.note.as_ref());
         }
     }
-    println!("{t}");
+    crate::outln!("{t}");
     Ok(())
 }

@@ -45,7 +45,8 @@ fn screener(store: &Store) -> Result<(Screener, Vec<i64>), Failure> {
     let mut versions: Vec<i64> = entries.iter().map(|e| e.version_id).collect();
     versions.sort_unstable();
     versions.dedup();
-    let listed = entries.into_iter().map(|e| Listed { entry: e.entry, source: e.source, version: Some(e.version_id) }).collect();
+    let listed =
+        entries.into_iter().map(|e| Listed { entry: e.entry, source: e.source, version: Some(e.version_id) }).collect();
     Ok((Screener::build(lexicon()?, listed), versions))
 }
 
@@ -53,7 +54,8 @@ fn screener(store: &Store) -> Result<(Screener, Vec<i64>), Failure> {
 fn sink(out: Option<&PathBuf>) -> Result<Box<dyn Write>, Failure> {
     match out {
         Some(path) => {
-            let file = std::fs::File::create(path).map_err(|e| Failure::io(format!("cannot write `{}`: {e}", path.display())))?;
+            let file = std::fs::File::create(path)
+                .map_err(|e| Failure::io(format!("cannot write `{}`: {e}", path.display())))?;
             Ok(Box::new(std::io::BufWriter::new(file)))
         }
         None => Ok(Box::new(std::io::BufWriter::new(std::io::stdout()))),
@@ -61,7 +63,15 @@ fn sink(out: Option<&PathBuf>) -> Result<Box<dyn Write>, Failure> {
 }
 
 fn write_line(w: &mut dyn Write, line: &str) -> Result<(), Failure> {
-    writeln!(w, "{line}").map_err(|e| Failure::io(format!("cannot write results: {e}")))
+    writeln!(w, "{line}").map_err(io_failure)
+}
+
+/// A closed pipe ends the program quietly; any other write error is an I/O failure.
+fn io_failure(e: std::io::Error) -> Failure {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(i32::from(exit::OK));
+    }
+    Failure::io(format!("cannot write results: {e}"))
 }
 
 /// The JSON line of one hit: the contract fields first (`query`, `entry_id`, `list`, `score`,
@@ -78,7 +88,14 @@ struct HitLine<'a> {
 }
 
 fn hit_json(hit: &Hit) -> Result<String, Failure> {
-    let line = HitLine { query: &hit.query, entry_id: &hit.entry_id, list: &hit.list, score: hit.score, matched_name: &hit.matched_name, hit };
+    let line = HitLine {
+        query: &hit.query,
+        entry_id: &hit.entry_id,
+        list: &hit.list,
+        score: hit.score,
+        matched_name: &hit.matched_name,
+        hit,
+    };
     serde_json::to_string(&line).map_err(Failure::internal)
 }
 
@@ -117,7 +134,12 @@ fn stored(hit: &Hit) -> Result<StoredHit, Failure> {
 }
 
 fn key(subject: Subject, hit: &Hit) -> HitKey {
-    HitKey { subject, list: ListCode::new(&hit.list), entry_id: hit.entry_id.clone(), matched_name: hit.matched_name.clone() }
+    HitKey {
+        subject,
+        list: ListCode::new(&hit.list),
+        entry_id: hit.entry_id.clone(),
+        matched_name: hit.matched_name.clone(),
+    }
 }
 
 /// Drops hits a reviewer marked as false positives; returns how many were dropped.
@@ -147,7 +169,9 @@ pub fn screen(cli: &Cli, args: &ScreenArgs) -> Result<u8, Failure> {
     let mut store = open_store(cli)?;
     let (screener, versions) = screener(&store)?;
     if screener.entry_count() == 0 {
-        return Err(Failure::input("no list is imported yet: run `chipwarden lists import` or `chipwarden lists update` first"));
+        return Err(Failure::input(
+            "no list is imported yet: run `chipwarden lists import` or `chipwarden lists update` first",
+        ));
     }
     let mut out = sink(args.out.as_ref())?;
     match (&args.name, &args.file) {
@@ -164,14 +188,20 @@ pub fn screen(cli: &Cli, args: &ScreenArgs) -> Result<u8, Failure> {
                     hits.len(),
                     screener.entry_count(),
                     screener.name_count(),
-                    if suppressed > 0 { format!("; {suppressed} suppressed by review decisions") } else { String::new() }
+                    if suppressed > 0 {
+                        format!("; {suppressed} suppressed by review decisions")
+                    } else {
+                        String::new()
+                    }
                 );
             }
-            out.flush().map_err(|e| Failure::io(e.to_string()))?;
+            out.flush().map_err(io_failure)?;
             Ok(if hits.is_empty() { exit::OK } else { exit::HITS })
         }
         (None, Some(file)) => screen_file(cli, &mut store, &screener, &versions, file, threshold, &mut *out),
-        (None, None) => Err(Failure::input("give --name TEXT or --file PARTIES.csv (or a subcommand: pairs, review, rescreen, decisions)")),
+        (None, None) => Err(Failure::input(
+            "give --name TEXT or --file PARTIES.csv (or a subcommand: pairs, review, rescreen, decisions)",
+        )),
     }
 }
 
@@ -207,7 +237,12 @@ fn read_parties(path: &Path) -> Result<Vec<Row>, Failure> {
                 (|| {
                     let name = field(Some(name_col), "name")?.ok_or("field `name` is empty")?;
                     let id = field(id_col, "id")?.unwrap_or_else(|| name.clone());
-                    Ok(Party { id, name, country: field(country_col, "country")?, address: field(address_col, "address")? })
+                    Ok(Party {
+                        id,
+                        name,
+                        country: field(country_col, "country")?,
+                        address: field(address_col, "address")?,
+                    })
                 })()
             }
         };
@@ -228,7 +263,12 @@ fn progress(len: usize) -> indicatif::ProgressBar {
 }
 
 /// Screens the parties on both cores; results come back in file order.
-fn screen_all(screener: &Screener, parties: &[&Party], threshold: f64, bar: &indicatif::ProgressBar) -> Vec<Result<Vec<Hit>, String>> {
+fn screen_all(
+    screener: &Screener,
+    parties: &[&Party],
+    threshold: f64,
+    bar: &indicatif::ProgressBar,
+) -> Vec<Result<Vec<Hit>, String>> {
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).max(1);
     let chunk = parties.len().div_ceil(workers).max(1);
     std::thread::scope(|scope| {
@@ -238,7 +278,12 @@ fn screen_all(screener: &Screener, parties: &[&Party], threshold: f64, bar: &ind
                 scope.spawn(move || {
                     part.iter()
                         .map(|p| {
-                            let query = Query { id: Some(p.id.clone()), name: p.name.clone(), country: p.country.clone(), address: p.address.clone() };
+                            let query = Query {
+                                id: Some(p.id.clone()),
+                                name: p.name.clone(),
+                                country: p.country.clone(),
+                                address: p.address.clone(),
+                            };
                             let result = screener.screen(&query, threshold).map_err(|e| e.to_string());
                             bar.inc(1);
                             result
@@ -295,7 +340,7 @@ fn screen_file(
         }
         total_hits += hits.len();
     }
-    out.flush().map_err(|e| Failure::io(e.to_string()))?;
+    out.flush().map_err(io_failure)?;
     eprintln!(
         "{} parties screened, {total_hits} hit(s) at or above {threshold}, {bad_rows} row(s) rejected, {suppressed} hit(s) suppressed by review decisions",
         good.len() - bad_rows.min(good.len()),
@@ -322,7 +367,10 @@ fn pairs(cli: &Cli, path: &Path, threshold: f64) -> Result<u8, Failure> {
     let headers = reader.headers().map_err(|e| Failure::input(format!("`{}`: {e}", path.display())))?.clone();
     let col = |name: &str| headers.iter().position(|h| h.trim() == name);
     let (Some(c1), Some(c2)) = (col("name1"), col("name2")) else {
-        return Err(Failure::input(format!("`{}` line 1: the header needs `name1` and `name2` columns", path.display())));
+        return Err(Failure::input(format!(
+            "`{}` line 1: the header needs `name1` and `name2` columns",
+            path.display()
+        )));
     };
     let schema_col = col("schema");
     let mut out = std::io::BufWriter::new(std::io::stdout());
@@ -340,7 +388,10 @@ fn pairs(cli: &Cli, path: &Path, threshold: f64) -> Result<u8, Failure> {
         let schema = schema_col.and_then(|c| r.get(c)).unwrap_or("").trim();
         let organization = !schema.is_empty() && !schema.eq_ignore_ascii_case("person");
         let (a, b) = (r.get(c1).unwrap_or(""), r.get(c2).unwrap_or(""));
-        let forms = lex.analyze(a, organization).map_err(|e| ("name1", e)).and_then(|fa| lex.analyze(b, organization).map(|fb| (fa, fb)).map_err(|e| ("name2", e)));
+        let forms = lex
+            .analyze(a, organization)
+            .map_err(|e| ("name1", e))
+            .and_then(|fa| lex.analyze(b, organization).map(|fb| (fa, fb)).map_err(|e| ("name2", e)));
         let (fa, fb) = match forms {
             Ok(f) => f,
             Err((field, e)) => {
@@ -366,9 +417,9 @@ fn pairs(cli: &Cli, path: &Path, threshold: f64) -> Result<u8, Failure> {
         } else {
             format!("{:.4}\t{}\t{a}\t{b}", comparison.score, if is_match { "match" } else { "no-match" })
         };
-        writeln!(out, "{text}").map_err(|e| Failure::io(e.to_string()))?;
+        writeln!(out, "{text}").map_err(io_failure)?;
     }
-    out.flush().map_err(|e| Failure::io(e.to_string()))?;
+    out.flush().map_err(io_failure)?;
     eprintln!("{n} pair(s) scored at threshold {threshold}, {bad} row(s) rejected");
     Ok(exit::OK)
 }
@@ -380,13 +431,20 @@ fn record_review(cli: &Cli, r: &ReviewArgs) -> Result<u8, Failure> {
         other => return Err(Failure::input(format!("--decision `{other}` must be `false-positive` or `confirmed`"))),
     };
     if r.reason.trim().is_empty() || r.reviewer.trim().is_empty() {
-        return Err(Failure::input("--reviewer and --reason must not be empty: an auditor must be able to read who decided and why"));
+        return Err(Failure::input(
+            "--reviewer and --reason must not be empty: an auditor must be able to read who decided and why",
+        ));
     }
     let mut store = open_store(cli)?;
     let is_party = store.parties().map_err(Failure::io)?.iter().any(|p| p.id == r.party);
     let subject = if is_party { Subject::Party(r.party.clone()) } else { Subject::Query(r.party.clone()) };
     let decision = Decision {
-        key: HitKey { subject, list: ListCode::new(&r.list), entry_id: r.entry.clone(), matched_name: r.matched_name.clone() },
+        key: HitKey {
+            subject,
+            list: ListCode::new(&r.list),
+            entry_id: r.entry.clone(),
+            matched_name: r.matched_name.clone(),
+        },
         verdict,
         reviewer: r.reviewer.clone(),
         at: now(),
@@ -394,9 +452,9 @@ fn record_review(cli: &Cli, r: &ReviewArgs) -> Result<u8, Failure> {
     };
     let seq = store.record_decision(&decision).map_err(Failure::io)?;
     if cli.json {
-        println!("{}", serde_json::json!({ "seq": seq, "decision": decision }));
+        crate::outln!("{}", serde_json::json!({ "seq": seq, "decision": decision }));
     } else {
-        println!("decision {seq} recorded: {:?} by {} at {}", decision.verdict, decision.reviewer, decision.at);
+        crate::outln!("decision {seq} recorded: {:?} by {} at {}", decision.verdict, decision.reviewer, decision.at);
     }
     Ok(exit::OK)
 }
@@ -406,11 +464,18 @@ fn decisions(cli: &Cli) -> Result<u8, Failure> {
     let all = store.decisions().map_err(Failure::io)?;
     for d in &all {
         if cli.json {
-            println!("{}", serde_json::to_string(d).map_err(Failure::internal)?);
+            crate::outln!("{}", serde_json::to_string(d).map_err(Failure::internal)?);
         } else {
-            println!(
+            crate::outln!(
                 "{}\t{}\t{:?}\t{} {}\t{}\t{}\t{}",
-                d.seq, d.decision.at, d.decision.verdict, d.decision.key.list, d.decision.key.entry_id, d.decision.key.matched_name, d.decision.reviewer, d.decision.reason
+                d.seq,
+                d.decision.at,
+                d.decision.verdict,
+                d.decision.key.list,
+                d.decision.key.entry_id,
+                d.decision.key.matched_name,
+                d.decision.reviewer,
+                d.decision.reason
             );
         }
     }
@@ -434,13 +499,15 @@ fn rescreen(cli: &Cli, threshold: f64) -> Result<u8, Failure> {
         let fresh = store.new_hits(&party.id, &all).map_err(Failure::io)?;
         store.record_hits(&party.id, &all, &versions, &at).map_err(Failure::io)?;
         for f in &fresh {
-            if let Some(hit) = hits.iter().find(|h| h.entry_id == f.entry_id && h.list == f.list.0 && h.matched_name == f.matched_name) {
-                writeln!(out, "{}", if cli.json { hit_json(hit)? } else { hit_text(hit) }).map_err(|e| Failure::io(e.to_string()))?;
+            if let Some(hit) =
+                hits.iter().find(|h| h.entry_id == f.entry_id && h.list == f.list.0 && h.matched_name == f.matched_name)
+            {
+                writeln!(out, "{}", if cli.json { hit_json(hit)? } else { hit_text(hit) }).map_err(io_failure)?;
             }
         }
         new_total += fresh.len();
     }
-    out.flush().map_err(|e| Failure::io(e.to_string()))?;
+    out.flush().map_err(io_failure)?;
     eprintln!("{} parties re-screened against list versions {:?}: {new_total} new hit(s)", parties.len(), versions);
     Ok(if new_total == 0 { exit::OK } else { exit::HITS })
 }
@@ -450,10 +517,14 @@ pub fn lists(cli: &Cli, command: &ListsCommand) -> Result<(), Failure> {
         ListsCommand::Import { format, source, files } => {
             let parts: Vec<(String, Vec<u8>)> = files
                 .iter()
-                .map(|p| std::fs::read(p).map(|b| (p.display().to_string(), b)).map_err(|e| Failure::io(format!("cannot read `{}`: {e}", p.display()))))
+                .map(|p| {
+                    std::fs::read(p)
+                        .map(|b| (p.display().to_string(), b))
+                        .map_err(|e| Failure::io(format!("cannot read `{}`: {e}", p.display())))
+                })
                 .collect::<Result<_, _>>()?;
             let parsed = crate::listfiles::parse(format.as_deref(), &parts)?;
-            let source = source.clone().unwrap_or_else(|| crate::listfiles::default_source(&parsed.format, &parts));
+            let source = source.clone().unwrap_or_else(|| crate::listfiles::default_source(&parsed, &parts));
             import(cli, &source, &parsed)
         }
         ListsCommand::Update { config } => crate::listfiles::update(cli, config.as_deref()),
@@ -465,10 +536,10 @@ pub fn lists(cli: &Cli, command: &ListsCommand) -> Result<(), Failure> {
             }
             .map_err(Failure::io)?;
             if cli.json {
-                println!("{}", serde_json::to_string_pretty(&versions).map_err(Failure::internal)?);
+                crate::outln!("{}", serde_json::to_string_pretty(&versions).map_err(Failure::internal)?);
             } else {
                 for v in &versions {
-                    println!(
+                    crate::outln!(
                         "{}\t{}\t{}\tpublished {}\t{} entries\timported {}\tsha256 {}",
                         v.id,
                         v.source,
@@ -494,13 +565,15 @@ pub fn import(cli: &Cli, source: &str, parsed: &ParsedList) -> Result<(), Failur
     let mut store = open_store(cli)?;
     let outcome = store.import_list(source, parsed, &now()).map_err(Failure::io)?;
     if cli.json {
-        println!("{}", serde_json::to_string_pretty(&outcome).map_err(Failure::internal)?);
+        crate::outln!("{}", serde_json::to_string_pretty(&outcome).map_err(Failure::internal)?);
         return Ok(());
     }
     match outcome.status {
-        ImportStatus::Unchanged => println!("{source}: unchanged (same content as version {})", outcome.version.id),
+        ImportStatus::Unchanged => {
+            crate::outln!("{source}: unchanged (same content as version {})", outcome.version.id)
+        }
         ImportStatus::Imported => {
-            println!(
+            crate::outln!(
                 "{source}: version {} imported ({} entries, {}, sha256 {}); was version {}",
                 outcome.version.id,
                 outcome.version.entry_count,
@@ -516,17 +589,17 @@ pub fn import(cli: &Cli, source: &str, parsed: &ParsedList) -> Result<(), Failur
 
 fn print_diff(cli: &Cli, diff: &chipwarden_lists::ListDiff) -> Result<(), Failure> {
     if cli.json {
-        println!("{}", serde_json::to_string_pretty(diff).map_err(Failure::internal)?);
+        crate::outln!("{}", serde_json::to_string_pretty(diff).map_err(Failure::internal)?);
         return Ok(());
     }
-    println!("{} added, {} removed, {} changed", diff.added.len(), diff.removed.len(), diff.changed.len());
+    crate::outln!("{} added, {} removed, {} changed", diff.added.len(), diff.removed.len(), diff.changed.len());
     for (label, changes) in [("+", &diff.added), ("-", &diff.removed), ("~", &diff.changed)] {
         for c in changes.iter().take(50) {
             let fields = if c.fields.is_empty() { String::new() } else { format!(" ({})", c.fields.join(", ")) };
-            println!("  {label} {} {} {}{fields}", c.list, c.entry_id, c.name);
+            crate::outln!("  {label} {} {} {}{fields}", c.list, c.entry_id, c.name);
         }
         if changes.len() > 50 {
-            println!("  {label} ... and {} more", changes.len() - 50);
+            crate::outln!("  {label} ... and {} more", changes.len() - 50);
         }
     }
     Ok(())
@@ -538,7 +611,7 @@ pub fn ownership(cli: &Cli, command: &OwnershipCommand) -> Result<(), Failure> {
             let edges = read_edges(file)?;
             let mut store = open_store(cli)?;
             let n = store.import_ownership(&edges).map_err(Failure::input)?;
-            println!("{n} ownership edge(s) imported from `{}`", file.display());
+            crate::outln!("{n} ownership edge(s) imported from `{}`", file.display());
             Ok(())
         }
         OwnershipCommand::Check { entity, at } => {
@@ -548,12 +621,22 @@ pub fn ownership(cli: &Cli, command: &OwnershipCommand) -> Result<(), Failure> {
                 .ownership_edges()
                 .map_err(Failure::io)?
                 .into_iter()
-                .map(|e| chipwarden_screen::ownership::Edge { owner: e.owner, owned: e.owned, share: e.share, source: e.source, date: Some(e.date) })
+                .map(|e| chipwarden_screen::ownership::Edge {
+                    owner: e.owner,
+                    owned: e.owned,
+                    share: e.share,
+                    source: e.source,
+                    date: Some(e.date),
+                })
                 .collect();
             // Which parties in the ownership graph are listed: screen every name in it.
             let (screener, _) = screener(&store)?;
             let mut listed: BTreeMap<String, Vec<String>> = BTreeMap::new();
-            let mut names: Vec<&str> = edges.iter().flat_map(|e| [e.owner.as_str(), e.owned.as_str()]).chain(std::iter::once(entity.as_str())).collect();
+            let mut names: Vec<&str> = edges
+                .iter()
+                .flat_map(|e| [e.owner.as_str(), e.owned.as_str()])
+                .chain(std::iter::once(entity.as_str()))
+                .collect();
             names.sort_unstable();
             names.dedup();
             let mut evidence = Vec::new();
@@ -565,15 +648,21 @@ pub fn ownership(cli: &Cli, command: &OwnershipCommand) -> Result<(), Failure> {
                     }
                 }
             }
-            let rules = chipwarden_screen::ownership::parse_rules(chipwarden_screen::ownership::BUNDLED_RULES).map_err(Failure::internal)?;
+            let rules = chipwarden_screen::ownership::parse_rules(chipwarden_screen::ownership::BUNDLED_RULES)
+                .map_err(Failure::internal)?;
             let report = chipwarden_screen::ownership::assess(entity, &edges, &listed, &rules, date);
             if cli.json {
-                println!("{}", serde_json::json!({ "report": report, "listing_evidence": evidence }));
+                crate::outln!("{}", serde_json::json!({ "report": report, "listing_evidence": evidence }));
                 return Ok(());
             }
-            println!("{} on {}: listed on {}", report.entity, report.date, if report.listed_on.is_empty() { "no list".to_owned() } else { report.listed_on.join(", ") });
+            crate::outln!(
+                "{} on {}: listed on {}",
+                report.entity,
+                report.date,
+                if report.listed_on.is_empty() { "no list".to_owned() } else { report.listed_on.join(", ") }
+            );
             for f in &report.findings {
-                println!(
+                crate::outln!(
                     "{}: {} (aggregate {:.1}% held by listed or caught owners){}",
                     f.rule,
                     match (f.in_force, f.caught) {
@@ -586,12 +675,19 @@ pub fn ownership(cli: &Cli, command: &OwnershipCommand) -> Result<(), Failure> {
                     f.status_note.as_ref().map(|n| format!(" - {n}")).unwrap_or_default()
                 );
                 for l in &f.chain {
-                    println!("    {} holds {:.1}% of {} ({}; source: {})", l.owner, l.share * 100.0, l.owned, l.owner_status, l.source);
+                    crate::outln!(
+                        "    {} holds {:.1}% of {} ({}; source: {})",
+                        l.owner,
+                        l.share * 100.0,
+                        l.owned,
+                        l.owner_status,
+                        l.source
+                    );
                 }
-                println!("    rests on: {}", f.citation);
+                crate::outln!("    rests on: {}", f.citation);
             }
             for m in &report.missing {
-                println!("missing: {m}");
+                crate::outln!("missing: {m}");
             }
             Ok(())
         }
@@ -605,16 +701,19 @@ fn read_edges(path: &Path) -> Result<Vec<OwnershipEdge>, Failure> {
     let col = |name: &str| headers.iter().position(|h| h.trim() == name);
     let cols = [col("owner"), col("owned"), col("share"), col("source"), col("date")];
     let [Some(owner), Some(owned), Some(share), Some(source), Some(date)] = cols else {
-        return Err(Failure::input(format!("`{}` line 1: the header needs owner, owned, share, source, date", path.display())));
+        return Err(Failure::input(format!(
+            "`{}` line 1: the header needs owner, owned, share, source, date",
+            path.display()
+        )));
     };
     let mut edges = Vec::new();
     for (i, record) in reader.records().enumerate() {
         let line = i + 2;
         let r = record.map_err(|e| Failure::input(format!("`{}` line {line}: {e}", path.display())))?;
         let text_share = r.get(share).unwrap_or("").trim().trim_end_matches('%');
-        let value: f64 = text_share
-            .parse()
-            .map_err(|_| Failure::input(format!("`{}` line {line}, field `share`: `{text_share}` is not a number", path.display())))?;
+        let value: f64 = text_share.parse().map_err(|_| {
+            Failure::input(format!("`{}` line {line}, field `share`: `{text_share}` is not a number", path.display()))
+        })?;
         // Shares may be written as fractions (0.5) or percentages (50 or 50%).
         let fraction = if value > 1.0 || r.get(share).is_some_and(|s| s.contains('%')) { value / 100.0 } else { value };
         edges.push(OwnershipEdge {

@@ -15,6 +15,9 @@ use crate::analyze::{NameForm, Token, TokenKind};
 /// see docs/benchmarks.md).
 pub const DEFAULT_THRESHOLD: f64 = 0.80;
 
+/// Edit similarity factor when two words differ in their first letter.
+const FIRST_LETTER_FACTOR: f64 = 0.85;
+
 /// With differing numbers on both sides a pair scores at most this.
 const NUMBER_MISMATCH_CAP: f64 = 0.5;
 
@@ -140,6 +143,10 @@ fn token_similarity(a: &Token, b: &Token, abjad: bool) -> (f64, How) {
     if !a.key.is_empty() && a.key == b.key && key_long_enough && similar_length {
         return (edit.max(0.88), How::Phonetic);
     }
+    // Typos rarely hit the first letter: a different first letter makes an edit match weaker
+    // ("Jong" / "Song").
+    let first_differs = a.surface.chars().next() != b.surface.chars().next();
+    let edit = if first_differs { edit * FIRST_LETTER_FACTOR } else { edit };
     if edit > 0.0 { (edit, How::Edit) } else { (0.0, How::Unmatched) }
 }
 

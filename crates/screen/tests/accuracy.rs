@@ -45,7 +45,8 @@ fn one_name_across_scripts() {
     let text = data("putin_names.txt");
     let spellings: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     assert_eq!(spellings.len(), 81);
-    let found = spellings.iter().filter(|l| score(&lex, l, "Vladimir Vladimirovich PUTIN", false) >= DEFAULT_THRESHOLD).count();
+    let found =
+        spellings.iter().filter(|l| score(&lex, l, "Vladimir Vladimirovich PUTIN", false) >= DEFAULT_THRESHOLD).count();
     assert!(found >= 55, "{found} of 81 spellings reach the threshold");
 }
 
