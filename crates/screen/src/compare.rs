@@ -143,9 +143,9 @@ fn token_similarity(a: &Token, b: &Token, abjad: bool) -> (f64, How) {
     if !a.key.is_empty() && a.key == b.key && key_long_enough && similar_length {
         return (edit.max(0.88), How::Phonetic);
     }
-    // Typos rarely hit the first letter: a different first letter makes an edit match weaker
-    // ("Jong" / "Song").
-    let first_differs = a.surface.chars().next() != b.surface.chars().next();
+    // In short words a different first letter is more often another name than a typo
+    // ("Jong" / "Song"); in long ones it is usually a transliteration (Vladimir / Wladimir).
+    let first_differs = a.surface.chars().next() != b.surface.chars().next() && la.max(lb) <= 5;
     let edit = if first_differs { edit * FIRST_LETTER_FACTOR } else { edit };
     if edit > 0.0 { (edit, How::Edit) } else { (0.0, How::Unmatched) }
 }
