@@ -134,10 +134,10 @@ pub fn update(cli: &Cli, config: Option<&Path>) -> Result<(), Failure> {
                 parts.push((name, download(&agent, url)?));
             }
             let parsed = parse(Some(&source.format), &parts).map_err(|f| f.message)?;
-            if let Some(expected) = &source.sha256 {
-                if !parsed.content_hash.eq_ignore_ascii_case(expected) {
-                    return Err(format!("content hash {} differs from the expected {expected}", parsed.content_hash));
-                }
+            if let Some(expected) = &source.sha256
+                && !parsed.content_hash.eq_ignore_ascii_case(expected)
+            {
+                return Err(format!("content hash {} differs from the expected {expected}", parsed.content_hash));
             }
             if parsed.entries.len() < source.min_entries {
                 return Err(format!(
@@ -149,14 +149,14 @@ pub fn update(cli: &Cli, config: Option<&Path>) -> Result<(), Failure> {
             let store = open_store(cli).map_err(|f| f.message)?;
             let previous = store.versions(&source.name).map_err(|e| e.to_string())?.last().map(|v| v.entry_count);
             drop(store);
-            if let Some(prev) = previous {
-                if (parsed.entries.len() as f64) < prev as f64 * sources.min_share {
-                    return Err(format!(
-                        "{} entries against {prev} in the current version: refusing a list that shrank by more than {:.0}%",
-                        parsed.entries.len(),
-                        (1.0 - sources.min_share) * 100.0
-                    ));
-                }
+            if let Some(prev) = previous
+                && (parsed.entries.len() as f64) < prev as f64 * sources.min_share
+            {
+                return Err(format!(
+                    "{} entries against {prev} in the current version: refusing a list that shrank by more than {:.0}%",
+                    parsed.entries.len(),
+                    (1.0 - sources.min_share) * 100.0
+                ));
             }
             import(cli, &source.name, &parsed).map_err(|f| f.message)
         })();

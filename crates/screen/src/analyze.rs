@@ -84,6 +84,9 @@ struct RawLexicon {
     org_prefixes: Vec<String>,
 }
 
+/// A synonym group of the lexicon, its symbol prefix and the weight of its words.
+type SymbolGroup<'a> = (&'a HashMap<String, Vec<String>>, &'a str, f64);
+
 #[derive(Debug, Deserialize)]
 struct RawLegalForm {
     form: String,
@@ -145,7 +148,7 @@ impl Lexicon {
             nicknames: HashMap::new(),
         };
         // Longest Chinese words first, so that 有限公司 wins over 公司.
-        lex.zh.sort_by(|a, b| b.zh.chars().count().cmp(&a.zh.chars().count()));
+        lex.zh.sort_by_key(|w| std::cmp::Reverse(w.zh.chars().count()));
         for form in &raw.legal_forms {
             let generic = words(&latin(&form.form)).join("");
             for alias in &form.aliases {
@@ -156,7 +159,7 @@ impl Lexicon {
             }
         }
         for list in lex.legal.values_mut() {
-            list.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+            list.sort_by_key(|a| std::cmp::Reverse(a.0.len()));
             list.dedup();
         }
         for (group, names) in &raw.person_nicknames {
@@ -169,7 +172,7 @@ impl Lexicon {
                 }
             }
         }
-        let groups: [(&HashMap<String, Vec<String>>, &str, f64); 3] =
+        let groups: [SymbolGroup<'_>; 3] =
             [(&raw.org_symbols, "org", 0.35), (&raw.org_domains, "dom", 0.7), (&raw.person_symbols, "per", 0.5)];
         for (group, prefix, weight) in groups {
             for (symbol, synonyms) in group {
@@ -188,7 +191,7 @@ impl Lexicon {
                 lex.prefixes.push(w);
             }
         }
-        lex.prefixes.sort_by(|a, b| b.len().cmp(&a.len()));
+        lex.prefixes.sort_by_key(|p| std::cmp::Reverse(p.len()));
         Ok(lex)
     }
 
@@ -215,19 +218,17 @@ impl Lexicon {
         let mut tokens = Vec::with_capacity(raw.len());
         let mut i = 0;
         while i < raw.len() {
-            if organization {
-                if let Some((len, generic)) = self.legal_form_at(&raw[i..]) {
-                    tokens.push(Token {
-                        text: generic,
-                        surface: raw[i..i + len].join(" "),
-                        kind: TokenKind::LegalForm,
-                        weight: 0.1,
-                        key: String::new(),
-                        nicknames: Vec::new(),
-                    });
-                    i += len;
-                    continue;
-                }
+            if organization && let Some((len, generic)) = self.legal_form_at(&raw[i..]) {
+                tokens.push(Token {
+                    text: generic,
+                    surface: raw[i..i + len].join(" "),
+                    kind: TokenKind::LegalForm,
+                    weight: 0.1,
+                    key: String::new(),
+                    nicknames: Vec::new(),
+                });
+                i += len;
+                continue;
             }
             tokens.push(self.token(&raw[i], organization, zh_generic.contains(&raw[i])));
             i += 1;
@@ -333,13 +334,13 @@ impl Lexicon {
                     // One Hangul block is one syllable; Korean names are romanised syllable by
                     // syllable ("Kim Jong Un", "Park Ji Sung"), so keep syllables apart.
                     out.push(' ');
-                    out.push_str(&latin);
+                    out.push_str(latin);
                     out.push(' ');
                 } else if is_abjad(c) {
                     // Arabic and Hebrew letters for long vowels come out as w and y.
                     out.push_str(&latin.replace('w', "u").replace('y', "i"));
                 } else {
-                    out.push_str(&latin);
+                    out.push_str(latin);
                 }
             }
             i += 1;

@@ -198,11 +198,11 @@ pub fn compare(query: &NameForm, candidate: &NameForm) -> Comparison {
     let q = &query.tokens;
     let c = &candidate.tokens;
     let mut options: Vec<Option_> = Vec::new();
-    for i in 0..q.len() {
-        for j in 0..c.len() {
-            let (similarity, how) = token_similarity(&q[i], &c[j], query.abjad || candidate.abjad);
+    for (i, qt) in q.iter().enumerate() {
+        for (j, ct) in c.iter().enumerate() {
+            let (similarity, how) = token_similarity(qt, ct, query.abjad || candidate.abjad);
             if similarity > 0.0 || how == How::NumberMismatch {
-                let gain = similarity * (q[i].weight + c[j].weight);
+                let gain = similarity * (qt.weight + ct.weight);
                 options.push(Option_ { q: (i, 1), c: (j, 1), similarity, how, gain });
             }
         }
@@ -238,7 +238,9 @@ pub fn compare(query: &NameForm, candidate: &NameForm) -> Comparison {
             }
         }
     }
-    options.sort_by(|a, b| b.gain.total_cmp(&a.gain).then(b.similarity.total_cmp(&a.similarity)));
+    // Best similarity first, so that an exact pair is never displaced by a joined or phonetic
+    // option that happens to cover more weight ("johnson" / "johnson hu"); weight breaks ties.
+    options.sort_by(|a, b| b.similarity.total_cmp(&a.similarity).then(b.gain.total_cmp(&a.gain)));
 
     let mut q_used = vec![false; q.len()];
     let mut c_used = vec![false; c.len()];
@@ -257,12 +259,8 @@ pub fn compare(query: &NameForm, candidate: &NameForm) -> Comparison {
             // Recorded only when neither number finds its equal elsewhere (checked below).
             continue;
         }
-        for i in o.q.0..o.q.0 + o.q.1 {
-            q_used[i] = true;
-        }
-        for j in o.c.0..o.c.0 + o.c.1 {
-            c_used[j] = true;
-        }
+        q_used[o.q.0..o.q.0 + o.q.1].fill(true);
+        c_used[o.c.0..o.c.0 + o.c.1].fill(true);
         matched += o.gain;
         aligned_weight += span_weight(q, o.q) + span_weight(c, o.c);
         pairs.push((o.q.0, o.c.0));
@@ -355,5 +353,20 @@ mod tests {
         assert!(score("张伟", "Zhang Wei", false) >= DEFAULT_THRESHOLD);
         assert!(score("Abdul Hai Salek", "Abdulhai Salek", false) >= DEFAULT_THRESHOLD);
         assert!(score("Olaf Scholz", "Angela Merkel", false) < 0.3);
+    }
+
+    static LEXICON: std::sync::LazyLock<Lexicon> = std::sync::LazyLock::new(|| Lexicon::bundled().expect("lexicon"));
+
+    proptest::proptest! {
+        // A name always matches itself fully, whatever its words (found by a real DPL entry,
+        // "JOHNSON HU", whose joined form once outranked the exact pairs).
+        #[test]
+        fn a_name_matches_itself(words in proptest::collection::vec("[a-zA-Z]{1,9}", 1..5), org in proptest::bool::ANY) {
+            let name = words.join(" ");
+            if let Ok(form) = LEXICON.analyze(&name, org) {
+                let s = compare(&form, &form).score;
+                proptest::prop_assert!((s - 1.0).abs() < 1e-9, "{name}: {s}");
+            }
+        }
     }
 }

@@ -211,10 +211,10 @@ fn counting_links(
 fn expand(links: &[Link], caught: &BTreeMap<String, Vec<Link>>, out: &mut Vec<Link>, seen: &mut BTreeSet<String>) {
     for link in links {
         out.push(link.clone());
-        if let Some(behind) = caught.get(&link.owner) {
-            if seen.insert(link.owner.clone()) {
-                expand(behind, caught, out, seen);
-            }
+        if let Some(behind) = caught.get(&link.owner)
+            && seen.insert(link.owner.clone())
+        {
+            expand(behind, caught, out, seen);
         }
     }
 }
