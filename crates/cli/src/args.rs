@@ -144,6 +144,11 @@ pub enum ListsCommand {
         #[arg(long)]
         source: Option<String>,
     },
+    /// Every entry of the current versions (or of one version), as JSON lines.
+    Entries {
+        #[arg(long)]
+        version: Option<i64>,
+    },
     /// What changed between two versions.
     Diff {
         #[arg(long)]

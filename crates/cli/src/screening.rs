@@ -313,6 +313,7 @@ fn screen_file(
     let (mut total_hits, mut bad_rows, mut suppressed) = (0usize, 0usize, 0usize);
     let at = now();
     let mut results = results.into_iter();
+    let mut batch: Vec<(Party, Vec<StoredHit>)> = Vec::with_capacity(good.len());
     for row in &rows {
         let party = match &row.party {
             Ok(p) => p,
@@ -331,19 +332,19 @@ fn screen_file(
             }
             None => return Err(Failure::internal("screening returned fewer results than parties")),
         };
-        store.upsert_party(party).map_err(Failure::io)?;
         suppressed += suppress(store, &Subject::Party(party.id.clone()), &mut hits)?;
-        let to_store: Vec<StoredHit> = hits.iter().map(stored).collect::<Result<_, _>>()?;
-        store.record_hits(&party.id, &to_store, versions, &at).map_err(Failure::io)?;
         for hit in &hits {
             write_line(out, &if cli.json { hit_json(hit)? } else { hit_text(hit) })?;
         }
         total_hits += hits.len();
+        batch.push((party.clone(), hits.iter().map(stored).collect::<Result<_, _>>()?));
     }
+    // The whole file is recorded as one transaction: evidence of every screening, or none.
+    store.record_batch(&batch, versions, &at).map_err(Failure::io)?;
     out.flush().map_err(io_failure)?;
     eprintln!(
         "{} parties screened, {total_hits} hit(s) at or above {threshold}, {bad_rows} row(s) rejected, {suppressed} hit(s) suppressed by review decisions",
-        good.len() - bad_rows.min(good.len()),
+        batch.len(),
     );
     Ok(if total_hits == 0 { exit::OK } else { exit::HITS })
 }
@@ -492,12 +493,13 @@ fn rescreen(cli: &Cli, threshold: f64) -> Result<u8, Failure> {
     bar.finish_and_clear();
     let at = now();
     let mut new_total = 0;
+    let mut batch: Vec<(Party, Vec<StoredHit>)> = Vec::with_capacity(parties.len());
     let mut out = std::io::BufWriter::new(std::io::stdout());
     for (party, result) in parties.iter().zip(results) {
         let Ok(hits) = result else { continue };
         let all: Vec<StoredHit> = hits.iter().map(stored).collect::<Result<_, _>>()?;
         let fresh = store.new_hits(&party.id, &all).map_err(Failure::io)?;
-        store.record_hits(&party.id, &all, &versions, &at).map_err(Failure::io)?;
+        batch.push((party.clone(), all));
         for f in &fresh {
             if let Some(hit) =
                 hits.iter().find(|h| h.entry_id == f.entry_id && h.list == f.list.0 && h.matched_name == f.matched_name)
@@ -507,6 +509,7 @@ fn rescreen(cli: &Cli, threshold: f64) -> Result<u8, Failure> {
         }
         new_total += fresh.len();
     }
+    store.record_batch(&batch, &versions, &at).map_err(Failure::io)?;
     out.flush().map_err(io_failure)?;
     eprintln!("{} parties re-screened against list versions {:?}: {new_total} new hit(s)", parties.len(), versions);
     Ok(if new_total == 0 { exit::OK } else { exit::HITS })
@@ -552,6 +555,26 @@ pub fn lists(cli: &Cli, command: &ListsCommand) -> Result<(), Failure> {
                 }
             }
             Ok(())
+        }
+        ListsCommand::Entries { version } => {
+            let store = open_store(cli)?;
+            let entries: Vec<(String, i64, chipwarden_lists::ListEntry)> = match version {
+                Some(v) => {
+                    store.entries(*v).map_err(Failure::input)?.into_iter().map(|e| (String::new(), *v, e)).collect()
+                }
+                None => store
+                    .current_entries()
+                    .map_err(Failure::io)?
+                    .into_iter()
+                    .map(|e| (e.source, e.version_id, e.entry))
+                    .collect(),
+            };
+            let mut out = std::io::BufWriter::new(std::io::stdout());
+            for (source, version, entry) in &entries {
+                let line = serde_json::json!({ "source": source, "version": version, "entry": entry });
+                writeln!(out, "{line}").map_err(io_failure)?;
+            }
+            out.flush().map_err(io_failure)
         }
         ListsCommand::Diff { from, to } => {
             let store = open_store(cli)?;

@@ -56,6 +56,16 @@ pub struct Token {
     pub nicknames: Vec<String>,
 }
 
+/// Two or three adjacent word tokens glued together ("abdul" + "hai" -> "abdulhai"), computed
+/// once per name so that comparisons need not rebuild them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Join {
+    pub start: usize,
+    pub len: usize,
+    pub text: String,
+    pub key: String,
+}
+
 /// A name ready for comparison.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NameForm {
@@ -65,6 +75,28 @@ pub struct NameForm {
     /// The whole name transliterated to Latin, for display.
     pub latin: String,
     pub tokens: Vec<Token>,
+    #[serde(skip)]
+    pub joins: Vec<Join>,
+}
+
+/// Tokens that may be glued to their neighbours: words, not numbers or initials.
+pub fn joinable(t: &Token) -> bool {
+    t.kind != TokenKind::Number && t.kind != TokenKind::Initial
+}
+
+fn joins_of(tokens: &[Token]) -> Vec<Join> {
+    let mut out = Vec::new();
+    for len in 2..=3usize {
+        for start in 0..tokens.len().saturating_sub(len - 1) {
+            let span = &tokens[start..start + len];
+            if span.iter().all(joinable) {
+                let text: String = span.iter().map(|t| t.surface.as_str()).collect();
+                let key = phonetic_key(&text);
+                out.push(Join { start, len, text, key });
+            }
+        }
+    }
+    out
 }
 
 impl NameForm {
@@ -234,7 +266,8 @@ impl Lexicon {
             i += 1;
         }
         let abjad = nfkc.chars().any(is_abjad);
-        Ok(NameForm { original: name.to_owned(), abjad, latin: latin_text, tokens })
+        let joins = joins_of(&tokens);
+        Ok(NameForm { original: name.to_owned(), abjad, latin: latin_text, tokens, joins })
     }
 
     fn token(&self, word: &str, organization: bool, zh_generic: bool) -> Token {

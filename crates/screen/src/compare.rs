@@ -128,7 +128,7 @@ fn token_similarity(a: &Token, b: &Token, abjad: bool) -> (f64, How) {
     let edit = edit_similarity(&a.surface, &b.surface);
     // Phonetic keys drop vowels, so they also meet when one word merely starts the other
     // ("abdul" / "abdulhai"): only trust them between words of similar length.
-    let (la, lb) = (a.surface.chars().count(), b.surface.chars().count());
+    let (la, lb) = (a.surface.len(), b.surface.len());
     let similar_length = la.min(lb) as f64 / la.max(lb).max(1) as f64 >= 0.6;
     // Chinese syllables have one-letter keys (xi, shi, hsi -> "s"); trust those between short words.
     let key_long_enough = a.key.len() >= 2 || (la <= 3 && lb <= 3);
@@ -153,23 +153,54 @@ fn token_similarity(a: &Token, b: &Token, abjad: bool) -> (f64, How) {
 /// 1 - Levenshtein distance / longer length, zero below what a typo explains: short words
 /// must be equal or one edit apart, longer ones may be a quarter off.
 pub fn edit_similarity(a: &str, b: &str) -> f64 {
-    let la = a.chars().count();
-    let lb = b.chars().count();
+    // Tokens are ASCII after transliteration; count characters only when they are not.
+    let ascii = a.is_ascii() && b.is_ascii();
+    let (la, lb) = if ascii { (a.len(), b.len()) } else { (a.chars().count(), b.chars().count()) };
     let longest = la.max(lb);
     if longest == 0 {
         return 0.0;
     }
-    let distance = strsim::levenshtein(a, b);
     let allowed = match longest {
         0..=3 => 0,
         4..=5 => 1,
         6..=8 => 2,
         _ => longest / 4,
     };
-    if distance > allowed {
+    // The distance is at least the difference in length: skip the dynamic programme when that
+    // alone rules the pair out, and when the words are equal.
+    if la.abs_diff(lb) > allowed {
         return 0.0;
     }
-    1.0 - distance as f64 / longest as f64
+    if a == b {
+        return 1.0;
+    }
+    if allowed == 0 {
+        return 0.0;
+    }
+    // Each edit changes at most two letters of the set of letters used: a cheap lower bound.
+    if ascii && (letter_set(a) ^ letter_set(b)).count_ones() as usize > 2 * allowed {
+        return 0.0;
+    }
+    // Bit-parallel Levenshtein that stops as soon as the distance exceeds what is allowed.
+    let args = rapidfuzz::distance::levenshtein::Args::default().score_cutoff(allowed);
+    let distance = if ascii {
+        rapidfuzz::distance::levenshtein::distance_with_args(a.bytes(), b.bytes(), &args)
+    } else {
+        rapidfuzz::distance::levenshtein::distance_with_args(a.chars(), b.chars(), &args)
+    };
+    match distance {
+        Some(d) => 1.0 - d as f64 / longest as f64,
+        None => 0.0,
+    }
+}
+
+/// The set of ASCII letters and digits a word uses, as bits.
+fn letter_set(s: &str) -> u64 {
+    s.bytes().fold(0u64, |m, b| match b {
+        b'a'..=b'z' => m | 1 << (b - b'a'),
+        b'0'..=b'9' => m | 1 << (26 + b - b'0'),
+        _ => m | 1 << 63,
+    })
 }
 
 /// A way to align: a span of query tokens with a span of candidate tokens.
@@ -189,10 +220,6 @@ fn span_weight(tokens: &[Token], (start, len): (usize, usize)) -> f64 {
     tokens[start..start + len].iter().map(|t| t.weight).sum()
 }
 
-fn joined(tokens: &[Token], (start, len): (usize, usize)) -> String {
-    tokens[start..start + len].iter().map(|t| t.surface.as_str()).collect()
-}
-
 /// Compares a query name with a candidate name.
 pub fn compare(query: &NameForm, candidate: &NameForm) -> Comparison {
     let q = &query.tokens;
@@ -207,33 +234,25 @@ pub fn compare(query: &NameForm, candidate: &NameForm) -> Comparison {
             }
         }
     }
-    // Two adjacent word tokens on one side against one token on the other.
-    let word = |t: &Token| t.kind != TokenKind::Number && t.kind != TokenKind::Initial;
-    for (short, long, flip) in [(q, c, false), (c, q, true)] {
-        for span in 2..=3usize {
-            for i in 0..long.len().saturating_sub(span - 1) {
-                if !(i..i + span).all(|k| word(&long[k])) {
+    // Two or three adjacent word tokens on one side against one token on the other.
+    for (short, long, joins, flip) in [(q, c, &candidate.joins, false), (c, q, &query.joins, true)] {
+        for join in joins {
+            let gl = join.text.len();
+            for (j, t) in short.iter().enumerate() {
+                if !crate::analyze::joinable(t) {
                     continue;
                 }
-                let glued = joined(long, (i, span));
-                for (j, t) in short.iter().enumerate() {
-                    if !word(t) {
-                        continue;
-                    }
-                    let mut similarity = edit_similarity(&glued, &t.surface);
-                    let (gl, tl) = (glued.chars().count(), t.surface.chars().count());
-                    if similarity < 0.88
-                        && crate::analyze::phonetic_key(&glued) == t.key
-                        && gl.min(tl) * 10 >= gl.max(tl) * 7
-                    {
-                        similarity = 0.88;
-                    }
-                    if similarity >= 0.85 {
-                        let gain = similarity * (span_weight(long, (i, span)) + t.weight);
-                        // `long` is the candidate unless flipped.
-                        let (qs, cs) = if flip { ((i, span), (j, 1)) } else { ((j, 1), (i, span)) };
-                        options.push(Option_ { q: qs, c: cs, similarity, how: How::Joined, gain });
-                    }
+                let tl = t.surface.len();
+                let mut similarity = edit_similarity(&join.text, &t.surface);
+                if similarity < 0.88 && join.key == t.key && gl.min(tl) * 10 >= gl.max(tl) * 7 {
+                    similarity = 0.88;
+                }
+                if similarity >= 0.85 {
+                    let span = (join.start, join.len);
+                    let gain = similarity * (span_weight(long, span) + t.weight);
+                    // `long` is the candidate unless flipped.
+                    let (qs, cs) = if flip { (span, (j, 1)) } else { ((j, 1), span) };
+                    options.push(Option_ { q: qs, c: cs, similarity, how: How::Joined, gain });
                 }
             }
         }

@@ -15,6 +15,10 @@ use crate::compare::{Aligned, compare};
 /// How many names are compared in full per query, at most.
 const CANDIDATES: usize = 300;
 
+/// Candidates whose shared postings weigh less than this share of the best candidate's are not
+/// compared: they share only a common word with the query.
+const CANDIDATE_FLOOR: f64 = 0.0;
+
 /// Postings longer than this share of all names are too common to generate candidates alone.
 const COMMON_SHARE: f64 = 0.05;
 
@@ -117,11 +121,10 @@ fn keys(form: &NameForm) -> Vec<String> {
             out.push(format!("n:{n}"));
         }
     }
-    for pair in tokens.windows(2) {
-        if pair.iter().all(|t| t.kind != TokenKind::LegalForm && t.kind != TokenKind::Number) {
-            let glued: String = pair.iter().map(|t| t.surface.as_str()).collect();
-            out.push(format!("t:{glued}"));
-            out.push(format!("k:{}", crate::analyze::phonetic_key(&glued)));
+    for join in form.joins.iter().filter(|j| j.len == 2) {
+        if tokens[join.start..join.start + 2].iter().all(|t| t.kind != TokenKind::LegalForm) {
+            out.push(format!("t:{}", join.text));
+            out.push(format!("k:{}", join.key));
         }
     }
     out.sort();
@@ -264,7 +267,8 @@ impl Screener {
         let mut ranked: Vec<(u32, f64)> = scores.into_iter().collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         ranked.truncate(CANDIDATES);
-        ranked.into_iter().map(|(id, _)| id).collect()
+        let floor = ranked.first().map_or(0.0, |r| r.1 * CANDIDATE_FLOOR);
+        ranked.into_iter().take_while(|r| r.1 >= floor).map(|(id, _)| id).collect()
     }
 }
 

@@ -21,6 +21,69 @@ pub(crate) fn require_party(conn: &Connection, party_id: &str) -> Result<()> {
     found.ok_or_else(|| StoreError::UnknownParty(party_id.to_owned()))
 }
 
+/// Records one screening inside the caller's transaction; see [`Store::record_hits`].
+fn record_in(tx: &Connection, party_id: &str, hits: &[StoredHit], version_ids: &[i64], at: &str) -> Result<i64> {
+    let versions: BTreeSet<i64> = version_ids.iter().copied().collect();
+    require_party(tx, party_id)?;
+    for &version_id in &versions {
+        version_by_id(tx, version_id)?;
+    }
+    {
+        let mut listed = tx
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM list_entries WHERE version_id = ?1 AND list = ?2 AND entry_id = ?3)",
+            )
+            .map_err(db("look up the entry of a hit"))?;
+        for hit in hits {
+            let mut found = false;
+            for &version_id in &versions {
+                found = listed
+                    .query_row((version_id, &hit.list.0, &hit.entry_id), |row| row.get(0))
+                    .map_err(db("look up the entry of a hit"))?;
+                if found {
+                    break;
+                }
+            }
+            if !found {
+                return Err(StoreError::UnknownEntry { list: hit.list.0.clone(), entry_id: hit.entry_id.clone() });
+            }
+        }
+    }
+    tx.execute("INSERT INTO screenings (party_id, at) VALUES (?1, ?2)", (party_id, at))
+        .map_err(db("record a screening"))?;
+    let screening_id = tx.last_insert_rowid();
+    {
+        let mut insert = tx
+            .prepare_cached("INSERT INTO screening_versions (screening_id, version_id) VALUES (?1, ?2)")
+            .map_err(db("record the list versions of a screening"))?;
+        for version_id in &versions {
+            insert.execute((screening_id, version_id)).map_err(db("record the list versions of a screening"))?;
+        }
+        let mut insert = tx
+            .prepare_cached(
+                "INSERT INTO hits (screening_id, party_id, list, entry_id, matched_name, score, explanation,
+                                   matcher_version)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )
+            .map_err(db("record the hits of a screening"))?;
+        for hit in hits {
+            insert
+                .execute((
+                    screening_id,
+                    party_id,
+                    &hit.list.0,
+                    &hit.entry_id,
+                    &hit.matched_name,
+                    hit.score,
+                    hit.explanation.to_string(),
+                    &hit.matcher_version,
+                ))
+                .map_err(db("record the hits of a screening"))?;
+        }
+    }
+    Ok(screening_id)
+}
+
 impl Store {
     /// Adds the party, or replaces the name, country and address of the party with its id.
     pub fn upsert_party(&mut self, party: &Party) -> Result<()> {
@@ -56,70 +119,45 @@ impl Store {
     /// the screening can be re-run and each hit traced to what the list said. One transaction.
     pub fn record_hits(&mut self, party_id: &str, hits: &[StoredHit], version_ids: &[i64], at: &str) -> Result<i64> {
         validate::hits(party_id, hits, version_ids, at)?;
-        let versions: BTreeSet<i64> = version_ids.iter().copied().collect();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(db("start recording a screening"))?;
-        require_party(&tx, party_id)?;
-        for &version_id in &versions {
-            version_by_id(&tx, version_id)?;
-        }
-        {
-            let mut listed = tx
-                .prepare(
-                    "SELECT EXISTS (SELECT 1 FROM list_entries WHERE version_id = ?1 AND list = ?2 AND entry_id = ?3)",
-                )
-                .map_err(db("look up the entry of a hit"))?;
-            for hit in hits {
-                let mut found = false;
-                for &version_id in &versions {
-                    found = listed
-                        .query_row((version_id, &hit.list.0, &hit.entry_id), |row| row.get(0))
-                        .map_err(db("look up the entry of a hit"))?;
-                    if found {
-                        break;
-                    }
-                }
-                if !found {
-                    return Err(StoreError::UnknownEntry { list: hit.list.0.clone(), entry_id: hit.entry_id.clone() });
-                }
-            }
-        }
-        tx.execute("INSERT INTO screenings (party_id, at) VALUES (?1, ?2)", (party_id, at))
-            .map_err(db("record a screening"))?;
-        let screening_id = tx.last_insert_rowid();
-        {
-            let mut insert = tx
-                .prepare("INSERT INTO screening_versions (screening_id, version_id) VALUES (?1, ?2)")
-                .map_err(db("record the list versions of a screening"))?;
-            for version_id in &versions {
-                insert.execute((screening_id, version_id)).map_err(db("record the list versions of a screening"))?;
-            }
-            let mut insert = tx
-                .prepare(
-                    "INSERT INTO hits (screening_id, party_id, list, entry_id, matched_name, score, explanation,
-                                       matcher_version)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                )
-                .map_err(db("record the hits of a screening"))?;
-            for hit in hits {
-                insert
-                    .execute((
-                        screening_id,
-                        party_id,
-                        &hit.list.0,
-                        &hit.entry_id,
-                        &hit.matched_name,
-                        hit.score,
-                        hit.explanation.to_string(),
-                        &hit.matcher_version,
-                    ))
-                    .map_err(db("record the hits of a screening"))?;
-            }
-        }
+        let screening_id = record_in(&tx, party_id, hits, version_ids, at)?;
         tx.commit().map_err(db("commit the screening"))?;
         Ok(screening_id)
+    }
+
+    /// Stores a batch of parties with their screenings, all in one transaction (a file of
+    /// parties is screened as one act: either all of it is recorded or none). Returns the
+    /// screening ids in order.
+    pub fn record_batch(
+        &mut self,
+        batch: &[(Party, Vec<StoredHit>)],
+        version_ids: &[i64],
+        at: &str,
+    ) -> Result<Vec<i64>> {
+        for (party, hits) in batch {
+            validate::party(party)?;
+            validate::hits(&party.id, hits, version_ids, at)?;
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db("start recording a batch of screenings"))?;
+        let mut ids = Vec::with_capacity(batch.len());
+        for (party, hits) in batch {
+            tx.execute(
+                "INSERT INTO parties (id, name, country, address) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (id) DO UPDATE SET name = excluded.name, country = excluded.country,
+                     address = excluded.address",
+                (&party.id, &party.name, &party.country, &party.address),
+            )
+            .map_err(db("store a party"))?;
+            ids.push(record_in(&tx, &party.id, hits, version_ids, at)?);
+        }
+        tx.commit().map_err(db("commit the batch of screenings"))?;
+        Ok(ids)
     }
 
     /// Every screening of a party, oldest first.
