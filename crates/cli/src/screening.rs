@@ -176,7 +176,8 @@ pub fn screen(cli: &Cli, args: &ScreenArgs) -> Result<u8, Failure> {
     let mut out = sink(args.out.as_ref())?;
     match (&args.name, &args.file) {
         (Some(name), _) => {
-            let query = Query { id: None, name: name.clone(), country: args.country.clone(), address: None };
+            let mut query = Query::name(name);
+            query.country = args.country.clone();
             let mut hits = screener.screen(&query, threshold).map_err(|e| Failure::input(format!("--name: {e}")))?;
             let suppressed = suppress(&store, &Subject::Query(name.clone()), &mut hits)?;
             for hit in &hits {
@@ -220,6 +221,9 @@ fn read_parties(path: &Path) -> Result<Vec<Row>, Failure> {
         return Err(Failure::input(format!("`{}` line 1: the header has no `name` column", path.display())));
     };
     let (id_col, country_col, address_col) = (col("id"), col("country"), col("address"));
+    // Optional qualifiers: a date of birth or incorporation, identifiers separated by `;`.
+    let (date_col, identifier_col) =
+        (col("date").or_else(|| col("dob")), col("identifier").or_else(|| col("identifiers")));
     let mut rows = Vec::new();
     for (i, record) in reader.byte_records().enumerate() {
         let line = i as u64 + 2;
@@ -242,6 +246,10 @@ fn read_parties(path: &Path) -> Result<Vec<Row>, Failure> {
                         name,
                         country: field(country_col, "country")?,
                         address: field(address_col, "address")?,
+                        date: field(date_col, "date")?,
+                        identifiers: field(identifier_col, "identifier")?
+                            .map(|s| s.split(';').map(|x| x.trim().to_owned()).filter(|x| !x.is_empty()).collect())
+                            .unwrap_or_default(),
                     })
                 })()
             }
@@ -283,6 +291,8 @@ fn screen_all(
                                 name: p.name.clone(),
                                 country: p.country.clone(),
                                 address: p.address.clone(),
+                                date: p.date.clone(),
+                                identifiers: p.identifiers.clone(),
                             };
                             let result = screener.screen(&query, threshold).map_err(|e| e.to_string());
                             bar.inc(1);
@@ -296,6 +306,10 @@ fn screen_all(
     })
 }
 
+/// Parties are screened and recorded in chunks of this many: each chunk is one transaction, and
+/// memory stays bounded however long the file.
+const CHUNK: usize = 5_000;
+
 fn screen_file(
     cli: &Cli,
     store: &mut Store,
@@ -306,45 +320,47 @@ fn screen_file(
     out: &mut dyn Write,
 ) -> Result<u8, Failure> {
     let rows = read_parties(path)?;
-    let good: Vec<&Party> = rows.iter().filter_map(|r| r.party.as_ref().ok()).collect();
-    let bar = progress(good.len());
-    let results = screen_all(screener, &good, threshold, &bar);
-    bar.finish_and_clear();
-    let (mut total_hits, mut bad_rows, mut suppressed) = (0usize, 0usize, 0usize);
+    let bar = progress(rows.len());
+    let (mut screened, mut total_hits, mut bad_rows, mut suppressed) = (0usize, 0usize, 0usize, 0usize);
     let at = now();
-    let mut results = results.into_iter();
-    let mut batch: Vec<(Party, Vec<StoredHit>)> = Vec::with_capacity(good.len());
-    for row in &rows {
-        let party = match &row.party {
-            Ok(p) => p,
-            Err(why) => {
-                bad_rows += 1;
-                eprintln!("error: `{}` line {}: {why}; row skipped", path.display(), row.line);
-                continue;
+    for chunk in rows.chunks(CHUNK) {
+        let good: Vec<&Party> = chunk.iter().filter_map(|r| r.party.as_ref().ok()).collect();
+        let mut results = screen_all(screener, &good, threshold, &bar).into_iter();
+        let mut batch: Vec<(Party, Vec<StoredHit>)> = Vec::with_capacity(good.len());
+        for row in chunk {
+            let party = match &row.party {
+                Ok(p) => p,
+                Err(why) => {
+                    bad_rows += 1;
+                    bar.suspend(|| eprintln!("error: `{}` line {}: {why}; row skipped", path.display(), row.line));
+                    continue;
+                }
+            };
+            let mut hits = match results.next() {
+                Some(Ok(hits)) => hits,
+                Some(Err(why)) => {
+                    bad_rows += 1;
+                    bar.suspend(|| {
+                        eprintln!("error: `{}` line {}, field `name`: {why}; row skipped", path.display(), row.line)
+                    });
+                    continue;
+                }
+                None => return Err(Failure::internal("screening returned fewer results than parties")),
+            };
+            suppressed += suppress(store, &Subject::Party(party.id.clone()), &mut hits)?;
+            for hit in &hits {
+                write_line(out, &if cli.json { hit_json(hit)? } else { hit_text(hit) })?;
             }
-        };
-        let mut hits = match results.next() {
-            Some(Ok(hits)) => hits,
-            Some(Err(why)) => {
-                bad_rows += 1;
-                eprintln!("error: `{}` line {}, field `name`: {why}; row skipped", path.display(), row.line);
-                continue;
-            }
-            None => return Err(Failure::internal("screening returned fewer results than parties")),
-        };
-        suppressed += suppress(store, &Subject::Party(party.id.clone()), &mut hits)?;
-        for hit in &hits {
-            write_line(out, &if cli.json { hit_json(hit)? } else { hit_text(hit) })?;
+            total_hits += hits.len();
+            batch.push((party.clone(), hits.iter().map(stored).collect::<Result<_, _>>()?));
         }
-        total_hits += hits.len();
-        batch.push((party.clone(), hits.iter().map(stored).collect::<Result<_, _>>()?));
+        store.record_batch(&batch, versions, &at).map_err(Failure::io)?;
+        screened += batch.len();
     }
-    // The whole file is recorded as one transaction: evidence of every screening, or none.
-    store.record_batch(&batch, versions, &at).map_err(Failure::io)?;
+    bar.finish_and_clear();
     out.flush().map_err(io_failure)?;
     eprintln!(
-        "{} parties screened, {total_hits} hit(s) at or above {threshold}, {bad_rows} row(s) rejected, {suppressed} hit(s) suppressed by review decisions",
-        batch.len(),
+        "{screened} parties screened, {total_hits} hit(s) at or above {threshold}, {bad_rows} row(s) rejected, {suppressed} hit(s) suppressed by review decisions",
     );
     Ok(if total_hits == 0 { exit::OK } else { exit::HITS })
 }

@@ -46,11 +46,15 @@ pub struct Query {
     pub name: String,
     pub country: Option<String>,
     pub address: Option<String>,
+    /// Date of birth or incorporation, as written (a year is enough).
+    pub date: Option<String>,
+    /// Identifiers (passport, registration, IMO numbers), compared without punctuation.
+    pub identifiers: Vec<String>,
 }
 
 impl Query {
     pub fn name(name: &str) -> Query {
-        Query { id: None, name: name.to_owned(), country: None, address: None }
+        Query { id: None, name: name.to_owned(), country: None, address: None, date: None, identifiers: Vec::new() }
     }
 
     pub fn label(&self) -> &str {
@@ -311,6 +315,62 @@ fn qualify(name_score: f64, strength: NameStrength, query: &Query, entry: &ListE
             }
         }
     }
+    if let Some(address) = query.address.as_deref().filter(|a| !a.trim().is_empty()) {
+        // Shared address words that are not numbers or short particles: a city, a street.
+        let words = |s: &str| -> Vec<String> {
+            crate::analyze::words(&crate::analyze::latin(s))
+                .into_iter()
+                .filter(|w| w.len() >= 4 && !w.chars().all(|c| c.is_ascii_digit()))
+                .collect()
+        };
+        let ours = words(address);
+        let shared: Vec<String> = entry
+            .addresses
+            .iter()
+            .flat_map(|a| words(&format!("{} {}", a.text, a.city.as_deref().unwrap_or(""))))
+            .filter(|w| ours.contains(w))
+            .collect();
+        if let Some(first) = shared.first() {
+            score = (score + 0.03).min(1.0);
+            qualifiers.push(Qualifier {
+                kind: "address",
+                effect: 0.03,
+                detail: format!("the addresses share `{first}`"),
+            });
+        }
+    }
+    if let Some(date) = query.date.as_deref().map(str::trim).filter(|d| d.len() >= 4) {
+        let year = &date[..4];
+        if !entry.dates.is_empty() {
+            if entry.dates.iter().any(|d| d.contains(year)) {
+                score = (score + 0.05).min(1.0);
+                qualifiers.push(Qualifier {
+                    kind: "date",
+                    effect: 0.05,
+                    detail: format!("the year {year} is among the entry's dates"),
+                });
+            } else {
+                score -= 0.1;
+                qualifiers.push(Qualifier {
+                    kind: "date",
+                    effect: -0.1,
+                    detail: format!("the year {year} is not among the entry's dates ({})", entry.dates.join(", ")),
+                });
+            }
+        }
+    }
+    let plain = |s: &str| s.chars().filter(char::is_ascii_alphanumeric).collect::<String>().to_ascii_uppercase();
+    for id in &query.identifiers {
+        let wanted = plain(id);
+        if wanted.len() >= 4 && entry.identifiers.iter().any(|i| plain(&i.value) == wanted) {
+            score = (score + 0.15).min(1.0);
+            qualifiers.push(Qualifier {
+                kind: "identifier",
+                effect: 0.15,
+                detail: format!("identifier {id} is the entry's"),
+            });
+        }
+    }
     (score.clamp(0.0, 1.0), qualifiers)
 }
 
@@ -389,6 +449,35 @@ mod tests {
         let without = s.screen(&q, 0.5).expect("screens");
         assert!(with[0].score > without[0].score);
         assert_eq!(without[0].qualifiers[0].kind, "country");
+    }
+
+    #[test]
+    fn dates_identifiers_and_addresses_qualify() {
+        let mut listed = entry("9", EntityKind::Person, &["Ivan Petrov"], &["RU"]);
+        listed.entry.dates = vec!["12 Mar 1971".to_owned()];
+        listed.entry.identifiers = vec![chipwarden_lists::Identifier {
+            scheme: "Passport".to_owned(),
+            value: "71 123456".to_owned(),
+            country: None,
+        }];
+        listed.entry.addresses = vec![chipwarden_lists::Address {
+            text: "Lubyanka 2".to_owned(),
+            city: Some("Moscow".to_owned()),
+            country: Some("RU".to_owned()),
+        }];
+        let s = Screener::build(Lexicon::bundled().expect("lexicon"), vec![listed]);
+        let base = s.screen(&Query::name("Ivan Petrov"), 0.5).expect("screens")[0].score;
+        let mut q = Query::name("Ivan Petrov");
+        q.date = Some("1985-01-01".to_owned());
+        let other_year = s.screen(&q, 0.5).expect("screens")[0].clone();
+        assert!(other_year.score < base && other_year.qualifiers.iter().any(|x| x.kind == "date"));
+        q.date = Some("1971".to_owned());
+        q.identifiers = vec!["71-123456".to_owned()];
+        q.address = Some("Moscow, Russia".to_owned());
+        let confirmed = s.screen(&q, 0.5).expect("screens")[0].clone();
+        let kinds: Vec<&str> = confirmed.qualifiers.iter().map(|x| x.kind).collect();
+        assert_eq!(kinds, vec!["address", "date", "identifier"]);
+        assert!(confirmed.score >= base);
     }
 
     #[test]

@@ -5,7 +5,7 @@ use rusqlite::{Connection, TransactionBehavior};
 
 use crate::error::{Result, StoreError, db};
 
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Migration {
     pub version: i64,
     pub name: &'static str,
@@ -14,8 +14,14 @@ pub(crate) struct Migration {
 
 /// INVARIANT: numbered from 1 without gaps, in the order of the files in `migrations/sqlite`
 /// (a unit test below holds the list to the directory). A shipped migration is never edited.
-pub(crate) const SQLITE: &[Migration] =
-    &[Migration { version: 1, name: "initial", sql: include_str!("../migrations/sqlite/0001_initial.sql") }];
+pub(crate) const SQLITE: &[Migration] = &[
+    Migration { version: 1, name: "initial", sql: include_str!("../migrations/sqlite/0001_initial.sql") },
+    Migration {
+        version: 2,
+        name: "party_qualifiers",
+        sql: include_str!("../migrations/sqlite/0002_party_qualifiers.sql"),
+    },
+];
 
 /// Brings the schema up to this build's latest version. The whole upgrade is one transaction,
 /// taken for writing up front, so two processes opening a new store at once cannot both apply
@@ -102,10 +108,14 @@ mod tests {
             conn.query_row("SELECT count(*) FROM schema_migrations", [], |r| r.get(0)).expect("count migrations");
         assert_eq!(count, i64::try_from(SQLITE.len()).expect("small"));
 
+        let latest = i64::try_from(SQLITE.len()).expect("small");
         let err = migrate(&mut conn, &[]).expect_err("a build that knows fewer migrations");
         assert!(matches!(err, StoreError::NewerSchema { found: 1, known: 0 }), "{err}");
+        let err = migrate(&mut conn, &SQLITE[..1]).expect_err("a build that knows only the first migration");
+        assert!(matches!(err, StoreError::NewerSchema { found, known: 1 } if found == latest), "{err}");
 
-        let renamed = [Migration { version: 1, name: "other", sql: "" }];
+        let mut renamed = SQLITE.to_vec();
+        renamed[0] = Migration { version: 1, name: "other", sql: "" };
         let err = migrate(&mut conn, &renamed).expect_err("a migration renamed");
         assert!(matches!(err, StoreError::MigrationMismatch { .. }), "{err}");
     }

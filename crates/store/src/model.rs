@@ -58,6 +58,10 @@ pub struct Party {
     pub name: String,
     pub country: Option<String>,
     pub address: Option<String>,
+    /// Date of birth or incorporation, as written.
+    pub date: Option<String>,
+    /// Identifiers (passport, registration, IMO numbers).
+    pub identifiers: Vec<String>,
 }
 
 /// One hit of a screening, as the matcher explained it.

@@ -84,29 +84,52 @@ fn record_in(tx: &Connection, party_id: &str, hits: &[StoredHit], version_ids: &
     Ok(screening_id)
 }
 
+/// Adds or replaces a party inside the caller's transaction.
+fn upsert_in(conn: &Connection, party: &Party) -> Result<()> {
+    let identifiers = serde_json::to_string(&party.identifiers).map_err(|e| StoreError::Corrupt {
+        what: format!("identifiers of party `{}`", party.id),
+        cause: Box::new(e),
+    })?;
+    conn.prepare_cached(
+        "INSERT INTO parties (id, name, country, address, date, identifiers) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, country = excluded.country,
+             address = excluded.address, date = excluded.date, identifiers = excluded.identifiers",
+    )
+    .and_then(|mut stmt| {
+        stmt.execute((&party.id, &party.name, &party.country, &party.address, &party.date, identifiers))
+    })
+    .map_err(db("store a party"))?;
+    Ok(())
+}
+
 impl Store {
     /// Adds the party, or replaces the name, country and address of the party with its id.
     pub fn upsert_party(&mut self, party: &Party) -> Result<()> {
         validate::party(party)?;
-        self.conn
-            .execute(
-                "INSERT INTO parties (id, name, country, address) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (id) DO UPDATE SET name = excluded.name, country = excluded.country,
-                     address = excluded.address",
-                (&party.id, &party.name, &party.country, &party.address),
-            )
-            .map_err(db("store a party"))?;
-        Ok(())
+        upsert_in(&self.conn, party)
     }
 
     /// Every party, by id.
     pub fn parties(&self) -> Result<Vec<Party>> {
         let action = "read the parties";
-        let mut stmt =
-            self.conn.prepare("SELECT id, name, country, address FROM parties ORDER BY id").map_err(db(action))?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, name, country, address, date, identifiers FROM parties ORDER BY id")
+            .map_err(db(action))?;
         let rows = stmt
             .query_map([], |row| {
-                Ok(Party { id: row.get(0)?, name: row.get(1)?, country: row.get(2)?, address: row.get(3)? })
+                let identifiers: String = row.get(5)?;
+                let identifiers = serde_json::from_str(&identifiers).map_err(|e| {
+                    rusqlite::Error::FromSqlConversionFailure(5, rusqlite::types::Type::Text, Box::new(e))
+                })?;
+                Ok(Party {
+                    id: row.get(0)?,
+                    name: row.get(1)?,
+                    country: row.get(2)?,
+                    address: row.get(3)?,
+                    date: row.get(4)?,
+                    identifiers,
+                })
             })
             .map_err(db(action))?;
         rows.collect::<rusqlite::Result<_>>().map_err(db(action))
@@ -147,13 +170,7 @@ impl Store {
             .map_err(db("start recording a batch of screenings"))?;
         let mut ids = Vec::with_capacity(batch.len());
         for (party, hits) in batch {
-            tx.execute(
-                "INSERT INTO parties (id, name, country, address) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (id) DO UPDATE SET name = excluded.name, country = excluded.country,
-                     address = excluded.address",
-                (&party.id, &party.name, &party.country, &party.address),
-            )
-            .map_err(db("store a party"))?;
+            upsert_in(&tx, party)?;
             ids.push(record_in(&tx, &party.id, hits, version_ids, at)?);
         }
         tx.commit().map_err(db("commit the batch of screenings"))?;

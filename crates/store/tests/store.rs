@@ -101,7 +101,14 @@ fn hit(list: &str, id: &str, name: &str) -> StoredHit {
 }
 
 fn party(id: &str, name: &str) -> Party {
-    Party { id: id.to_owned(), name: name.to_owned(), country: Some("CN".to_owned()), address: None }
+    Party {
+        id: id.to_owned(),
+        name: name.to_owned(),
+        country: Some("CN".to_owned()),
+        address: None,
+        date: None,
+        identifiers: Vec::new(),
+    }
 }
 
 fn key(subject: Subject, list: &str, id: &str, name: &str) -> HitKey {
@@ -272,6 +279,8 @@ fn parties_are_upserted_by_id() {
     let moved = Party {
         address: Some("1 Harbour Road, Hong Kong".to_owned()),
         country: Some("HK".to_owned()),
+        date: Some("1998-03-01".to_owned()),
+        identifiers: vec!["HK-12345678".to_owned()],
         ..party("c-1", "Alpha Holdings GmbH")
     };
     fx.store.upsert_party(&moved).expect("update");
@@ -546,7 +555,7 @@ fn everything_is_still_there_after_reopening() {
     // Reopening applies no migration twice, and the file stays in write-ahead-log mode.
     let raw = rusqlite::Connection::open(&path).expect("open directly");
     let migrations: i64 = raw.query_row("SELECT count(*) FROM schema_migrations", [], |r| r.get(0)).expect("count");
-    assert_eq!(migrations, 1);
+    assert_eq!(migrations, 2, "each migration applied exactly once");
     let mode: String = raw.query_row("PRAGMA journal_mode", [], |r| r.get(0)).expect("journal mode");
     assert_eq!(mode, "wal");
     drop(raw);
@@ -578,7 +587,7 @@ fn opening_fails_with_the_path_and_the_reason() {
     let err = Store::open(&newer).expect_err("newer schema");
     assert!(
         err.to_string().ends_with(
-            "the store was written by a newer ChipWarden (schema version 99; this build knows versions up to 1)"
+            "the store was written by a newer ChipWarden (schema version 99; this build knows versions up to 2)"
         ),
         "{err}"
     );
