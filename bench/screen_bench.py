@@ -158,7 +158,7 @@ def part_b(shared, n_queries, sample):
                          capture_output=True, text=True)
     dt = time.perf_counter() - t0
     rss = next((int(l.split()[-1]) for l in res.stderr.splitlines() if "Maximum resident" in l), 0)
-    hits = sum(1 for _ in open(os.path.join(data_dir, "hits.jsonl"), encoding="utf-8"))
+    hits = len({json.loads(l)["query"] for l in open(os.path.join(data_dir, "hits.jsonl"), encoding="utf-8")})
     out["chipwarden screen --file (index, 2 threads, incl. start-up and SQLite writes)"] = (n_queries / dt, dt, rss / 1024, hits)
     # rapidfuzz brute force: every query against every name, on a sample, 2 workers.
     from rapidfuzz import fuzz, process, utils
