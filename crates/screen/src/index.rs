@@ -282,13 +282,13 @@ impl Screener {
 fn qualify(name_score: f64, strength: NameStrength, query: &Query, entry: &ListEntry) -> (f64, Vec<Qualifier>) {
     let mut score = name_score;
     let mut qualifiers = Vec::new();
+    let mut note = |kind: &'static str, effect: f64, detail: String| {
+        // Weak aliases scale the score; the other qualifiers add or take a few points.
+        score = if kind == "weak_alias" { score * (1.0 + effect) } else { (score + effect).min(1.0) };
+        qualifiers.push(Qualifier { kind, effect, detail });
+    };
     if strength == NameStrength::Weak {
-        score *= 0.9;
-        qualifiers.push(Qualifier {
-            kind: "weak_alias",
-            effect: -0.1,
-            detail: "matched a weak alias (too broad to identify on its own)".to_owned(),
-        });
+        note("weak_alias", -0.1, "matched a weak alias (too broad to identify on its own)".to_owned());
     }
     if let Some(country) = query.country.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
         let listed: Vec<&str> = entry
@@ -297,22 +297,10 @@ fn qualify(name_score: f64, strength: NameStrength, query: &Query, entry: &ListE
             .map(String::as_str)
             .chain(entry.addresses.iter().filter_map(|a| a.country.as_deref()))
             .collect();
-        if !listed.is_empty() {
-            if listed.iter().any(|c| c.eq_ignore_ascii_case(country)) {
-                score = (score + 0.03).min(1.0);
-                qualifiers.push(Qualifier {
-                    kind: "country",
-                    effect: 0.03,
-                    detail: format!("{country} is among the entry's countries"),
-                });
-            } else {
-                score -= 0.05;
-                qualifiers.push(Qualifier {
-                    kind: "country",
-                    effect: -0.05,
-                    detail: format!("{country} is not among the entry's countries ({})", listed.join(", ")),
-                });
-            }
+        if listed.iter().any(|c| c.eq_ignore_ascii_case(country)) {
+            note("country", 0.03, format!("{country} is among the entry's countries"));
+        } else if !listed.is_empty() {
+            note("country", -0.05, format!("{country} is not among the entry's countries ({})", listed.join(", ")));
         }
     }
     if let Some(address) = query.address.as_deref().filter(|a| !a.trim().is_empty()) {
@@ -324,51 +312,30 @@ fn qualify(name_score: f64, strength: NameStrength, query: &Query, entry: &ListE
                 .collect()
         };
         let ours = words(address);
-        let shared: Vec<String> = entry
+        let shared = entry
             .addresses
             .iter()
             .flat_map(|a| words(&format!("{} {}", a.text, a.city.as_deref().unwrap_or(""))))
-            .filter(|w| ours.contains(w))
-            .collect();
-        if let Some(first) = shared.first() {
-            score = (score + 0.03).min(1.0);
-            qualifiers.push(Qualifier {
-                kind: "address",
-                effect: 0.03,
-                detail: format!("the addresses share `{first}`"),
-            });
+            .find(|w| ours.contains(w));
+        if let Some(word) = shared {
+            note("address", 0.03, format!("the addresses share `{word}`"));
         }
     }
-    if let Some(date) = query.date.as_deref().map(str::trim).filter(|d| d.len() >= 4) {
-        let year = &date[..4];
-        if !entry.dates.is_empty() {
-            if entry.dates.iter().any(|d| d.contains(year)) {
-                score = (score + 0.05).min(1.0);
-                qualifiers.push(Qualifier {
-                    kind: "date",
-                    effect: 0.05,
-                    detail: format!("the year {year} is among the entry's dates"),
-                });
-            } else {
-                score -= 0.1;
-                qualifiers.push(Qualifier {
-                    kind: "date",
-                    effect: -0.1,
-                    detail: format!("the year {year} is not among the entry's dates ({})", entry.dates.join(", ")),
-                });
-            }
+    // A year is enough; anything not starting with four digits is not a date to compare.
+    let year =
+        query.date.as_deref().map(str::trim).and_then(|d| d.get(..4)).filter(|y| y.bytes().all(|b| b.is_ascii_digit()));
+    if let (Some(year), false) = (year, entry.dates.is_empty()) {
+        if entry.dates.iter().any(|d| d.contains(year)) {
+            note("date", 0.05, format!("the year {year} is among the entry's dates"));
+        } else {
+            note("date", -0.1, format!("the year {year} is not among the entry's dates ({})", entry.dates.join(", ")));
         }
     }
     let plain = |s: &str| s.chars().filter(char::is_ascii_alphanumeric).collect::<String>().to_ascii_uppercase();
     for id in &query.identifiers {
         let wanted = plain(id);
         if wanted.len() >= 4 && entry.identifiers.iter().any(|i| plain(&i.value) == wanted) {
-            score = (score + 0.15).min(1.0);
-            qualifiers.push(Qualifier {
-                kind: "identifier",
-                effect: 0.15,
-                detail: format!("identifier {id} is the entry's"),
-            });
+            note("identifier", 0.15, format!("identifier {id} is the entry's"));
         }
     }
     (score.clamp(0.0, 1.0), qualifiers)
@@ -478,6 +445,18 @@ mod tests {
         let kinds: Vec<&str> = confirmed.qualifiers.iter().map(|x| x.kind).collect();
         assert_eq!(kinds, vec!["address", "date", "identifier"]);
         assert!(confirmed.score >= base);
+    }
+
+    #[test]
+    fn odd_dates_are_ignored_not_a_panic() {
+        let mut listed = entry("9", EntityKind::Person, &["Ivan Petrov"], &["RU"]);
+        listed.entry.dates = vec!["1971".to_owned()];
+        let s = Screener::build(Lexicon::bundled().expect("lexicon"), vec![listed]);
+        for date in ["19é7", "é", "abcd-01-01", ""] {
+            let mut q = Query::name("Ivan Petrov");
+            q.date = Some(date.to_owned());
+            assert!(s.screen(&q, 0.5).expect("screens")[0].qualifiers.is_empty(), "{date}");
+        }
     }
 
     #[test]
