@@ -245,7 +245,15 @@ impl Lexicon {
             return Err(NameError::NoLetters(trimmed.to_owned()));
         }
         self.strip_prefixes(&mut raw);
-        raw = if organization { join_letters(raw) } else { split_initials(raw) };
+        // Abjad transliterations are often consonants only ("bll" for Bilal): never initials.
+        let abjad = nfkc.chars().any(is_abjad);
+        raw = if organization {
+            join_letters(raw)
+        } else if abjad {
+            raw
+        } else {
+            split_initials(raw)
+        };
         raw = numbers_from_words(raw);
         let mut tokens = Vec::with_capacity(raw.len());
         let mut i = 0;
@@ -599,16 +607,24 @@ pub fn phonetic_key(word: &str) -> String {
             ('t', Some('h')) => ('t', 2),
             ('c', Some('k')) => ('k', 2),
             ('q', Some('u')) => ('k', 2),
-            ('x', _) => ('s', 1),
+            // x is s at the start (pinyin Xi, Xu) and ks inside a word (Alexander / Aleksandr).
+            ('x', _) if i == 0 => ('s', 1),
+            ('x', _) => {
+                mapped.push('k');
+                ('s', 1)
+            }
             // Voiced and voiceless stops meet: Wade-Giles writes pinyin d, b, g as t, p, k
             // (Tse-tung / Zedong), and Arabic and Russian transliterations waver the same way.
             ('b', _) => ('p', 1),
             ('d', _) => ('t', 1),
             ('g', _) => ('k', 1),
-            ('q', _) => ('j', 1),
+            // q is k in Arabic and most transliterations (Qaeda, Iraq); pinyin q is rarer on the lists.
+            ('q', _) => ('k', 1),
             ('j', _) => ('j', 1),
             ('c', _) => ('k', 1),
-            // v, w and f meet: Arabic has no v (Vladimir -> فلاديمير), German writes w (Wladimir).
+            // v, w and f meet at the start: Arabic has no v (Vladimir -> فلاديمير), German writes w
+            // (Wladimir). Inside a word w is a semivowel (Marwan / مروان) and goes with the vowels.
+            ('w', _) if i > 0 => ('u', 1),
             ('w', _) | ('v', _) => ('f', 1),
             ('y', _) => ('i', 1),
             (other, _) => (other, 1),
