@@ -132,6 +132,10 @@ pub enum ListsCommand {
         /// For ofac-csv: sdn.csv first, then add.csv, alt.csv, sdn_comments.csv in any order.
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// Accept a version with less than half the entries of the current one, or with other
+        /// list codes (normally refused as a wrong or truncated file).
+        #[arg(long)]
+        allow_shrink: bool,
     },
     /// Download the current lists from their official addresses and import them.
     Update {

@@ -63,8 +63,12 @@ pub fn parse(format: Option<&str>, parts: &[(String, Vec<u8>)]) -> Result<Parsed
 pub fn default_source(parsed: &ParsedList, parts: &[(String, Vec<u8>)]) -> String {
     let first = parts.first().map(|p| base(&p.0)).unwrap_or_default();
     let fr_document = parsed.entries.first().and_then(|e| e.legal.get("fr_document")).cloned();
+    // OFAC's two lists share their formats: the entries' list code, not the file name, decides.
+    let non_sdn = parsed.entries.first().is_some_and(|e| e.list.0 == chipwarden_lists::ListCode::NON_SDN);
     match parsed.format.as_str() {
-        "ofac-csv" | "ofac-xml" if first.starts_with("cons") => "ofac-nonsdn".to_owned(),
+        "ofac-csv" | "ofac-xml" if non_sdn || (parsed.entries.is_empty() && first.starts_with("cons")) => {
+            "ofac-nonsdn".to_owned()
+        }
         "ofac-csv" | "ofac-xml" => "ofac-sdn".to_owned(),
         "csl-csv" | "csl-json" => "csl".to_owned(),
         "bis-el-csv" => "bis-el".to_owned(),
@@ -158,7 +162,7 @@ pub fn update(cli: &Cli, config: Option<&Path>) -> Result<(), Failure> {
                     (1.0 - sources.min_share) * 100.0
                 ));
             }
-            import(cli, &source.name, &parsed).map_err(|f| f.message)
+            import(cli, &source.name, &parsed, false).map_err(|f| f.message)
         })();
         if let Err(why) = result {
             eprintln!("error: source `{}`: {why}; its previous version stays in force", source.name);

@@ -27,6 +27,13 @@ pub fn open_store(cli: &Cli) -> Result<Store, Failure> {
     Store::open(cli.data_dir.join(STORE_FILE)).map_err(Failure::io)
 }
 
+/// A country given on the command line, as an ISO 3166-1 alpha-2 code.
+fn country_code(text: &str) -> Result<String, Failure> {
+    chipwarden_core::CountryCode::parse(text)
+        .map(|c| c.to_string())
+        .map_err(|e| Failure::input(format!("--country: {e}")))
+}
+
 fn threshold(value: Option<f64>) -> Result<f64, Failure> {
     let t = value.unwrap_or(DEFAULT_THRESHOLD);
     if !(0.0..=1.0).contains(&t) {
@@ -66,37 +73,19 @@ fn write_line(w: &mut dyn Write, line: &str) -> Result<(), Failure> {
     writeln!(w, "{line}").map_err(io_failure)
 }
 
-/// A closed pipe ends the program quietly; any other write error is an I/O failure.
+/// A closed pipe ends the program quietly; any other write error is an I/O failure. Results
+/// written here are hits, so a reader that stopped early (`| head`) still gets the "hits" code.
 fn io_failure(e: std::io::Error) -> Failure {
     if e.kind() == std::io::ErrorKind::BrokenPipe {
-        std::process::exit(i32::from(exit::OK));
+        std::process::exit(i32::from(exit::HITS));
     }
     Failure::io(format!("cannot write results: {e}"))
 }
 
-/// The JSON line of one hit: the contract fields first (`query`, `entry_id`, `list`, `score`,
-/// `matched_name`), then the explanation.
-#[derive(Serialize)]
-struct HitLine<'a> {
-    query: &'a str,
-    entry_id: &'a str,
-    list: &'a str,
-    score: f64,
-    matched_name: &'a str,
-    #[serde(flatten)]
-    hit: &'a Hit,
-}
-
+/// The JSON line of one hit. `Hit` carries the contract fields (`query`, `entry_id`, `list`,
+/// `score`, `matched_name`) itself, each once, then the explanation.
 fn hit_json(hit: &Hit) -> Result<String, Failure> {
-    let line = HitLine {
-        query: &hit.query,
-        entry_id: &hit.entry_id,
-        list: &hit.list,
-        score: hit.score,
-        matched_name: &hit.matched_name,
-        hit,
-    };
-    serde_json::to_string(&line).map_err(Failure::internal)
+    serde_json::to_string(hit).map_err(Failure::internal)
 }
 
 fn hit_text(hit: &Hit) -> String {
@@ -177,7 +166,7 @@ pub fn screen(cli: &Cli, args: &ScreenArgs) -> Result<u8, Failure> {
     match (&args.name, &args.file) {
         (Some(name), _) => {
             let mut query = Query::name(name);
-            query.country = args.country.clone();
+            query.country = args.country.as_deref().map(country_code).transpose()?;
             let mut hits = screener.screen(&query, threshold).map_err(|e| Failure::input(format!("--name: {e}")))?;
             let suppressed = suppress(&store, &Subject::Query(name.clone()), &mut hits)?;
             for hit in &hits {
@@ -225,6 +214,7 @@ fn read_parties(path: &Path) -> Result<Vec<Row>, Failure> {
     let (date_col, identifier_col) =
         (col("date").or_else(|| col("dob")), col("identifier").or_else(|| col("identifiers")));
     let mut rows = Vec::new();
+    let mut seen: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
     for (i, record) in reader.byte_records().enumerate() {
         let line = i as u64 + 2;
         let party = match record {
@@ -244,7 +234,13 @@ fn read_parties(path: &Path) -> Result<Vec<Row>, Failure> {
                     Ok(Party {
                         id,
                         name,
-                        country: field(country_col, "country")?,
+                        country: field(country_col, "country")?
+                            .map(|c| {
+                                chipwarden_core::CountryCode::parse(&c)
+                                    .map(|code| code.to_string())
+                                    .map_err(|e| format!("field `country`: {e}"))
+                            })
+                            .transpose()?,
                         address: field(address_col, "address")?,
                         date: field(date_col, "date")?,
                         identifiers: field(identifier_col, "identifier")?
@@ -254,6 +250,14 @@ fn read_parties(path: &Path) -> Result<Vec<Row>, Failure> {
                 })()
             }
         };
+        // An id names one party: a second row with the same id is refused, not merged.
+        let party = party.and_then(|p| match seen.get(&p.id) {
+            Some(first) => Err(format!("field `id`: `{}` is already the id of line {first}", p.id)),
+            None => {
+                seen.insert(p.id.clone(), line);
+                Ok(p)
+            }
+        });
         rows.push(Row { line, party });
     }
     Ok(rows)
@@ -362,7 +366,12 @@ fn screen_file(
     eprintln!(
         "{screened} parties screened, {total_hits} hit(s) at or above {threshold}, {bad_rows} row(s) rejected, {suppressed} hit(s) suppressed by review decisions",
     );
-    Ok(if total_hits == 0 { exit::OK } else { exit::HITS })
+    // Hits come first (they need review); otherwise rejected rows make the run an input error.
+    Ok(match (total_hits, bad_rows) {
+        (0, 0) => exit::OK,
+        (0, _) => exit::INPUT,
+        _ => exit::HITS,
+    })
 }
 
 #[derive(Serialize)]
@@ -403,21 +412,36 @@ fn pairs(cli: &Cli, path: &Path, threshold: f64) -> Result<u8, Failure> {
             }
         };
         let schema = schema_col.and_then(|c| r.get(c)).unwrap_or("").trim();
-        let organization = !schema.is_empty() && !schema.eq_ignore_ascii_case("person");
+        // Without a schema a name may be a person's or an organisation's: take the better reading.
+        let readings: &[bool] = match schema {
+            "" => &[false, true],
+            s if s.eq_ignore_ascii_case("person") => &[false],
+            _ => &[true],
+        };
         let (a, b) = (r.get(c1).unwrap_or(""), r.get(c2).unwrap_or(""));
-        let forms = lex
-            .analyze(a, organization)
-            .map_err(|e| ("name1", e))
-            .and_then(|fa| lex.analyze(b, organization).map(|fb| (fa, fb)).map_err(|e| ("name2", e)));
-        let (fa, fb) = match forms {
-            Ok(f) => f,
-            Err((field, e)) => {
+        let mut best: Option<chipwarden_screen::Comparison> = None;
+        let mut failure = None;
+        for &organization in readings {
+            match (lex.analyze(a, organization), lex.analyze(b, organization)) {
+                (Ok(fa), Ok(fb)) => {
+                    let c = chipwarden_screen::compare(&fa, &fb);
+                    if best.as_ref().is_none_or(|x| c.score > x.score) {
+                        best = Some(c);
+                    }
+                }
+                (Err(e), _) => failure = Some(("name1", e)),
+                (_, Err(e)) => failure = Some(("name2", e)),
+            }
+        }
+        let comparison = match (best, failure) {
+            (Some(c), _) => c,
+            (None, Some((field, e))) => {
                 bad += 1;
                 eprintln!("error: `{}` line {line}, field `{field}`: {e}; row skipped", path.display());
                 continue;
             }
+            (None, None) => return Err(Failure::internal("no reading of a pair")),
         };
-        let comparison = chipwarden_screen::compare(&fa, &fb);
         n += 1;
         let is_match = comparison.score >= threshold;
         let text = if cli.json {
@@ -453,6 +477,28 @@ fn record_review(cli: &Cli, r: &ReviewArgs) -> Result<u8, Failure> {
         ));
     }
     let mut store = open_store(cli)?;
+    // The decision must name a listed entry and one of its names exactly, or it would never
+    // match a hit and would suppress nothing: look both up and use the list's own spelling.
+    let list = r.list.trim().to_ascii_uppercase();
+    let entries = store.current_entries().map_err(Failure::io)?;
+    let Some(entry) = entries.iter().find(|e| e.entry.list.0 == list && e.entry.entry_id == r.entry) else {
+        return Err(Failure::input(format!(
+            "--list `{}` --entry `{}`: no such entry in the current list versions",
+            r.list, r.entry
+        )));
+    };
+    let Some(matched_name) =
+        entry.entry.names.iter().find(|n| n.text.trim().eq_ignore_ascii_case(r.matched_name.trim()))
+    else {
+        let names: Vec<&str> = entry.entry.names.iter().map(|n| n.text.as_str()).collect();
+        return Err(Failure::input(format!(
+            "--matched-name `{}` is not a name of {list} {}; its names are: {}",
+            r.matched_name,
+            r.entry,
+            names.join(" | ")
+        )));
+    };
+    let matched_name = matched_name.text.clone();
     let is_party = store.parties().map_err(Failure::io)?.iter().any(|p| p.id == r.party);
     let subject = if is_party { Subject::Party(r.party.clone()) } else { Subject::Query(r.party.clone()) };
     let decision = Decision {
@@ -533,7 +579,7 @@ fn rescreen(cli: &Cli, threshold: f64) -> Result<u8, Failure> {
 
 pub fn lists(cli: &Cli, command: &ListsCommand) -> Result<(), Failure> {
     match command {
-        ListsCommand::Import { format, source, files } => {
+        ListsCommand::Import { format, source, files, allow_shrink } => {
             let parts: Vec<(String, Vec<u8>)> = files
                 .iter()
                 .map(|p| {
@@ -544,7 +590,7 @@ pub fn lists(cli: &Cli, command: &ListsCommand) -> Result<(), Failure> {
                 .collect::<Result<_, _>>()?;
             let parsed = crate::listfiles::parse(format.as_deref(), &parts)?;
             let source = source.clone().unwrap_or_else(|| crate::listfiles::default_source(&parsed, &parts));
-            import(cli, &source, &parsed)
+            import(cli, &source, &parsed, *allow_shrink)
         }
         ListsCommand::Update { config } => crate::listfiles::update(cli, config.as_deref()),
         ListsCommand::Versions { source } => {
@@ -600,8 +646,29 @@ pub fn lists(cli: &Cli, command: &ListsCommand) -> Result<(), Failure> {
     }
 }
 
-pub fn import(cli: &Cli, source: &str, parsed: &ParsedList) -> Result<(), Failure> {
+pub fn import(cli: &Cli, source: &str, parsed: &ParsedList, allow_shrink: bool) -> Result<(), Failure> {
     let mut store = open_store(cli)?;
+    // A new version that loses most entries, or carries other lists, is more likely a wrong or
+    // truncated file than a real publication: refuse it unless told otherwise.
+    if let (false, Some(current)) = (allow_shrink, store.versions(source).map_err(Failure::io)?.last()) {
+        let old_lists: std::collections::BTreeSet<String> =
+            store.entries(current.id).map_err(Failure::io)?.into_iter().map(|e| e.list.0).collect();
+        let new_lists: std::collections::BTreeSet<String> = parsed.entries.iter().map(|e| e.list.0.clone()).collect();
+        if (parsed.entries.len() as u64) * 2 < current.entry_count {
+            return Err(Failure::input(format!(
+                "source `{source}`: the new file has {} entries against {} in version {}; refusing what looks like a wrong or truncated list (use --allow-shrink if it is right)",
+                parsed.entries.len(),
+                current.entry_count,
+                current.id
+            )));
+        }
+        if !new_lists.is_empty() && old_lists.is_disjoint(&new_lists) {
+            return Err(Failure::input(format!(
+                "source `{source}`: the new file holds lists {new_lists:?}, version {} holds {old_lists:?}; give --source to import it as its own source (or --allow-shrink)",
+                current.id
+            )));
+        }
+    }
     let outcome = store.import_list(source, parsed, &now()).map_err(Failure::io)?;
     if cli.json {
         crate::outln!("{}", serde_json::to_string_pretty(&outcome).map_err(Failure::internal)?);
@@ -644,12 +711,17 @@ fn print_diff(cli: &Cli, diff: &chipwarden_lists::ListDiff) -> Result<(), Failur
     Ok(())
 }
 
+/// Name score at which an owner in an ownership graph is taken as listed.
+const OWNERSHIP_LISTING_THRESHOLD: f64 = 0.9;
+
 pub fn ownership(cli: &Cli, command: &OwnershipCommand) -> Result<(), Failure> {
     match command {
         OwnershipCommand::Import { file } => {
             let edges = read_edges(file)?;
             let mut store = open_store(cli)?;
-            let n = store.import_ownership(&edges).map_err(Failure::input)?;
+            let n = store.import_ownership(&edges).map_err(|e| {
+                Failure::input(format!("`{}`: {e} (row 1 is the line after the header)", file.display()))
+            })?;
             crate::outln!("{n} ownership edge(s) imported from `{}`", file.display());
             Ok(())
         }
@@ -668,8 +740,15 @@ pub fn ownership(cli: &Cli, command: &OwnershipCommand) -> Result<(), Failure> {
                     date: Some(e.date),
                 })
                 .collect();
-            // Which parties in the ownership graph are listed: screen every name in it.
+            // Which parties in the ownership graph are listed: screen every name in it, at a
+            // stricter threshold than ordinary screening, since a listing here is asserted, not
+            // queued for review; the evidence is printed with the finding.
             let (screener, _) = screener(&store)?;
+            if screener.entry_count() == 0 {
+                return Err(Failure::input(
+                    "no list is imported: without lists no owner can be found listed; run `chipwarden lists import` first",
+                ));
+            }
             let mut listed: BTreeMap<String, Vec<String>> = BTreeMap::new();
             let mut names: Vec<&str> = edges
                 .iter()
@@ -680,7 +759,7 @@ pub fn ownership(cli: &Cli, command: &OwnershipCommand) -> Result<(), Failure> {
             names.dedup();
             let mut evidence = Vec::new();
             for name in names {
-                if let Ok(hits) = screener.screen(&Query::name(name), DEFAULT_THRESHOLD) {
+                if let Ok(hits) = screener.screen(&Query::name(name), OWNERSHIP_LISTING_THRESHOLD) {
                     for hit in hits {
                         listed.entry(name.to_owned()).or_default().push(hit.list.clone());
                         evidence.push(serde_json::json!({"party": name, "list": hit.list, "entry_id": hit.entry_id, "matched_name": hit.matched_name, "score": hit.score}));
@@ -710,7 +789,7 @@ pub fn ownership(cli: &Cli, command: &OwnershipCommand) -> Result<(), Failure> {
                         (false, true) => "would be caught, but the rule is not in force",
                         (false, false) => "not caught (rule not in force)",
                     },
-                    f.aggregate_share * 100.0,
+                    (f.aggregate_share * 100.0).max(0.0),
                     f.status_note.as_ref().map(|n| format!(" - {n}")).unwrap_or_default()
                 );
                 for l in &f.chain {
@@ -727,6 +806,16 @@ pub fn ownership(cli: &Cli, command: &OwnershipCommand) -> Result<(), Failure> {
             }
             for m in &report.missing {
                 crate::outln!("missing: {m}");
+            }
+            for e in &evidence {
+                crate::outln!(
+                    "listing evidence: `{}` matched {} {} `{}` at {:.3} (name match, threshold {OWNERSHIP_LISTING_THRESHOLD}; review it)",
+                    e["party"].as_str().unwrap_or(""),
+                    e["list"].as_str().unwrap_or(""),
+                    e["entry_id"].as_str().unwrap_or(""),
+                    e["matched_name"].as_str().unwrap_or(""),
+                    e["score"].as_f64().unwrap_or(0.0)
+                );
             }
             Ok(())
         }

@@ -346,3 +346,79 @@ fn ownership_through_listed_owners() {
     assert_eq!(run.code, 3);
     assert!(run.stderr.contains("line 2") && run.stderr.contains("share"), "{}", run.stderr);
 }
+
+#[test]
+fn review_findings_of_2026_11_29() {
+    let env = Env::new("findings");
+    // The CSL repeats OFAC entries: importing both must not break file screening.
+    let nonsdn = lists_data("ofac_nonsdn");
+    let mut parts: Vec<String> =
+        std::fs::read_dir(&nonsdn).expect("dir").flatten().map(|e| e.path().display().to_string()).collect();
+    parts.sort_by_key(|p| !p.contains("prim"));
+    let mut args = vec!["lists", "import"];
+    args.extend(parts.iter().map(String::as_str));
+    let run = env.run(&args);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.starts_with("ofac-nonsdn:"), "named by its list code: {}", run.stdout);
+    assert_eq!(env.run(&["lists", "import", &lists_data("csl_2025_sample.csv").display().to_string()]).code, 0);
+    let csl = std::fs::read_to_string(lists_data("csl_2025_sample.csv")).expect("csl");
+    let mut reader = csv::Reader::from_reader(csl.as_bytes());
+    let name_col = reader.headers().expect("headers").iter().position(|h| h == "name").expect("name column");
+    let names: Vec<String> = reader.records().flatten().map(|r| r[name_col].to_owned()).collect();
+    let parties = env.file(
+        "p.csv",
+        format!("id,name\n{}", names.iter().enumerate().map(|(i, n)| format!("p{i},\"{n}\"\n")).collect::<String>())
+            .as_bytes(),
+    );
+    let run = env.run(&["screen", "--file", &parties, "--json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    for line in run.stdout.lines() {
+        // No duplicate keys: a JSON map drops duplicates, so re-serialising would come out shorter.
+        let value: Value = serde_json::from_str(line).expect("json");
+        assert_eq!(serde_json::to_string(&value).expect("json").len(), line.len(), "duplicate keys in {line}");
+    }
+    // A file with other lists, or far fewer entries, does not silently replace a source.
+    let dpl = lists_data("dpl_2022_subset.txt").display().to_string();
+    let run = env.run(&["lists", "import", "--source", "ofac-nonsdn", &dpl]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(run.stderr.contains("--allow-shrink"), "{}", run.stderr);
+    // Every row rejected and no hit: an input error, not "no hit".
+    let bad = env.file("bad.csv", b"id,name\nx1,\nx2,!!!\n");
+    assert_eq!(env.run(&["screen", "--file", &bad]).code, 3);
+    let dup = env.file("dup.csv", b"id,name\nd1,Acme One\nd1,Acme Two\n");
+    let run = env.run(&["screen", "--file", &dup]);
+    assert!(run.stderr.contains("line 3") && run.stderr.contains("already the id of line 2"), "{}", run.stderr);
+    // Countries are ISO codes.
+    assert_eq!(env.run(&["screen", "--name", "Kim Jong Un", "--country", "North Korea"]).code, 3);
+    // A decision on a hit that does not exist is refused, not silently kept.
+    let run = env.run(&[
+        "screen",
+        "review",
+        "--party",
+        "K1",
+        "--list",
+        "sdn",
+        "--entry",
+        "99999",
+        "--matched-name",
+        "nobody",
+        "--decision",
+        "false-positive",
+        "--reviewer",
+        "r",
+        "--reason",
+        "r",
+    ]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(run.stderr.contains("no such entry"), "{}", run.stderr);
+}
+
+#[test]
+fn ownership_needs_lists() {
+    let env = Env::new("ownership-nolists");
+    let edges = env.file("e.csv", b"owner,owned,share,source,date\nA,B,0.6,x,2026-01-01\n");
+    assert_eq!(env.run(&["ownership", "import", "--file", &edges]).code, 0);
+    let run = env.run(&["ownership", "check", "--entity", "B"]);
+    assert_eq!(run.code, 3);
+    assert!(run.stderr.contains("no list is imported"), "{}", run.stderr);
+}

@@ -77,6 +77,9 @@ pub struct Hit {
     pub list: String,
     pub source: String,
     pub list_version: Option<i64>,
+    /// Other imported sources that carry the same entry (the trade.gov CSL repeats OFAC's).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also_in: Vec<String>,
     pub entry_id: String,
     pub entry_kind: EntityKind,
     pub primary_name: String,
@@ -187,7 +190,7 @@ impl Screener {
         let as_person = self.lexicon.analyze(&query.name, false)?;
         let as_org = self.lexicon.analyze(&query.name, true)?;
         let candidates = self.candidates(&[&as_person, &as_org]);
-        let mut best: HashMap<u32, Hit> = HashMap::new();
+        let mut best: HashMap<(String, String), Hit> = HashMap::new();
         for id in candidates {
             let name = &self.names[id as usize];
             let listed = &self.listed[name.entry as usize];
@@ -207,6 +210,7 @@ impl Screener {
                 list: listed.entry.list.to_string(),
                 source: listed.source.clone(),
                 list_version: listed.version,
+                also_in: Vec::new(),
                 entry_id: listed.entry.entry_id.clone(),
                 entry_kind: listed.entry.kind,
                 primary_name: listed.entry.primary_name().to_owned(),
@@ -219,10 +223,23 @@ impl Screener {
                 programs: listed.entry.programs.clone(),
                 matcher_version: crate::MATCHER_VERSION,
             };
-            match best.get(&name.entry) {
-                Some(existing) if existing.score >= hit.score => {}
-                _ => {
-                    best.insert(name.entry, hit);
+            // One hit per listed party: the same (list, entry id) from several sources is one.
+            let key = (hit.list.clone(), hit.entry_id.clone());
+            match best.get_mut(&key) {
+                Some(existing) if existing.score >= hit.score => {
+                    if existing.source != hit.source && !existing.also_in.contains(&hit.source) {
+                        existing.also_in.push(hit.source);
+                    }
+                }
+                Some(existing) => {
+                    let mut also_in = std::mem::take(&mut existing.also_in);
+                    if existing.source != hit.source && !also_in.contains(&existing.source) {
+                        also_in.push(existing.source.clone());
+                    }
+                    *existing = Hit { also_in, ..hit };
+                }
+                None => {
+                    best.insert(key, hit);
                 }
             }
         }
@@ -276,9 +293,9 @@ impl Screener {
     }
 }
 
-/// Qualifiers: weak aliases count less; a country the party and the entry share counts a little
-/// for, a country they do not share a little against. Dates and identifiers are not in the
-/// query model yet, and the hit says which qualifiers were used.
+/// Qualifiers: weak aliases count less; a country, an address word, a year the party and the
+/// entry share count a little for, a country or year they do not share a little against; an
+/// identifier they share counts much. The hit lists every qualifier used.
 fn qualify(name_score: f64, strength: NameStrength, query: &Query, entry: &ListEntry) -> (f64, Vec<Qualifier>) {
     let mut score = name_score;
     let mut qualifiers = Vec::new();

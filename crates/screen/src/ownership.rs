@@ -118,23 +118,10 @@ pub fn assess(
     rules: &[OwnershipRule],
     date: Date,
 ) -> OwnershipReport {
+    let edges = as_of(edges, date);
+    let edges = edges.as_slice();
     let mut missing = Vec::new();
-    let owners_of = |owned: &str| edges.iter().filter(move |e| e.owned == owned).collect::<Vec<_>>();
-    let direct = owners_of(entity);
-    if direct.is_empty() {
-        missing.push(format!(
-            "no ownership data for `{entity}`: its owners are unknown, so no ownership finding can clear it"
-        ));
-    } else {
-        let total: f64 = direct.iter().map(|e| e.share).sum();
-        if total < 0.999 {
-            missing.push(format!(
-                "the recorded owners of `{entity}` hold {:.1}% in total; {:.1}% is unaccounted for",
-                total * 100.0,
-                (1.0 - total) * 100.0
-            ));
-        }
-    }
+    note_missing(entity, edges, &mut missing);
     let mut findings = Vec::new();
     for rule in rules {
         let force = in_force(rule, date);
@@ -164,6 +151,12 @@ pub fn assess(
         let aggregate: f64 = links.iter().map(|l| l.share).sum();
         let mut chain = Vec::new();
         expand(&links, &caught, &mut chain, &mut BTreeSet::new());
+        // Owners in the chain whose own ownership is incomplete: the chain rests on them.
+        for link in &chain {
+            if caught.contains_key(&link.owner) {
+                note_missing(&link.owner, edges, &mut missing);
+            }
+        }
         findings.push(RuleFinding {
             rule: rule.id.clone(),
             in_force: force.is_ok(),
@@ -176,6 +169,44 @@ pub fn assess(
     }
     let listed_on = listed.get(entity).cloned().unwrap_or_default();
     OwnershipReport { entity: entity.to_owned(), date, listed_on, findings, missing }
+}
+
+/// The edges in force on `date`: none dated after it, and of several statements of the same
+/// holding (owner, owned) only the latest, so that a holding reported twice counts once.
+fn as_of(edges: &[Edge], date: Date) -> Vec<Edge> {
+    let day = |e: &Edge| e.date.as_deref().and_then(|d| chipwarden_core::parse_date(d).ok());
+    let mut latest: BTreeMap<(&str, &str), &Edge> = BTreeMap::new();
+    for e in edges.iter().filter(|e| day(e).is_none_or(|d| d <= date)) {
+        let key = (e.owner.as_str(), e.owned.as_str());
+        match latest.get(&key) {
+            Some(prev) if day(prev) >= day(e) => {}
+            _ => {
+                latest.insert(key, e);
+            }
+        }
+    }
+    latest.into_values().cloned().collect()
+}
+
+/// Says plainly when an entity's owners are unknown or add up to less than 100%.
+fn note_missing(entity: &str, edges: &[Edge], missing: &mut Vec<String>) {
+    let owners: Vec<&Edge> = edges.iter().filter(|e| e.owned == entity).collect();
+    let text = if owners.is_empty() {
+        format!("no ownership data for `{entity}`: its owners are unknown, so no ownership finding can clear it")
+    } else {
+        let total: f64 = owners.iter().map(|e| e.share).sum();
+        if total >= 0.999 {
+            return;
+        }
+        format!(
+            "the recorded owners of `{entity}` hold {:.1}% in total; {:.1}% is unaccounted for",
+            total * 100.0,
+            (1.0 - total) * 100.0
+        )
+    };
+    if !missing.contains(&text) {
+        missing.push(text);
+    }
 }
 
 fn counting_links(
@@ -272,6 +303,25 @@ mod tests {
         assert!(at(date(2025, 10, 1)).in_force && at(date(2025, 10, 1)).caught);
         assert!(!at(date(2026, 3, 1)).in_force);
         assert!(at(date(2026, 11, 29)).in_force);
+    }
+
+    #[test]
+    fn edges_count_as_of_the_date_and_once() {
+        let dated = |owner: &str, share: f64, d: &str| Edge {
+            owner: owner.into(),
+            owned: "T".into(),
+            share,
+            source: "registry".into(),
+            date: Some(d.into()),
+        };
+        let l = listed(&[("A", "SDN")]);
+        // The same 30% holding reported twice is 30%, not 60%.
+        let twice = vec![dated("A", 0.3, "2025-01-01"), dated("A", 0.3, "2025-06-01"), dated("B", 0.7, "2025-01-01")];
+        assert!((assess("T", &twice, &l, &rules(), date(2026, 1, 1)).findings[0].aggregate_share - 0.3).abs() < 1e-9);
+        // A holding dated after the day asked does not count on that day.
+        let later = vec![dated("A", 0.6, "2030-01-01"), dated("B", 0.4, "2024-01-01")];
+        assert!(!assess("T", &later, &l, &rules(), date(2026, 1, 1)).findings[0].caught);
+        assert!(assess("T", &later, &l, &rules(), date(2030, 6, 1)).findings[0].caught);
     }
 
     #[test]
