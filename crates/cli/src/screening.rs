@@ -502,12 +502,7 @@ fn record_review(cli: &Cli, r: &ReviewArgs) -> Result<u8, Failure> {
     let is_party = store.parties().map_err(Failure::io)?.iter().any(|p| p.id == r.party);
     let subject = if is_party { Subject::Party(r.party.clone()) } else { Subject::Query(r.party.clone()) };
     let decision = Decision {
-        key: HitKey {
-            subject,
-            list: ListCode::new(&r.list),
-            entry_id: r.entry.clone(),
-            matched_name: r.matched_name.clone(),
-        },
+        key: HitKey { subject, list: ListCode::new(&list), entry_id: r.entry.clone(), matched_name },
         verdict,
         reviewer: r.reviewer.clone(),
         at: now(),

@@ -141,11 +141,10 @@ fn review_decisions_suppress_and_persist() {
     let run = env.run(&["screen", "--name", "Boutique la Maison", "--json"]);
     assert_eq!(run.code, 1);
     let hit = &json_lines(&run.stdout)[0];
-    let (list, entry, matched) = (
-        hit["list"].as_str().unwrap_or(""),
-        hit["entry_id"].as_str().unwrap_or(""),
-        hit["matched_name"].as_str().unwrap_or(""),
-    );
+    // Written the way a reviewer types it, in lower case; the list's own spelling is recorded.
+    let (list, entry) = (hit["list"].as_str().unwrap_or("").to_lowercase(), hit["entry_id"].as_str().unwrap_or(""));
+    let matched = hit["matched_name"].as_str().unwrap_or("").to_lowercase();
+    let (list, matched) = (list.as_str(), matched.as_str());
     let run = env.run(&[
         "screen",
         "review",
