@@ -171,8 +171,8 @@ fn token_similarity(a: &Token, b: &Token, abjad: bool) -> (f64, How) {
     }
     // Keys drop vowels, so words that share only their consonants meet too (Qaeda / Jihad,
     // Alpha / Wafa): a phonetic match also needs half the letters in place.
-    let letters_close = la.max(lb) <= 3 || rough_similarity(&a.surface, &b.surface) > 0.5;
-    if !a.key.is_empty() && a.key == b.key && key_long_enough && similar_length && letters_close {
+    let letters_close = || la.max(lb) <= 3 || rough_similarity(&a.surface, &b.surface) > 0.5;
+    if !a.key.is_empty() && a.key == b.key && key_long_enough && similar_length && letters_close() {
         return (edit.max(0.88), How::Phonetic);
     }
     // In short words a different first letter is more often another name than a typo
