@@ -6,7 +6,8 @@
 //! strong, Low → weak (`a.k.a.` and `f.k.a.` qualities are strong, of that kind); individuals are
 //! persons and entities organizations; `UN_LIST_TYPE` → program; `NATIONALITY`, addresses,
 //! dates of birth (exact dates, years, `circa` years and year ranges) and documents; `LISTED_ON`
-//! → `legal`; `COMMENTS1` → remarks; the `dateGenerated` attribute → `published`.
+//! → `legal`, with `REFERENCE_NUMBER`, `UN_LIST_TYPE`, `DESIGNATION`, `TITLE`, `LAST_DAY_UPDATED`
+//! and places of birth; `COMMENTS1` → remarks; the `dateGenerated` attribute → `published`.
 
 use crate::assemble::{AddressParts, Entries};
 use crate::model::{EntityKind, ListCode, ListEntry, NameStrength, ParseError, ParsedList};
@@ -75,6 +76,22 @@ fn entry(file: &str, element: &Element, kind: EntityKind) -> Result<ListEntry, P
         entry.add_program(&program);
     }
     entry.add_legal("listed_on", element.child_text("LISTED_ON"));
+    // The rest of the UN's own record, verbatim: designation, title, last updates, places of
+    // birth, the committee's reference and list type.
+    entry.add_legal("reference_number", element.child_text("REFERENCE_NUMBER"));
+    entry.add_legal("un_list_type", element.child_text("UN_LIST_TYPE"));
+    for (tag, key) in [("DESIGNATION", "designation"), ("TITLE", "title"), ("LAST_DAY_UPDATED", "last_day_updated")] {
+        for value in element.children_named(tag).flat_map(|n| n.children_text("VALUE")) {
+            entry.add_legal(key, Some(value));
+        }
+    }
+    for birth in element.children_named("INDIVIDUAL_PLACE_OF_BIRTH") {
+        let place: Vec<String> =
+            ["CITY", "STATE_PROVINCE", "COUNTRY"].iter().filter_map(|tag| birth.child_text(tag)).collect();
+        if !place.is_empty() {
+            entry.add_legal("place_of_birth", Some(place.join(", ")));
+        }
+    }
     if let Some(comments) = element.child_text("COMMENTS1") {
         entry.add_remark(&comments);
     }

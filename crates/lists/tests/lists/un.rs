@@ -21,6 +21,9 @@ fn an_individual_has_an_original_script_name() {
     assert_eq!(saddam.countries, ["IQ"]);
     assert_eq!(saddam.programs, ["Iraq"]);
     assert_eq!(saddam.legal["listed_on"], "2003-06-27");
+    assert_eq!(saddam.legal["place_of_birth"], "al-Awja, near Tikrit, Iraq");
+    assert_eq!(saddam.legal["reference_number"], "IQi.001");
+    assert_eq!(saddam.legal["un_list_type"], "Iraq");
 }
 
 #[test]
