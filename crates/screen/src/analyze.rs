@@ -9,7 +9,7 @@
 //! key for every word so that transliteration variants (Zhang/Chang, Xu/Hsu, Vladimir/Wladimir)
 //! meet.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
@@ -54,6 +54,9 @@ pub struct Token {
     /// Nickname groups the word belongs to (Ben and Benjamin share `ben`), for person names.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub nicknames: Vec<String>,
+    /// The set of letters of `surface` (see `letter_set`), for a cheap bound on edit distance.
+    #[serde(skip)]
+    pub letters: u64,
 }
 
 /// Two or three adjacent word tokens glued together ("abdul" + "hai" -> "abdulhai"), computed
@@ -64,6 +67,7 @@ pub struct Join {
     pub len: usize,
     pub text: String,
     pub key: String,
+    pub letters: u64,
 }
 
 /// A name ready for comparison.
@@ -79,6 +83,15 @@ pub struct NameForm {
     pub joins: Vec<Join>,
 }
 
+/// The set of ASCII letters and digits a word uses, as bits (bit 63: anything else).
+pub fn letter_set(s: &str) -> u64 {
+    s.bytes().fold(0u64, |m, b| match b {
+        b'a'..=b'z' => m | 1 << (b - b'a'),
+        b'0'..=b'9' => m | 1 << (26 + b - b'0'),
+        _ => m | 1 << 63,
+    })
+}
+
 /// Tokens that may be glued to their neighbours: words, not numbers or initials.
 pub fn joinable(t: &Token) -> bool {
     t.kind != TokenKind::Number && t.kind != TokenKind::Initial
@@ -92,7 +105,8 @@ fn joins_of(tokens: &[Token]) -> Vec<Join> {
             if span.iter().all(joinable) {
                 let text: String = span.iter().map(|t| t.surface.as_str()).collect();
                 let key = phonetic_key(&text);
-                out.push(Join { start, len, text, key });
+                let letters = letter_set(&text);
+                out.push(Join { start, len, text, key, letters });
             }
         }
     }
@@ -108,16 +122,18 @@ impl NameForm {
 #[derive(Debug, Deserialize)]
 struct RawLexicon {
     legal_forms: Vec<RawLegalForm>,
-    org_symbols: HashMap<String, Vec<String>>,
-    org_domains: HashMap<String, Vec<String>>,
-    person_symbols: HashMap<String, Vec<String>>,
-    person_nicknames: HashMap<String, Vec<String>>,
+    // Ordered maps: a word in several groups must get the same symbol in every run (a HashMap
+    // once made scores differ from run to run).
+    org_symbols: BTreeMap<String, Vec<String>>,
+    org_domains: BTreeMap<String, Vec<String>>,
+    person_symbols: BTreeMap<String, Vec<String>>,
+    person_nicknames: BTreeMap<String, Vec<String>>,
     person_prefixes: Vec<String>,
     org_prefixes: Vec<String>,
 }
 
 /// A synonym group of the lexicon, its symbol prefix and the weight of its words.
-type SymbolGroup<'a> = (&'a HashMap<String, Vec<String>>, &'a str, f64);
+type SymbolGroup<'a> = (&'a BTreeMap<String, Vec<String>>, &'a str, f64);
 
 #[derive(Debug, Deserialize)]
 struct RawLegalForm {
@@ -266,6 +282,7 @@ impl Lexicon {
                     weight: 0.1,
                     key: String::new(),
                     nicknames: Vec::new(),
+                    letters: 0,
                 });
                 i += len;
                 continue;
@@ -274,6 +291,9 @@ impl Lexicon {
             i += 1;
         }
         let abjad = nfkc.chars().any(is_abjad);
+        for token in &mut tokens {
+            token.letters = letter_set(&token.surface);
+        }
         let joins = joins_of(&tokens);
         Ok(NameForm { original: name.to_owned(), abjad, latin: latin_text, tokens, joins })
     }
@@ -288,6 +308,7 @@ impl Lexicon {
                 weight: 1.0,
                 key: String::new(),
                 nicknames: Vec::new(),
+                letters: 0,
             };
         }
         if let Some((symbol, weight)) = self.symbols.get(word) {
@@ -301,6 +322,7 @@ impl Lexicon {
                     weight: *weight,
                     key: phonetic_key(word),
                     nicknames: Vec::new(),
+                    letters: 0,
                 };
             }
         }
@@ -312,6 +334,7 @@ impl Lexicon {
                 weight: 0.3,
                 key: phonetic_key(word),
                 nicknames: Vec::new(),
+                letters: 0,
             };
         }
         if word.chars().count() == 1 {
@@ -322,10 +345,19 @@ impl Lexicon {
                 weight: 0.5,
                 key: String::new(),
                 nicknames: Vec::new(),
+                letters: 0,
             };
         }
         let nicknames = if organization { Vec::new() } else { self.nicknames.get(word).cloned().unwrap_or_default() };
-        Token { text: surface.clone(), key: phonetic_key(word), surface, kind: TokenKind::Word, weight: 1.0, nicknames }
+        Token {
+            text: surface.clone(),
+            key: phonetic_key(word),
+            surface,
+            kind: TokenKind::Word,
+            weight: 1.0,
+            nicknames,
+            letters: 0,
+        }
     }
 
     fn legal_form_at(&self, rest: &[String]) -> Option<(usize, String)> {
@@ -697,6 +729,24 @@ mod tests {
         );
         let zh = lex().analyze("北京理工大学", true).expect("ok");
         assert_eq!(zh.tokens.first().map(|t| t.text.as_str()), Some("beijing"));
+    }
+
+    #[test]
+    fn analysis_is_the_same_in_every_lexicon_build() {
+        // Regression: symbols were assigned in HashMap order, so a word in two synonym groups
+        // ("nacional") got a different symbol in different runs and scores changed run to run.
+        let names = ["EJERCITO DE LIBERACION NACIONAL", "National Iranian Oil Company", "Banco Central de Venezuela"];
+        let first: Vec<Vec<String>> = names
+            .iter()
+            .map(|n| lex().analyze(n, true).expect("ok").tokens.into_iter().map(|t| t.text).collect())
+            .collect();
+        for _ in 0..8 {
+            let again: Vec<Vec<String>> = names
+                .iter()
+                .map(|n| lex().analyze(n, true).expect("ok").tokens.into_iter().map(|t| t.text).collect())
+                .collect();
+            assert_eq!(again, first);
+        }
     }
 
     #[test]

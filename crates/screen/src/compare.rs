@@ -154,7 +154,7 @@ fn token_similarity(a: &Token, b: &Token, abjad: bool) -> (f64, How) {
     if a.nicknames.iter().any(|n| b.nicknames.contains(n)) {
         return (0.9, How::Symbol);
     }
-    let edit = edit_similarity(&a.surface, &b.surface);
+    let edit = edit_similarity_sets(&a.surface, a.letters, &b.surface, b.letters);
     // Phonetic keys drop vowels, so they also meet when one word merely starts the other
     // ("abdul" / "abdulhai"): only trust them between words of similar length.
     let (la, lb) = (a.surface.len(), b.surface.len());
@@ -185,6 +185,11 @@ fn token_similarity(a: &Token, b: &Token, abjad: bool) -> (f64, How) {
 /// 1 - Levenshtein distance / longer length, zero below what a typo explains: short words
 /// must be equal or one edit apart, longer ones may be a quarter off.
 pub fn edit_similarity(a: &str, b: &str) -> f64 {
+    edit_similarity_sets(a, crate::analyze::letter_set(a), b, crate::analyze::letter_set(b))
+}
+
+/// `edit_similarity` with the letter sets of both words already known.
+fn edit_similarity_sets(a: &str, a_letters: u64, b: &str, b_letters: u64) -> f64 {
     // Tokens are ASCII after transliteration; count characters only when they are not.
     let ascii = a.is_ascii() && b.is_ascii();
     let (la, lb) = if ascii { (a.len(), b.len()) } else { (a.chars().count(), b.chars().count()) };
@@ -210,7 +215,7 @@ pub fn edit_similarity(a: &str, b: &str) -> f64 {
         return 0.0;
     }
     // Each edit changes at most two letters of the set of letters used: a cheap lower bound.
-    if ascii && (letter_set(a) ^ letter_set(b)).count_ones() as usize > 2 * allowed {
+    if ascii && (a_letters ^ b_letters).count_ones() as usize > 2 * allowed {
         return 0.0;
     }
     // Bit-parallel Levenshtein that stops as soon as the distance exceeds what is allowed.
@@ -230,15 +235,6 @@ pub fn edit_similarity(a: &str, b: &str) -> f64 {
 fn rough_similarity(a: &str, b: &str) -> f64 {
     let longest = a.chars().count().max(b.chars().count()).max(1);
     1.0 - rapidfuzz::distance::levenshtein::distance(a.chars(), b.chars()) as f64 / longest as f64
-}
-
-/// The set of ASCII letters and digits a word uses, as bits.
-fn letter_set(s: &str) -> u64 {
-    s.bytes().fold(0u64, |m, b| match b {
-        b'a'..=b'z' => m | 1 << (b - b'a'),
-        b'0'..=b'9' => m | 1 << (26 + b - b'0'),
-        _ => m | 1 << 63,
-    })
 }
 
 /// A way to align: a span of query tokens with a span of candidate tokens.
@@ -281,7 +277,7 @@ pub fn compare(query: &NameForm, candidate: &NameForm) -> Comparison {
                     continue;
                 }
                 let tl = t.surface.len();
-                let mut similarity = edit_similarity(&join.text, &t.surface);
+                let mut similarity = edit_similarity_sets(&join.text, join.letters, &t.surface, t.letters);
                 if similarity < 0.88
                     && join.key == t.key
                     && gl.min(tl) * 10 >= gl.max(tl) * 7
