@@ -666,10 +666,8 @@ pub fn phonetic_key(word: &str) -> String {
     }
     // A leading vowel is kept as a vowel, not as which one: Osama / Usama, Omar / Umar,
     // Ibrahim / Ebrahim.
-    if let Some(first) = mapped.first_mut() {
-        if matches!(first, 'a' | 'e' | 'i' | 'o' | 'u') {
-            *first = 'a';
-        }
+    if let Some(first) = mapped.first_mut().filter(|c| matches!(c, 'a' | 'e' | 'i' | 'o' | 'u')) {
+        *first = 'a';
     }
     let mut key = String::with_capacity(mapped.len());
     for (i, c) in mapped.iter().enumerate() {
