@@ -310,31 +310,24 @@ pub fn classify_system(name: &str, components: &[(Item, u32)], rules: &RuleSet, 
             (None, Status::NotControlled, 0, Vec::new())
         }
     };
-    let s = strongest.as_ref();
+    // The system's record starts from its strongest component's (TPP, density, thresholds),
+    // or from an empty item when it has none.
+    let base = strongest.clone().unwrap_or_else(|| classify(&Item::empty(name, ItemKind::System), rules, date));
     Classification {
         item: name.to_owned(),
         catalog_id: None,
         kind: ItemKind::System,
-        date,
-        ruleset: rules.id.clone(),
-        ruleset_title: rules.title.clone(),
-        ruleset_citation: rules.citation(),
         eccn,
         status,
         level,
         matched_prongs: matched,
-        undetermined_eccns: s.map(|c| c.undetermined_eccns.clone()).unwrap_or_default(),
         assembly_eccn: None,
-        tpp: s.and_then(|c| c.tpp),
-        tpp_precision: s.and_then(|c| c.tpp_precision),
-        performance_density: s.and_then(|c| c.performance_density),
         memory_bandwidth_density: None,
-        datacenter: s.and_then(|c| c.datacenter),
-        thresholds: s.map(|c| c.thresholds.clone()).unwrap_or_default(),
         exclusion: None,
         missing: parts.iter().flat_map(|(c, _)| c.missing.clone()).collect(),
         reasons,
         citations,
+        ..base
     }
 }
 

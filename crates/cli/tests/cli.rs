@@ -1,17 +1,18 @@
 //! End-to-end tests of the `chipwarden` binary: real process, real files, real bundled data.
 
 use std::path::PathBuf;
-use std::process::Command;
 
 use serde_json::Value;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
+mod common;
+
+use common::Run;
+
+trait Json {
+    fn json(&self) -> Value;
 }
 
-impl Run {
+impl Json for Run {
     fn json(&self) -> Value {
         assert_eq!(self.code, 0, "stderr: {}", self.stderr);
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.stdout))
@@ -30,16 +31,9 @@ fn classify_spec(file: &str, at: &str) -> Value {
 
 fn chipwarden(args: &[&str]) -> Run {
     let dir = std::env::temp_dir().join(format!("chipwarden-cli-test-{}", std::process::id()));
-    let out = Command::new(env!("CARGO_BIN_EXE_chipwarden"))
-        .args(args)
-        .env("CHIPWARDEN_DATA_DIR", &dir)
-        .output()
-        .expect("run chipwarden");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    let mut command = common::binary();
+    command.args(args).env("CHIPWARDEN_DATA_DIR", &dir);
+    common::run(command)
 }
 
 #[test]

@@ -4,15 +4,12 @@
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
+mod common;
+
+use common::Run;
 
 /// A fresh data directory per test, removed at the end.
 struct Env {
@@ -28,17 +25,9 @@ impl Env {
     }
 
     fn run(&self, args: &[&str]) -> Run {
-        let out = Command::new(env!("CARGO_BIN_EXE_chipwarden"))
-            .arg("--data-dir")
-            .arg(self.dir.join("data"))
-            .args(args)
-            .output()
-            .expect("run chipwarden");
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        let mut command = common::binary();
+        command.arg("--data-dir").arg(self.dir.join("data")).args(args);
+        common::run(command)
     }
 
     fn file(&self, name: &str, bytes: &[u8]) -> String {
