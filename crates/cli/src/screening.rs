@@ -73,13 +73,20 @@ fn write_line(w: &mut dyn Write, line: &str) -> Result<(), Failure> {
     writeln!(w, "{line}").map_err(io_failure)
 }
 
-/// A closed pipe ends the program quietly; any other write error is an I/O failure. Results
-/// written here are hits, so a reader that stopped early (`| head`) still gets the "hits" code.
+/// A closed pipe ends the program quietly; any other write error is an I/O failure. What
+/// `screen` writes are hits, so a reader that stopped early (`| head`) still gets the "hits" code.
 fn io_failure(e: std::io::Error) -> Failure {
-    if e.kind() == std::io::ErrorKind::BrokenPipe {
-        std::process::exit(i32::from(exit::HITS));
+    closed_pipe(exit::HITS)(e)
+}
+
+/// The same, for output that is not hits: a closed pipe ends with `code`.
+fn closed_pipe(code: u8) -> impl Fn(std::io::Error) -> Failure {
+    move |e| {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(i32::from(code));
+        }
+        Failure::io(format!("cannot write results: {e}"))
     }
-    Failure::io(format!("cannot write results: {e}"))
 }
 
 /// The JSON line of one hit. `Hit` carries the contract fields (`query`, `entry_id`, `list`,
@@ -458,9 +465,9 @@ fn pairs(cli: &Cli, path: &Path, threshold: f64) -> Result<u8, Failure> {
         } else {
             format!("{:.4}\t{}\t{a}\t{b}", comparison.score, if is_match { "match" } else { "no-match" })
         };
-        writeln!(out, "{text}").map_err(io_failure)?;
+        writeln!(out, "{text}").map_err(closed_pipe(exit::OK))?;
     }
-    out.flush().map_err(io_failure)?;
+    out.flush().map_err(closed_pipe(exit::OK))?;
     eprintln!("{n} pair(s) scored at threshold {threshold}, {bad} row(s) rejected");
     Ok(exit::OK)
 }
@@ -629,9 +636,9 @@ pub fn lists(cli: &Cli, command: &ListsCommand) -> Result<(), Failure> {
             let mut out = std::io::BufWriter::new(std::io::stdout());
             for (source, version, entry) in &entries {
                 let line = serde_json::json!({ "source": source, "version": version, "entry": entry });
-                writeln!(out, "{line}").map_err(io_failure)?;
+                writeln!(out, "{line}").map_err(closed_pipe(exit::OK))?;
             }
-            out.flush().map_err(io_failure)
+            out.flush().map_err(closed_pipe(exit::OK))
         }
         ListsCommand::Diff { from, to } => {
             let store = open_store(cli)?;
