@@ -64,7 +64,8 @@ pub struct ScreenArgs {
     /// One name to screen.
     #[arg(long, conflicts_with = "file")]
     pub name: Option<String>,
-    /// A CSV of parties with a header containing `name`, optionally `id`, `country`, `address`.
+    /// A CSV of parties with a header containing `name`, optionally `id`, `country`, `address`,
+    /// `date` (of birth or incorporation) and `identifier` (several separated by `;`).
     #[arg(long)]
     pub file: Option<PathBuf>,
     /// The party's country (ISO 3166-1 alpha-2), a qualifier.

@@ -95,6 +95,42 @@ fn hit_json(hit: &Hit) -> Result<String, Failure> {
     serde_json::to_string(hit).map_err(Failure::internal)
 }
 
+/// Hits of one query as a table, for people.
+fn hit_table(hits: &[Hit]) -> comfy_table::Table {
+    let mut t = comfy_table::Table::new();
+    t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
+        .set_width(140)
+        .set_header(vec!["score", "list", "entry", "matched name", "how the names aligned", "qualifiers"]);
+    for hit in hits {
+        let aligned: Vec<String> = hit
+            .alignment
+            .iter()
+            .map(|a| match (a.query.is_empty(), a.candidate.is_empty()) {
+                (false, false) => format!("{} = {} ({:?} {:.2})", a.query, a.candidate, a.how, a.similarity),
+                (false, true) => format!("{} = (none)", a.query),
+                _ => format!("(none) = {}", a.candidate),
+            })
+            .collect();
+        let mut list = format!("{} (version {})", hit.list, hit.list_version.map_or("?".to_owned(), |v| v.to_string()));
+        if !hit.also_in.is_empty() {
+            list.push_str(&format!("\nalso in {}", hit.also_in.join(", ")));
+        }
+        t.add_row(vec![
+            format!("{:.3}", hit.score),
+            list,
+            hit.entry_id.clone(),
+            format!("{}\n({:?}; primary: {})", hit.matched_name, hit.name_strength, hit.primary_name),
+            aligned.join("\n"),
+            hit.qualifiers.iter().map(|q| q.detail.clone()).collect::<Vec<_>>().join("\n"),
+        ]);
+    }
+    t
+}
+
+/// The header of the tab-separated lines `hit_text` writes for files.
+const TEXT_HEADER: &str = "query\tscore\tlisted entry\tmatched name\talignment\tqualifiers";
+
 fn hit_text(hit: &Hit) -> String {
     let aligned: Vec<String> = hit
         .alignment
@@ -176,9 +212,14 @@ pub fn screen(cli: &Cli, args: &ScreenArgs) -> Result<u8, Failure> {
             query.country = args.country.as_deref().map(country_code).transpose()?;
             let mut hits = screener.screen(&query, threshold).map_err(|e| Failure::input(format!("--name: {e}")))?;
             let suppressed = suppress(&store, &Subject::Query(name.clone()), &mut hits)?;
-            for hit in &hits {
-                write_line(&mut *out, &if cli.json { hit_json(hit)? } else { hit_text(hit) })?;
+            if cli.json {
+                for hit in &hits {
+                    write_line(&mut *out, &hit_json(hit)?)?;
+                }
+            } else if !hits.is_empty() {
+                write_line(&mut *out, &hit_table(&hits).to_string())?;
             }
+            out.flush().map_err(io_failure)?;
             if !cli.json {
                 eprintln!(
                     "{} hit(s) at or above {threshold} against {} entries ({} names){}",
@@ -192,7 +233,6 @@ pub fn screen(cli: &Cli, args: &ScreenArgs) -> Result<u8, Failure> {
                     }
                 );
             }
-            out.flush().map_err(io_failure)?;
             Ok(if hits.is_empty() { exit::OK } else { exit::HITS })
         }
         (None, Some(file)) => screen_file(cli, &mut store, &screener, &versions, file, threshold, &mut *out),
@@ -331,6 +371,9 @@ fn screen_file(
     out: &mut dyn Write,
 ) -> Result<u8, Failure> {
     let rows = read_parties(path)?;
+    if !cli.json {
+        write_line(out, TEXT_HEADER)?;
+    }
     let bar = progress(rows.len());
     let (mut screened, mut total_hits, mut bad_rows, mut suppressed) = (0usize, 0usize, 0usize, 0usize);
     let at = now();

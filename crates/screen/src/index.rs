@@ -313,6 +313,8 @@ fn qualify(name_score: f64, strength: NameStrength, query: &Query, entry: &ListE
             .iter()
             .map(String::as_str)
             .chain(entry.addresses.iter().filter_map(|a| a.country.as_deref()))
+            .collect::<std::collections::BTreeSet<&str>>()
+            .into_iter()
             .collect();
         if listed.iter().any(|c| c.eq_ignore_ascii_case(country)) {
             note("country", 0.03, format!("{country} is among the entry's countries"));
