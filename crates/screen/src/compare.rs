@@ -256,6 +256,16 @@ fn span_weight(tokens: &[Token], (start, len): (usize, usize)) -> f64 {
 
 /// Compares a query name with a candidate name.
 pub fn compare(query: &NameForm, candidate: &NameForm) -> Comparison {
+    align(query, candidate, true)
+}
+
+/// The score alone, without building the explanation: for ranking many candidates, of which
+/// only the few that reach a threshold are then explained with `compare`.
+pub fn score(query: &NameForm, candidate: &NameForm) -> f64 {
+    align(query, candidate, false).score
+}
+
+fn align(query: &NameForm, candidate: &NameForm, explain: bool) -> Comparison {
     let q = &query.tokens;
     let c = &candidate.tokens;
     let mut options: Vec<Option_> = Vec::new();
@@ -326,12 +336,14 @@ pub fn compare(query: &NameForm, candidate: &NameForm) -> Comparison {
         matched += o.gain;
         aligned_weight += span_weight(q, o.q) + span_weight(c, o.c);
         pairs.push((o.q.0, o.c.0));
-        alignment.push(Aligned {
-            query: span_text(q, o.q),
-            candidate: span_text(c, o.c),
-            similarity: o.similarity,
-            how: o.how,
-        });
+        if explain {
+            alignment.push(Aligned {
+                query: span_text(q, o.q),
+                candidate: span_text(c, o.c),
+                similarity: o.similarity,
+                how: o.how,
+            });
+        }
     }
     let unmatched_q: Vec<usize> = (0..q.len()).filter(|&i| !q_used[i]).collect();
     let unmatched_c: Vec<usize> = (0..c.len()).filter(|&j| !c_used[j]).collect();
@@ -340,11 +352,11 @@ pub fn compare(query: &NameForm, candidate: &NameForm) -> Comparison {
     if q_numbers > 0 && c_numbers > 0 {
         number_mismatch = true;
     }
-    for &i in &unmatched_q {
+    for &i in unmatched_q.iter().filter(|_| explain) {
         let how = if number_mismatch && q[i].kind == TokenKind::Number { How::NumberMismatch } else { How::Unmatched };
         alignment.push(Aligned { query: q[i].surface.clone(), candidate: String::new(), similarity: 0.0, how });
     }
-    for &j in &unmatched_c {
+    for &j in unmatched_c.iter().filter(|_| explain) {
         let how = if number_mismatch && c[j].kind == TokenKind::Number { How::NumberMismatch } else { How::Unmatched };
         alignment.push(Aligned { query: String::new(), candidate: c[j].surface.clone(), similarity: 0.0, how });
     }

@@ -19,6 +19,10 @@ const CANDIDATES: usize = 300;
 /// compared: they share only a common word with the query.
 const CANDIDATE_FLOOR: f64 = 0.0;
 
+/// The most qualifiers can add to a name score (an identifier 0.15, a year 0.05, address and
+/// country 0.03 each).
+const QUALIFIER_HEADROOM: f64 = 0.26;
+
 /// Postings longer than this share of all names are too common to generate candidates alone.
 const COMMON_SHARE: f64 = 0.05;
 
@@ -195,11 +199,12 @@ impl Screener {
             let name = &self.names[id as usize];
             let listed = &self.listed[name.entry as usize];
             let form = if organization(listed.entry.kind) { &as_org } else { &as_person };
-            let comparison = compare(form, &name.form);
-            // Cheap reject before qualifiers: they move a score by a few points at most.
-            if comparison.score + 0.05 < threshold {
+            // Score first, explain only what can reach the threshold: qualifiers move a score by
+            // a few points (an identifier by 0.15), so only scores that far below are dropped.
+            if crate::compare::score(form, &name.form) + QUALIFIER_HEADROOM < threshold {
                 continue;
             }
+            let comparison = compare(form, &name.form);
             let (score, qualifiers) = qualify(comparison.score, name.strength, query, &listed.entry);
             if score < threshold {
                 continue;
