@@ -54,6 +54,39 @@ pub enum Command {
         #[command(subcommand)]
         command: OwnershipCommand,
     },
+    /// Fleet capacity: training FLOP per day, the largest run in N days, inference users served.
+    Capacity(CapacityArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CapacityArgs {
+    /// A CSV with a header `chip_model,count,country` (chip models as the catalog names them).
+    #[arg(long)]
+    pub inventory: PathBuf,
+    /// Days of training for the largest feasible run.
+    #[arg(long, default_value_t = 90.0)]
+    pub days: f64,
+    /// Utilization for the largest feasible run (0 to 1).
+    #[arg(long, default_value_t = 0.4)]
+    pub utilization: f64,
+    /// Parameters of the model served for inference.
+    #[arg(long, default_value_t = 70e9)]
+    pub params: f64,
+    /// Bytes per parameter (2 for BF16, 1 for FP8).
+    #[arg(long, default_value_t = 2.0)]
+    pub bytes_per_param: f64,
+    /// Tokens per answer.
+    #[arg(long, default_value_t = 500.0)]
+    pub tokens_per_answer: f64,
+    /// Seconds between a user's answers.
+    #[arg(long, default_value_t = 60.0)]
+    pub seconds_per_answer: f64,
+    /// Tokens a reasoning model spends per answer, relative to a plain one.
+    #[arg(long, default_value_t = 1.0)]
+    pub reasoning_multiplier: f64,
+    /// Sequences decoded together per replica (1: the strict memory-bandwidth bound).
+    #[arg(long, default_value_t = 1)]
+    pub batch: u32,
 }
 
 #[derive(Debug, Args)]

@@ -383,3 +383,29 @@ fn foundry_warns_when_the_packaging_country_is_uncertain() {
         "{v}"
     );
 }
+
+#[test]
+fn capacity_of_a_fleet() {
+    let dir = std::env::temp_dir().join(format!("chipwarden-capacity-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let inventory = dir.join("inventory.csv");
+    std::fs::write(&inventory, "chip_model,count,country\nH100 SXM,1024,US\nH20,4096,CN\n").expect("write");
+    let v = chipwarden(&["capacity", "--inventory", &inventory.display().to_string(), "--json"]).json();
+    let h100 = &v["lines"][0];
+    // 1024 x 989.4 dense BF16 TFLOPS x 86,400 s (NVIDIA H100 datasheet, sparse figures halved).
+    assert!((h100["training_flop_per_day"].as_f64().unwrap_or(0.0) - 1024.0 * 989.4e12 * 86_400.0).abs() < 1e18);
+    // 70B parameters at 2 bytes = 140 GB: 2 chips of 80 GB per replica, 512 replicas, each
+    // decoding at 2 x 3,350 GB/s / 140 GB = 47.86 tokens/s: 24,503 tokens/s, memory bound.
+    assert_eq!(h100["inference"]["chips_per_replica"], 2);
+    assert_eq!(h100["inference"]["binding"], "memory_bandwidth");
+    assert!((h100["inference"]["tokens_per_s"].as_f64().unwrap_or(0.0) - 24_502.86).abs() < 1.0);
+    // The H20, with less compute but more memory bandwidth, serves more users per fleet.
+    assert!(v["lines"][1]["inference"]["users"].as_u64() > h100["inference"]["users"].as_u64());
+    std::fs::write(&inventory, "chip_model,count,country\nH1000,8,US\n").expect("write");
+    rejects(
+        &["capacity", "--inventory", &inventory.display().to_string()],
+        3,
+        &["line 2", "chip_model", "did you mean"],
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
