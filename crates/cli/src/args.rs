@@ -56,6 +56,54 @@ pub enum Command {
     },
     /// Fleet capacity: training FLOP per day, the largest run in N days, inference users served.
     Capacity(CapacityArgs),
+    /// Compute metering: ingest usage records, report compute per account and linked group.
+    Meter {
+        #[command(subcommand)]
+        command: MeterCommand,
+    },
+    /// Customer accounts: links between accounts (same owner, payment, IP, affiliate).
+    Accounts {
+        #[command(subcommand)]
+        command: AccountsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MeterCommand {
+    /// Ingest usage records; a record id counts once, also across re-runs.
+    Ingest {
+        file: PathBuf,
+        /// csv, jsonl, sacct (Slurm `sacct --parsable2`) or alibaba (the Alibaba 2023 GPU trace).
+        #[arg(long)]
+        format: String,
+        /// Chip model for rows that name none (sacct untyped GPUs, the Alibaba trace).
+        #[arg(long)]
+        default_model: Option<String>,
+        /// UTC offset of sacct's local times, e.g. +08:00 (default +00:00).
+        #[arg(long)]
+        time_zone: Option<String>,
+        /// Write rejected rows (file, line, field, reason) here as CSV.
+        #[arg(long)]
+        rejects: Option<PathBuf>,
+    },
+    /// Compute per account and per group of linked accounts over a rolling window.
+    Report {
+        /// Window length in days.
+        #[arg(long, default_value_t = 90)]
+        window: u32,
+        /// End of the window, RFC 3339 (default: now).
+        #[arg(long)]
+        as_of: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountsCommand {
+    /// Add links from a CSV with `account_a, account_b, reason` and optionally `evidence`.
+    Link {
+        #[arg(long)]
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]

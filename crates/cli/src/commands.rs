@@ -19,6 +19,8 @@ pub fn run(cli: &Cli) -> Result<u8, Failure> {
         Command::Lists { command } => crate::screening::lists(cli, command).map(|()| crate::exit::OK),
         Command::Ownership { command } => crate::screening::ownership(cli, command).map(|()| crate::exit::OK),
         Command::Capacity(args) => crate::capacity::run(cli, args).map(|()| crate::exit::OK),
+        Command::Meter { command } => crate::meter::meter(cli, command),
+        Command::Accounts { command } => crate::meter::accounts(cli, command).map(|()| crate::exit::OK),
         _ => run_classify(cli).map(|()| crate::exit::OK),
     }
 }
@@ -101,9 +103,12 @@ fn run_classify(cli: &Cli) -> Result<(), Failure> {
             let chip = catalog.lookup(name).map_err(Failure::input)?;
             output::catalog_show(cli.json, chip)
         }
-        Command::Screen(_) | Command::Lists { .. } | Command::Ownership { .. } | Command::Capacity(_) => {
-            Err(Failure::internal("screening commands are dispatched in `run`"))
-        }
+        Command::Screen(_)
+        | Command::Lists { .. }
+        | Command::Ownership { .. }
+        | Command::Capacity(_)
+        | Command::Meter { .. }
+        | Command::Accounts { .. } => Err(Failure::internal("screening commands are dispatched in `run`")),
     }
 }
 

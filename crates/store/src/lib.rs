@@ -20,6 +20,7 @@ mod model;
 mod ownership;
 mod screening;
 mod store;
+mod usage;
 mod validate;
 
 pub use error::{Cause, Result, StoreError};
@@ -28,3 +29,4 @@ pub use model::{
     Screening, StoredEntry, StoredHit, Subject, Verdict,
 };
 pub use store::Store;
+pub use usage::{Ingested, StoredLink, StoredUsage};

@@ -1,0 +1,271 @@
+//! `chipwarden meter` and `chipwarden accounts`: usage files in through the meter engine's
+//! parsers and into the store, reports out of the store through the engine.
+
+use std::io::Write;
+use std::path::Path;
+
+use chipwarden_core::Catalog;
+use chipwarden_meter::{Reject, UsageRecord};
+use chipwarden_store::{StoredLink, StoredUsage};
+
+use crate::Failure;
+use crate::args::{AccountsCommand, Cli, MeterCommand};
+use crate::exit;
+use crate::screening::open_store;
+
+/// Records are committed in batches of this many; each batch is one transaction, and a re-run
+/// after a crash counts every record once because record ids are keys.
+const BATCH: usize = 50_000;
+
+fn stored(r: &UsageRecord) -> StoredUsage {
+    StoredUsage {
+        record_id: r.record_id.clone(),
+        account: r.account.clone(),
+        chip_model: r.chip_model.clone(),
+        chip_id: r.chip_id.clone(),
+        chips: r.chips,
+        start: r.start.to_string(),
+        end: r.end.to_string(),
+        utilization: r.utilization,
+        tensor_active: r.tensor_active,
+        run_id: r.run_id.clone(),
+    }
+}
+
+pub fn meter(cli: &Cli, command: &MeterCommand) -> Result<u8, Failure> {
+    match command {
+        MeterCommand::Ingest { file, format, default_model, time_zone, rejects } => {
+            ingest(cli, file, format, default_model.clone(), time_zone.as_deref(), rejects.as_deref())
+        }
+        MeterCommand::Report { window, as_of } => report(cli, *window, as_of.as_deref()).map(|()| exit::OK),
+    }
+}
+
+/// `+HH:MM` or `-HH:MM` as an offset.
+fn utc_offset(text: &str) -> Option<jiff::tz::Offset> {
+    let sign = match text.as_bytes().first()? {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let (h, m) = text[1..].split_once(':')?;
+    let seconds = sign * (h.parse::<i32>().ok()? * 3600 + m.parse::<i32>().ok()? * 60);
+    jiff::tz::Offset::from_seconds(seconds).ok()
+}
+
+fn ingest(
+    cli: &Cli,
+    path: &Path,
+    format: &str,
+    default_model: Option<String>,
+    time_zone: Option<&str>,
+    rejects: Option<&Path>,
+) -> Result<u8, Failure> {
+    let catalog = Catalog::bundled().map_err(Failure::internal)?;
+    let name = path.display().to_string();
+    let file = std::fs::File::open(path).map_err(|e| Failure::io(format!("cannot read `{name}`: {e}")))?;
+    let reader = std::io::BufReader::new(file);
+    let records: Box<dyn Iterator<Item = Result<UsageRecord, Reject>>> = match format {
+        "csv" => Box::new(chipwarden_meter::csv_records(&name, reader, &catalog)),
+        "jsonl" => Box::new(chipwarden_meter::jsonl_records(&name, reader, &catalog)),
+        "sacct" => {
+            let zone = match time_zone {
+                None => jiff::tz::TimeZone::UTC,
+                Some(text) => jiff::tz::TimeZone::fixed(utc_offset(text).ok_or_else(|| {
+                    Failure::input(format!("--time-zone `{text}` is not a UTC offset such as +08:00 or -05:00"))
+                })?),
+            };
+            let options = chipwarden_meter::SacctOptions { default_model, time_zone: zone };
+            Box::new(chipwarden_meter::sacct_jobs(&name, reader, &catalog, &options))
+        }
+        "alibaba" => {
+            let options = chipwarden_meter::AlibabaOptions::new(default_model);
+            Box::new(chipwarden_meter::alibaba_pods(&name, reader, &catalog, &options))
+        }
+        other => return Err(Failure::input(format!("--format `{other}` is not csv, jsonl, sacct or alibaba"))),
+    };
+    let mut store = open_store(cli)?;
+    let mut reject_out: Option<csv::Writer<std::fs::File>> = match rejects {
+        Some(p) => {
+            let mut w =
+                csv::Writer::from_path(p).map_err(|e| Failure::io(format!("cannot write `{}`: {e}", p.display())))?;
+            w.write_record(["file", "line", "field", "reason"]).map_err(|e| Failure::io(e.to_string()))?;
+            Some(w)
+        }
+        None => None,
+    };
+    let at = jiff::Timestamp::now().to_string();
+    let (mut inserted, mut already, mut rejected) = (0usize, 0usize, 0usize);
+    let mut batch = Vec::with_capacity(BATCH.min(1 << 16));
+    let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    let mut flush = |batch: &mut Vec<StoredUsage>, store: &mut chipwarden_store::Store| -> Result<(), Failure> {
+        let done = store.ingest_usage(batch, &name, &at).map_err(Failure::io)?;
+        inserted += done.inserted;
+        already += done.already_counted;
+        batch.clear();
+        Ok(())
+    };
+    for (i, item) in records.enumerate() {
+        if i % 10_000 == 0 {
+            bar.set_position(i as u64);
+        }
+        match item {
+            Ok(record) => {
+                batch.push(stored(&record));
+                if batch.len() == BATCH {
+                    flush(&mut batch, &mut store)?;
+                }
+            }
+            Err(reject) => {
+                rejected += 1;
+                match reject_out.as_mut() {
+                    Some(w) => w
+                        .write_record([reject.file.as_str(), &reject.line.to_string(), &reject.field, &reject.reason])
+                        .map_err(|e| Failure::io(e.to_string()))?,
+                    None if rejected <= 20 => bar.suspend(|| eprintln!("rejected: {reject}")),
+                    None => {}
+                }
+            }
+        }
+    }
+    flush(&mut batch, &mut store)?;
+    bar.finish_and_clear();
+    if let Some(mut w) = reject_out {
+        w.flush().map_err(|e| Failure::io(e.to_string()))?;
+    }
+    let summary =
+        serde_json::json!({ "file": name, "inserted": inserted, "already_counted": already, "rejected": rejected });
+    if cli.json {
+        crate::outln!("{summary}");
+    } else {
+        crate::outln!("{name}: {inserted} record(s) stored, {already} already counted, {rejected} rejected");
+    }
+    Ok(if rejected > 0 && inserted + already == 0 { exit::INPUT } else { exit::OK })
+}
+
+fn report(cli: &Cli, window_days: u32, as_of: Option<&str>) -> Result<(), Failure> {
+    let catalog = Catalog::bundled().map_err(Failure::internal)?;
+    let store = open_store(cli)?;
+    let as_of = match as_of {
+        Some(text) => text.parse::<jiff::Timestamp>().map_err(|e| Failure::input(format!("--as-of `{text}`: {e}")))?,
+        None => jiff::Timestamp::now(),
+    };
+    let window = chipwarden_meter::Window::ending(as_of, window_days).map_err(Failure::input)?;
+    let mut metered = Vec::new();
+    for (i, u) in store.usage().map_err(Failure::io)?.into_iter().enumerate() {
+        let chip = catalog.lookup(&u.chip_id).map_err(Failure::internal)?;
+        let parse = |t: &str| t.parse::<jiff::Timestamp>().map_err(Failure::internal);
+        let record = UsageRecord {
+            record_id: u.record_id,
+            account: u.account,
+            chip_model: u.chip_model,
+            chip_id: u.chip_id,
+            chips: u.chips,
+            start: parse(&u.start)?,
+            end: parse(&u.end)?,
+            utilization: u.utilization,
+            tensor_active: u.tensor_active,
+            run_id: u.run_id,
+            source_line: i as u64 + 1,
+        };
+        let band = chipwarden_meter::Band::default();
+        let estimate = chipwarden_meter::estimate(&record, chip, band).map_err(Failure::input)?;
+        metered.push(chipwarden_meter::MeteredRecord { record, estimate });
+    }
+    let links: Vec<chipwarden_meter::Link> = store
+        .links()
+        .map_err(Failure::io)?
+        .into_iter()
+        .filter_map(|l| {
+            chipwarden_meter::LinkReason::parse(&l.reason).map(|reason| chipwarden_meter::Link {
+                account_a: l.account_a,
+                account_b: l.account_b,
+                reason,
+                evidence: l.evidence,
+            })
+        })
+        .collect();
+    let groups = chipwarden_meter::groups(&links);
+    let thresholds = chipwarden_meter::Thresholds::bundled().map_err(Failure::internal)?;
+    let report =
+        chipwarden_meter::report(&metered, &groups, &thresholds, &window, &chipwarden_meter::SplitOptions::default());
+    if cli.json {
+        crate::outln!("{}", serde_json::to_string_pretty(&report).map_err(Failure::internal)?);
+        return Ok(());
+    }
+    let mut out = std::io::BufWriter::new(std::io::stdout());
+    let line = |out: &mut std::io::BufWriter<std::io::Stdout>, text: String| -> Result<(), Failure> {
+        writeln!(out, "{text}").map_err(|e| Failure::io(e.to_string()))
+    };
+    line(
+        &mut out,
+        format!(
+            "Compute over the {window_days} days to {as_of} (low / mid / high FLOP, dense BF16 peak x utilization 0.3-0.5 unless measured)"
+        ),
+    )?;
+    for a in &report.accounts {
+        let crossed: Vec<String> = a
+            .thresholds_crossed
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} ({:?} estimate{})",
+                    c.threshold,
+                    c.basis,
+                    if c.in_force { "" } else { "; no longer in force" }
+                )
+            })
+            .collect();
+        line(
+            &mut out,
+            format!(
+                "  {}: {:.3e} / {:.3e} / {:.3e}{}",
+                a.account,
+                a.flop_low,
+                a.flop_mid,
+                a.flop_high,
+                if crossed.is_empty() { String::new() } else { format!("  CROSSES {}", crossed.join(", ")) }
+            ),
+        )?;
+    }
+    for g in &report.groups {
+        line(
+            &mut out,
+            format!(
+                "  group {}: {:.3e} / {:.3e} / {:.3e}{}",
+                g.accounts.join(" + "),
+                g.flop_low,
+                g.flop_mid,
+                g.flop_high,
+                if g.split_run.is_some() { "  SPLIT RUN suspected" } else { "" }
+            ),
+        )?;
+        for l in &g.links {
+            line(&mut out, format!("    link {} - {}: {} {}", l.account_a, l.account_b, l.reason.name(), l.evidence))?;
+        }
+    }
+    out.flush().map_err(|e| Failure::io(e.to_string()))
+}
+
+pub fn accounts(cli: &Cli, command: &AccountsCommand) -> Result<(), Failure> {
+    match command {
+        AccountsCommand::Link { file } => {
+            let name = file.display().to_string();
+            let text = crate::commands::read(file)?;
+            let mut links = Vec::new();
+            for result in chipwarden_meter::parse_links(&name, text.as_bytes()) {
+                let link = result.map_err(Failure::input)?;
+                links.push(StoredLink {
+                    account_a: link.account_a,
+                    account_b: link.account_b,
+                    reason: link.reason.name().to_owned(),
+                    evidence: link.evidence,
+                });
+            }
+            let mut store = open_store(cli)?;
+            let added = store.add_links(&links).map_err(Failure::io)?;
+            crate::outln!("{added} new link(s) from `{name}` ({} given)", links.len());
+            Ok(())
+        }
+    }
+}

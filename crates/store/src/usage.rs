@@ -1,0 +1,146 @@
+//! Compute usage records and account links: idempotent ingest (a record id counts once, across
+//! re-runs too), each batch one transaction.
+
+use rusqlite::TransactionBehavior;
+use serde::Serialize;
+
+use crate::error::{Result, db};
+use crate::store::Store;
+
+/// A usage record as stored. Times are RFC 3339 text.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredUsage {
+    pub record_id: String,
+    pub account: String,
+    pub chip_model: String,
+    pub chip_id: String,
+    pub chips: f64,
+    pub start: String,
+    pub end: String,
+    pub utilization: Option<f64>,
+    pub tensor_active: Option<f64>,
+    pub run_id: Option<String>,
+}
+
+/// An explicit link between two accounts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredLink {
+    pub account_a: String,
+    pub account_b: String,
+    pub reason: String,
+    pub evidence: String,
+}
+
+/// What an ingest did: records new to the store, and records it had already counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Ingested {
+    pub inserted: usize,
+    pub already_counted: usize,
+}
+
+impl Store {
+    /// Stores a batch of usage records in one transaction. A record id already stored is not
+    /// stored again (and not updated): re-running an ingest counts nothing twice.
+    pub fn ingest_usage(&mut self, batch: &[StoredUsage], source: &str, at: &str) -> Result<Ingested> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db("start an ingest"))?;
+        let mut inserted = 0;
+        {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO usage_records (record_id, account, chip_model, chip_id, chips, start, \"end\",
+                         utilization, tensor_active, run_id, source, ingested_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                )
+                .map_err(db("store usage records"))?;
+            for r in batch {
+                inserted += insert
+                    .execute(rusqlite::params![
+                        r.record_id,
+                        r.account,
+                        r.chip_model,
+                        r.chip_id,
+                        r.chips,
+                        r.start,
+                        r.end,
+                        r.utilization,
+                        r.tensor_active,
+                        r.run_id,
+                        source,
+                        at
+                    ])
+                    .map_err(db("store usage records"))?;
+            }
+        }
+        tx.commit().map_err(db("commit an ingest"))?;
+        Ok(Ingested { inserted, already_counted: batch.len() - inserted })
+    }
+
+    /// Every usage record, in ingest order.
+    pub fn usage(&self) -> Result<Vec<StoredUsage>> {
+        let action = "read usage records";
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT record_id, account, chip_model, chip_id, chips, start, \"end\", utilization, tensor_active, run_id
+                 FROM usage_records ORDER BY rowid",
+            )
+            .map_err(db(action))?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok(StoredUsage {
+                    record_id: row.get(0)?,
+                    account: row.get(1)?,
+                    chip_model: row.get(2)?,
+                    chip_id: row.get(3)?,
+                    chips: row.get(4)?,
+                    start: row.get(5)?,
+                    end: row.get(6)?,
+                    utilization: row.get(7)?,
+                    tensor_active: row.get(8)?,
+                    run_id: row.get(9)?,
+                })
+            })
+            .map_err(db(action))?;
+        rows.collect::<rusqlite::Result<_>>().map_err(db(action))
+    }
+
+    /// Adds links (one transaction); a link already stored is kept once. Returns how many were new.
+    pub fn add_links(&mut self, links: &[StoredLink]) -> Result<usize> {
+        let tx =
+            self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db("start adding links"))?;
+        let mut added = 0;
+        {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO account_links (account_a, account_b, reason, evidence) VALUES (?1, ?2, ?3, ?4)",
+                )
+                .map_err(db("store account links"))?;
+            for l in links {
+                added += insert
+                    .execute((&l.account_a, &l.account_b, &l.reason, &l.evidence))
+                    .map_err(db("store account links"))?;
+            }
+        }
+        tx.commit().map_err(db("commit account links"))?;
+        Ok(added)
+    }
+
+    pub fn links(&self) -> Result<Vec<StoredLink>> {
+        let action = "read account links";
+        let mut stmt = self
+            .conn
+            .prepare("SELECT account_a, account_b, reason, evidence FROM account_links ORDER BY rowid")
+            .map_err(db(action))?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok(StoredLink {
+                    account_a: row.get(0)?,
+                    account_b: row.get(1)?,
+                    reason: row.get(2)?,
+                    evidence: row.get(3)?,
+                })
+            })
+            .map_err(db(action))?;
+        rows.collect::<rusqlite::Result<_>>().map_err(db(action))
+    }
+}
