@@ -72,3 +72,44 @@ fn ingest_is_idempotent_rejects_bad_rows_and_reports_split_runs() {
     assert!((low - 1.26e25).abs() < 0.01e25, "{low}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_killed_ingest_rerun_counts_every_record_once() {
+    let dir = std::env::temp_dir().join(format!("chipwarden-meter-kill-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let usage = dir.join("big.csv");
+    let n = 200_000u32;
+    let mut text = String::from("record_id,account,chip_model,chips,start,end\n");
+    for i in 0..n {
+        text.push_str(&format!("r{i},acct-{},H100 SXM,8,2026-10-01T00:00:00Z,2026-10-01T01:00:00Z\n", i % 50));
+    }
+    std::fs::write(&usage, text).expect("write");
+    let usage = usage.display().to_string();
+    // Start an ingest and kill it (SIGKILL) part of the way through. On this machine the debug
+    // binary commits its first batch of 50,000 in about half a second and the whole file in
+    // about two, so the kill lands mid-ingest; on a much faster or slower machine it may land
+    // before or after, and the assertions below hold all the same.
+    let mut child = common::binary()
+        .arg("--data-dir")
+        .arg(dir.join("data"))
+        .args(["meter", "ingest", &usage, "--format", "csv", "--json"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    let _ = child.kill();
+    let _ = child.wait();
+    // Run it again to completion, then once more: every record is counted exactly once.
+    let second = run(&dir, &["meter", "ingest", &usage, "--format", "csv", "--json"]);
+    assert_eq!(second.code, 0, "{}", second.stderr);
+    let v: Value = serde_json::from_str(&second.stdout).expect("json");
+    let (inserted, already) = (v["inserted"].as_u64().unwrap_or(0), v["already_counted"].as_u64().unwrap_or(0));
+    assert_eq!(inserted + already, u64::from(n));
+    let third: Value =
+        serde_json::from_str(&run(&dir, &["meter", "ingest", &usage, "--format", "csv", "--json"]).stdout)
+            .expect("json");
+    assert_eq!((third["inserted"].as_u64(), third["already_counted"].as_u64()), (Some(0), Some(u64::from(n))));
+    let _ = std::fs::remove_dir_all(&dir);
+}
