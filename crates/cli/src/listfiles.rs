@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use crate::Failure;
 use crate::args::Cli;
-use crate::screening::{import, open_store};
+use crate::screening::import;
 
 pub const BUNDLED_SOURCES: &str = include_str!("../../../data/lists/sources.toml");
 
@@ -88,7 +88,7 @@ struct Sources {
 }
 
 fn default_min_share() -> f64 {
-    0.5
+    crate::screening::DEFAULT_MIN_SHARE
 }
 
 #[derive(Debug, Deserialize)]
@@ -150,19 +150,7 @@ pub fn update(cli: &Cli, config: Option<&Path>) -> Result<(), Failure> {
                     source.min_entries
                 ));
             }
-            let store = open_store(cli).map_err(|f| f.message)?;
-            let previous = store.versions(&source.name).map_err(|e| e.to_string())?.last().map(|v| v.entry_count);
-            drop(store);
-            if let Some(prev) = previous
-                && (parsed.entries.len() as f64) < prev as f64 * sources.min_share
-            {
-                return Err(format!(
-                    "{} entries against {prev} in the current version: refusing a list that shrank by more than {:.0}%",
-                    parsed.entries.len(),
-                    (1.0 - sources.min_share) * 100.0
-                ));
-            }
-            import(cli, &source.name, &parsed, false).map_err(|f| f.message)
+            import(cli, &source.name, &parsed, Some(sources.min_share)).map_err(|f| f.message)
         })();
         if let Err(why) = result {
             eprintln!("error: source `{}`: {why}; its previous version stays in force", source.name);

@@ -152,8 +152,17 @@ fn report(cli: &Cli, window_days: u32, as_of: Option<&str>) -> Result<(), Failur
     };
     let window = chipwarden_meter::Window::ending(as_of, window_days).map_err(Failure::input)?;
     let mut metered = Vec::new();
+    // A few chip models serve millions of records: resolve each id once.
+    let mut chips: std::collections::HashMap<String, &chipwarden_core::Chip> = std::collections::HashMap::new();
     for (i, u) in store.usage().map_err(Failure::io)?.into_iter().enumerate() {
-        let chip = catalog.lookup(&u.chip_id).map_err(Failure::internal)?;
+        let chip = match chips.get(&u.chip_id) {
+            Some(chip) => *chip,
+            None => {
+                let chip = catalog.lookup(&u.chip_id).map_err(Failure::internal)?;
+                chips.insert(u.chip_id.clone(), chip);
+                chip
+            }
+        };
         let parse = |t: &str| t.parse::<jiff::Timestamp>().map_err(Failure::internal);
         let record = UsageRecord {
             record_id: u.record_id,

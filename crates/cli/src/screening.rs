@@ -95,6 +95,15 @@ fn hit_json(hit: &Hit) -> Result<String, Failure> {
     serde_json::to_string(hit).map_err(Failure::internal)
 }
 
+/// One line of an alignment: which words met, how, and how well.
+fn aligned_text(a: &chipwarden_screen::Aligned) -> String {
+    match (a.query.is_empty(), a.candidate.is_empty()) {
+        (false, false) => format!("{} = {} ({:?} {:.2})", a.query, a.candidate, a.how, a.similarity),
+        (false, true) => format!("{} = (none)", a.query),
+        _ => format!("(none) = {}", a.candidate),
+    }
+}
+
 /// Hits of one query as a table, for people.
 fn hit_table(hits: &[Hit]) -> comfy_table::Table {
     let mut t = comfy_table::Table::new();
@@ -103,15 +112,7 @@ fn hit_table(hits: &[Hit]) -> comfy_table::Table {
         .set_width(140)
         .set_header(vec!["score", "list", "entry", "matched name", "how the names aligned", "qualifiers"]);
     for hit in hits {
-        let aligned: Vec<String> = hit
-            .alignment
-            .iter()
-            .map(|a| match (a.query.is_empty(), a.candidate.is_empty()) {
-                (false, false) => format!("{} = {} ({:?} {:.2})", a.query, a.candidate, a.how, a.similarity),
-                (false, true) => format!("{} = (none)", a.query),
-                _ => format!("(none) = {}", a.candidate),
-            })
-            .collect();
+        let aligned: Vec<String> = hit.alignment.iter().map(aligned_text).collect();
         let mut list = format!("{} (version {})", hit.list, hit.list_version.map_or("?".to_owned(), |v| v.to_string()));
         if !hit.also_in.is_empty() {
             list.push_str(&format!("\nalso in {}", hit.also_in.join(", ")));
@@ -132,15 +133,7 @@ fn hit_table(hits: &[Hit]) -> comfy_table::Table {
 const TEXT_HEADER: &str = "query\tscore\tlisted entry\tmatched name\talignment\tqualifiers";
 
 fn hit_text(hit: &Hit) -> String {
-    let aligned: Vec<String> = hit
-        .alignment
-        .iter()
-        .map(|a| match (a.query.is_empty(), a.candidate.is_empty()) {
-            (false, false) => format!("{}={} ({:?} {:.2})", a.query, a.candidate, a.how, a.similarity),
-            (false, true) => format!("{}=_ ", a.query),
-            _ => format!("_={}", a.candidate),
-        })
-        .collect();
+    let aligned: Vec<String> = hit.alignment.iter().map(aligned_text).collect();
     format!(
         "{}\t{:.3}\t{} {} (list version {})\t{}\t[{}]\t{}",
         hit.query,
@@ -635,7 +628,7 @@ pub fn lists(cli: &Cli, command: &ListsCommand) -> Result<(), Failure> {
                 .collect::<Result<_, _>>()?;
             let parsed = crate::listfiles::parse(format.as_deref(), &parts)?;
             let source = source.clone().unwrap_or_else(|| crate::listfiles::default_source(&parsed, &parts));
-            import(cli, &source, &parsed, *allow_shrink)
+            import(cli, &source, &parsed, (!*allow_shrink).then_some(DEFAULT_MIN_SHARE))
         }
         ListsCommand::Update { config } => crate::listfiles::update(cli, config.as_deref()),
         ListsCommand::Versions { source } => {
@@ -691,15 +684,19 @@ pub fn lists(cli: &Cli, command: &ListsCommand) -> Result<(), Failure> {
     }
 }
 
-pub fn import(cli: &Cli, source: &str, parsed: &ParsedList, allow_shrink: bool) -> Result<(), Failure> {
+/// The share of the current version's entries below which a new version is refused.
+pub const DEFAULT_MIN_SHARE: f64 = 0.5;
+
+/// Imports a parsed list as a new version of `source`. With `min_share`, a version with fewer
+/// than that share of the current version's entries, or with other list codes, is refused.
+pub fn import(cli: &Cli, source: &str, parsed: &ParsedList, min_share: Option<f64>) -> Result<(), Failure> {
     let mut store = open_store(cli)?;
     // A new version that loses most entries, or carries other lists, is more likely a wrong or
     // truncated file than a real publication: refuse it unless told otherwise.
-    if let (false, Some(current)) = (allow_shrink, store.versions(source).map_err(Failure::io)?.last()) {
-        let old_lists: std::collections::BTreeSet<String> =
-            store.entries(current.id).map_err(Failure::io)?.into_iter().map(|e| e.list.0).collect();
+    if let (Some(min_share), Some(current)) = (min_share, store.versions(source).map_err(Failure::io)?.last()) {
+        let old_lists = store.list_codes(current.id).map_err(Failure::io)?;
         let new_lists: std::collections::BTreeSet<String> = parsed.entries.iter().map(|e| e.list.0.clone()).collect();
-        if (parsed.entries.len() as u64) * 2 < current.entry_count {
+        if (parsed.entries.len() as f64) < current.entry_count as f64 * min_share {
             return Err(Failure::input(format!(
                 "source `{source}`: the new file has {} entries against {} in version {}; refusing what looks like a wrong or truncated list (use --allow-shrink if it is right)",
                 parsed.entries.len(),

@@ -210,6 +210,15 @@ impl Store {
         Ok(out)
     }
 
+    /// The list codes (SDN, EL, ...) a version holds, without reading its entries.
+    pub fn list_codes(&self, version_id: i64) -> Result<std::collections::BTreeSet<String>> {
+        let action = "read the list codes of a version";
+        let mut stmt =
+            self.conn.prepare("SELECT DISTINCT list FROM list_entries WHERE version_id = ?1").map_err(db(action))?;
+        let rows = stmt.query_map([version_id], |row| row.get(0)).map_err(db(action))?;
+        rows.collect::<rusqlite::Result<_>>().map_err(db(action))
+    }
+
     /// What changed from version `a` to version `b` of the same list source.
     pub fn diff_versions(&self, a: i64, b: i64) -> Result<ListDiff> {
         let (version_a, version_b) = (version_by_id(&self.conn, a)?, version_by_id(&self.conn, b)?);
