@@ -66,6 +66,32 @@ pub enum Command {
         #[command(subcommand)]
         command: AccountsCommand,
     },
+    /// Customer (KYC) records: onboard (store and screen the customer and its owners), list, show.
+    Customers {
+        #[command(subcommand)]
+        command: CustomersCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CustomersCommand {
+    /// Store customer records from JSON Lines and screen each customer and its beneficial owners
+    /// against the imported lists (exit 1 when there are hits).
+    #[command(alias = "onboard")]
+    Import {
+        #[arg(long)]
+        file: PathBuf,
+        /// Score at or above which a name is a hit (default 0.80).
+        #[arg(long)]
+        threshold: Option<f64>,
+        /// Store the records without screening them.
+        #[arg(long)]
+        no_screen: bool,
+    },
+    /// The record in force of every customer.
+    List,
+    /// One customer: the record in force, its history, its links and its screening hits.
+    Show { account: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -104,6 +130,9 @@ pub enum AccountsCommand {
         #[arg(long)]
         file: PathBuf,
     },
+    /// Groups of linked accounts, explicit links and links derived from customer records, each
+    /// with its reason and evidence.
+    Groups,
 }
 
 #[derive(Debug, Args)]

@@ -21,6 +21,7 @@ pub fn run(cli: &Cli) -> Result<u8, Failure> {
         Command::Capacity(args) => crate::capacity::run(cli, args).map(|()| crate::exit::OK),
         Command::Meter { command } => crate::meter::meter(cli, command),
         Command::Accounts { command } => crate::meter::accounts(cli, command).map(|()| crate::exit::OK),
+        Command::Customers { command } => crate::customers::customers(cli, command),
         _ => run_classify(cli).map(|()| crate::exit::OK),
     }
 }
@@ -108,7 +109,8 @@ fn run_classify(cli: &Cli) -> Result<(), Failure> {
         | Command::Ownership { .. }
         | Command::Capacity(_)
         | Command::Meter { .. }
-        | Command::Accounts { .. } => Err(Failure::internal("screening commands are dispatched in `run`")),
+        | Command::Accounts { .. }
+        | Command::Customers { .. } => Err(Failure::internal("screening commands are dispatched in `run`")),
     }
 }
 

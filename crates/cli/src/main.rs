@@ -9,6 +9,7 @@
 mod args;
 mod capacity;
 mod commands;
+mod customers;
 mod listfiles;
 mod meter;
 mod output;

@@ -181,20 +181,7 @@ fn report(cli: &Cli, window_days: u32, as_of: Option<&str>) -> Result<(), Failur
         let estimate = chipwarden_meter::estimate(&record, chip, band).map_err(Failure::input)?;
         metered.push(chipwarden_meter::MeteredRecord { record, estimate });
     }
-    let links: Vec<chipwarden_meter::Link> = store
-        .links()
-        .map_err(Failure::io)?
-        .into_iter()
-        .filter_map(|l| {
-            chipwarden_meter::LinkReason::parse(&l.reason).map(|reason| chipwarden_meter::Link {
-                account_a: l.account_a,
-                account_b: l.account_b,
-                reason,
-                evidence: l.evidence,
-            })
-        })
-        .collect();
-    let groups = chipwarden_meter::groups(&links);
+    let groups = chipwarden_meter::groups(&all_links(&store)?);
     let thresholds = chipwarden_meter::Thresholds::bundled().map_err(Failure::internal)?;
     let report =
         chipwarden_meter::report(&metered, &groups, &thresholds, &window, &chipwarden_meter::SplitOptions::default());
@@ -256,8 +243,45 @@ fn report(cli: &Cli, window_days: u32, as_of: Option<&str>) -> Result<(), Failur
     out.flush().map_err(|e| Failure::io(e.to_string()))
 }
 
+/// Explicit links and the links customer records imply, together.
+fn all_links(store: &chipwarden_store::Store) -> Result<Vec<chipwarden_meter::Link>, Failure> {
+    let mut links = Vec::new();
+    for l in store.links().map_err(Failure::io)? {
+        let reason = chipwarden_meter::LinkReason::parse(&l.reason)
+            .ok_or_else(|| Failure::internal(format!("stored link reason `{}` is unknown", l.reason)))?;
+        links.push(chipwarden_meter::Link {
+            account_a: l.account_a,
+            account_b: l.account_b,
+            reason,
+            evidence: l.evidence,
+        });
+    }
+    links.extend(chipwarden_meter::derived_links(&crate::customers::stored_customers(store)?));
+    Ok(links)
+}
+
 pub fn accounts(cli: &Cli, command: &AccountsCommand) -> Result<(), Failure> {
     match command {
+        AccountsCommand::Groups => {
+            let store = open_store(cli)?;
+            let groups = chipwarden_meter::groups(&all_links(&store)?);
+            if cli.json {
+                for g in &groups {
+                    crate::outln!("{}", serde_json::to_string(g).map_err(Failure::internal)?);
+                }
+            } else {
+                for g in &groups {
+                    crate::outln!("group {}", g.accounts.join(" + "));
+                    for l in &g.links {
+                        crate::outln!("  {} - {}: {} ({})", l.account_a, l.account_b, l.reason.name(), l.evidence);
+                    }
+                }
+                if groups.is_empty() {
+                    crate::outln!("no linked accounts");
+                }
+            }
+            Ok(())
+        }
         AccountsCommand::Link { file } => {
             let name = file.display().to_string();
             let text = crate::commands::read(file)?;

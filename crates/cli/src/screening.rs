@@ -17,7 +17,7 @@ use crate::exit;
 
 const STORE_FILE: &str = "chipwarden.sqlite";
 
-fn now() -> String {
+pub(crate) fn now() -> String {
     jiff::Timestamp::now().to_string()
 }
 
@@ -34,7 +34,7 @@ fn country_code(text: &str) -> Result<String, Failure> {
         .map_err(|e| Failure::input(format!("--country: {e}")))
 }
 
-fn threshold(value: Option<f64>) -> Result<f64, Failure> {
+pub(crate) fn threshold(value: Option<f64>) -> Result<f64, Failure> {
     let t = value.unwrap_or(DEFAULT_THRESHOLD);
     if !(0.0..=1.0).contains(&t) {
         return Err(Failure::input(format!("--threshold `{t}` must be between 0 and 1")));
@@ -47,7 +47,7 @@ fn lexicon() -> Result<Lexicon, Failure> {
 }
 
 /// The index over every current list version in the store.
-fn screener(store: &Store) -> Result<(Screener, Vec<i64>), Failure> {
+pub(crate) fn screener(store: &Store) -> Result<(Screener, Vec<i64>), Failure> {
     let entries = store.current_entries().map_err(Failure::io)?;
     let mut versions: Vec<i64> = entries.iter().map(|e| e.version_id).collect();
     versions.sort_unstable();
@@ -91,7 +91,7 @@ fn closed_pipe(code: u8) -> impl Fn(std::io::Error) -> Failure {
 
 /// The JSON line of one hit. `Hit` carries the contract fields (`query`, `entry_id`, `list`,
 /// `score`, `matched_name`) itself, each once, then the explanation.
-fn hit_json(hit: &Hit) -> Result<String, Failure> {
+pub(crate) fn hit_json(hit: &Hit) -> Result<String, Failure> {
     serde_json::to_string(hit).map_err(Failure::internal)
 }
 
@@ -132,7 +132,7 @@ fn hit_table(hits: &[Hit]) -> comfy_table::Table {
 /// The header of the tab-separated lines `hit_text` writes for files.
 const TEXT_HEADER: &str = "query\tscore\tlisted entry\tmatched name\talignment\tqualifiers";
 
-fn hit_text(hit: &Hit) -> String {
+pub(crate) fn hit_text(hit: &Hit) -> String {
     let aligned: Vec<String> = hit.alignment.iter().map(aligned_text).collect();
     format!(
         "{}\t{:.3}\t{} {} (list version {})\t{}\t[{}]\t{}",
@@ -147,7 +147,7 @@ fn hit_text(hit: &Hit) -> String {
     )
 }
 
-fn stored(hit: &Hit) -> Result<StoredHit, Failure> {
+pub(crate) fn stored(hit: &Hit) -> Result<StoredHit, Failure> {
     Ok(StoredHit {
         list: ListCode::new(&hit.list),
         entry_id: hit.entry_id.clone(),
@@ -168,7 +168,7 @@ fn key(subject: Subject, hit: &Hit) -> HitKey {
 }
 
 /// Drops hits a reviewer marked as false positives; returns how many were dropped.
-fn suppress(store: &Store, subject: &Subject, hits: &mut Vec<Hit>) -> Result<usize, Failure> {
+pub(crate) fn suppress(store: &Store, subject: &Subject, hits: &mut Vec<Hit>) -> Result<usize, Failure> {
     let before = hits.len();
     let mut kept = Vec::with_capacity(hits.len());
     for hit in hits.drain(..) {
@@ -303,7 +303,7 @@ fn read_parties(path: &Path) -> Result<Vec<Row>, Failure> {
     Ok(rows)
 }
 
-fn progress(len: usize) -> indicatif::ProgressBar {
+pub(crate) fn progress(len: usize) -> indicatif::ProgressBar {
     let bar = indicatif::ProgressBar::with_draw_target(Some(len as u64), indicatif::ProgressDrawTarget::stderr());
     if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} parties, {per_sec}, eta {eta}") {
         bar.set_style(style);
@@ -315,7 +315,7 @@ fn progress(len: usize) -> indicatif::ProgressBar {
 }
 
 /// Screens the parties on both cores; results come back in file order.
-fn screen_all(
+pub(crate) fn screen_all(
     screener: &Screener,
     parties: &[&Party],
     threshold: f64,

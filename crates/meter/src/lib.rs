@@ -4,13 +4,14 @@
 //! estimate with honest bounds (`estimate`), estimates are summed per account, run and group of
 //! linked accounts over a rolling window (`aggregate`, `links`), compared with dated, cited
 //! thresholds (`thresholds`), and searched for runs split across linked accounts (`split`).
-//! `capacity` answers what a fleet of chips could do. Pure: bytes in, values out; no storage.
+//! `kyc` holds customer records and the links they imply. `capacity` answers what a fleet of chips could do. Pure: bytes in, values out; no storage.
 
 pub mod aggregate;
 pub mod capacity;
 pub mod error;
 pub mod estimate;
 pub mod ingest;
+pub mod kyc;
 pub mod links;
 pub mod record;
 pub mod split;
@@ -26,6 +27,7 @@ pub use capacity::{
 pub use error::{MeterError, Reject};
 pub use estimate::{Band, Estimate, estimate, peak_rate};
 pub use ingest::{AlibabaOptions, SacctOptions, alibaba_pods, csv_records, jsonl_records, sacct_jobs};
+pub use kyc::{BeneficialOwner, Customer, Verification, derived_links, parse_customers};
 pub use links::{Group, Link, LinkReason, groups, parse_links};
 pub use record::UsageRecord;
 pub use split::{SplitOptions, SplitRun, find_split_run};

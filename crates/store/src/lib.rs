@@ -10,8 +10,11 @@
 //! - list versions and their entries, screenings and hits are records: the schema refuses to
 //!   update them;
 //! - review decisions are append-only: the schema refuses to update or delete them, and the
-//!   latest decision on a hit key is the one in force.
+//!   latest decision on a hit key is the one in force;
+//! - usage records and customer records are never rewritten: a changed customer record is a new
+//!   version, and the latest version of an account is the one in force.
 
+mod customers;
 mod decisions;
 mod error;
 mod lists;
@@ -23,6 +26,7 @@ mod store;
 mod usage;
 mod validate;
 
+pub use customers::{CustomerRecord, CustomersRecorded, StoredCustomer};
 pub use error::{Cause, Result, StoreError};
 pub use model::{
     Decision, HitKey, ImportOutcome, ImportStatus, ListVersion, OwnershipEdge, Party, RecordedDecision, RecordedHit,

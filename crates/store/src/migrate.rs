@@ -22,6 +22,7 @@ pub(crate) const SQLITE: &[Migration] = &[
         sql: include_str!("../migrations/sqlite/0002_party_qualifiers.sql"),
     },
     Migration { version: 3, name: "usage", sql: include_str!("../migrations/sqlite/0003_usage.sql") },
+    Migration { version: 4, name: "customers", sql: include_str!("../migrations/sqlite/0004_customers.sql") },
 ];
 
 /// Brings the schema up to this build's latest version. The whole upgrade is one transaction,

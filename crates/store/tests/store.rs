@@ -555,7 +555,7 @@ fn everything_is_still_there_after_reopening() {
     // Reopening applies no migration twice, and the file stays in write-ahead-log mode.
     let raw = rusqlite::Connection::open(&path).expect("open directly");
     let migrations: i64 = raw.query_row("SELECT count(*) FROM schema_migrations", [], |r| r.get(0)).expect("count");
-    assert_eq!(migrations, 3, "each migration applied exactly once");
+    assert_eq!(migrations, 4, "each migration applied exactly once");
     let mode: String = raw.query_row("PRAGMA journal_mode", [], |r| r.get(0)).expect("journal mode");
     assert_eq!(mode, "wal");
     drop(raw);
@@ -587,8 +587,57 @@ fn opening_fails_with_the_path_and_the_reason() {
     let err = Store::open(&newer).expect_err("newer schema");
     assert!(
         err.to_string().ends_with(
-            "the store was written by a newer ChipWarden (schema version 99; this build knows versions up to 3)"
+            "the store was written by a newer ChipWarden (schema version 99; this build knows versions up to 4)"
         ),
         "{err}"
     );
+}
+
+#[test]
+fn customer_records_keep_their_history_and_store_a_version_only_on_change() {
+    use chipwarden_store::CustomerRecord;
+    let dir = TempDir::new();
+    let record = |account: &str, name: &str, owner: &str| CustomerRecord {
+        account: account.into(),
+        legal_name: name.into(),
+        country: Some("SG".into()),
+        verification: "verified".into(),
+        record: json!({ "account": account, "legal_name": name, "beneficial_owners": [{ "name": owner }] }),
+    };
+    let mut store = Store::open(dir.store_path()).expect("open");
+    let first = store
+        .record_customers(
+            &[record("acme-1", "Acme AI Pte Ltd", "Li Wei"), record("acme-2", "Acme Two", "Li Wei")],
+            "kyc-1.jsonl",
+            "2026-01-01T00:00:00Z",
+        )
+        .expect("record");
+    assert_eq!((first.new.len(), first.changed.len(), first.unchanged.len()), (2, 0, 0));
+    let second = store
+        .record_customers(
+            &[record("acme-1", "Acme AI Pte Ltd", "Zhang San"), record("acme-2", "Acme Two", "Li Wei")],
+            "kyc-2.jsonl",
+            "2026-02-01T00:00:00Z",
+        )
+        .expect("record again");
+    assert_eq!(
+        (second.new, second.changed, second.unchanged),
+        (vec![], vec!["acme-1".to_owned()], vec!["acme-2".to_owned()])
+    );
+    drop(store);
+    let store = Store::open(dir.store_path()).expect("reopen");
+    let current = store.customers().expect("customers");
+    assert_eq!(current.len(), 2);
+    assert_eq!(current[0].customer.record["beneficial_owners"][0]["name"], "Zhang San");
+    assert_eq!(current[0].source, "kyc-2.jsonl");
+    let history = store.customer_history("acme-1").expect("history");
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[0].customer.record["beneficial_owners"][0]["name"], "Li Wei");
+    assert!(history[0].version < history[1].version);
+    // The schema refuses to rewrite or delete what the operator knew.
+    let raw = rusqlite::Connection::open(dir.store_path()).expect("raw");
+    let update = raw.execute("UPDATE customer_records SET legal_name = 'x'", []).expect_err("update refused");
+    assert!(update.to_string().contains("never rewritten"), "{update}");
+    let delete = raw.execute("DELETE FROM customer_records", []).expect_err("delete refused");
+    assert!(delete.to_string().contains("never deleted"), "{delete}");
 }
