@@ -248,14 +248,21 @@ fn check_consistency_sizes(from: u64, to: u64) -> Result<(), LedgerError> {
 
 /// How many hashes the inclusion proof of leaf `index` in a tree of `size` leaves has
 /// (`index < size`): the levels below the point where the paths to `index` and to the last
-/// leaf part, plus one per left sibling above it.
+/// leaf part, plus one per left sibling above it. Zero when `index >= size` (there is no proof).
 pub fn inclusion_proof_len(index: u64, size: u64) -> usize {
+    if index >= size {
+        return 0;
+    }
     let (inner, border) = decompose(index, size);
     inner + border
 }
 
-/// How many hashes the consistency proof from `from` to `to` leaves has (`0 < from < to`).
+/// How many hashes the consistency proof from `from` to `to` leaves has (`0 < from < to`; zero
+/// otherwise).
 pub fn consistency_proof_len(from: u64, to: u64) -> usize {
+    if from == 0 || from >= to {
+        return 0;
+    }
     let (inner, border) = decompose(from - 1, to);
     let shift = from.trailing_zeros() as usize;
     let seed = usize::from(from != 1 << shift);
