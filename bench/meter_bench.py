@@ -86,7 +86,7 @@ def main():
     print(f"{n:,} records, {size:,.0f} MB of CSV (generated in {gen:.0f} s). DuckDB accounts: {out.strip()}.\n")
     print("| system | what | wall (s) | records/s | peak RSS (MiB) |\n|---|---|---|---|---|")
     print(f"| chipwarden | meter ingest (parse, resolve, store in SQLite) | {ingest_t:.1f} | {n / ingest_t:,.0f} | {ingest_rss:,.0f} |")
-    print(f"| chipwarden | meter report (estimates, window, groups) | {report_t:.1f} | {n / report_t:,.0f} | {report_rss:,.0f} |")
+    print(f"| chipwarden | meter report (estimates, window, groups, runs) | {report_t:.1f} | {n / report_t:,.0f} | {report_rss:,.0f} |")
     print(f"| chipwarden | end to end | {cw:.1f} | {n / cw:,.0f} | {max(ingest_rss, report_rss):,.0f} |")
     print(f"| DuckDB | read_csv into a table + GROUP BY (end to end) | {duck_t:.1f} | {n / duck_t:,.0f} | {duck_rss:,.0f} |")
     print(f"\nRatio (DuckDB time / ChipWarden time): {duck_t / cw:.2f}")

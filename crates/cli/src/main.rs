@@ -41,6 +41,13 @@ pub struct Failure {
     pub message: String,
 }
 
+/// A store that cannot be read or written is an I/O failure.
+impl From<chipwarden_store::StoreError> for Failure {
+    fn from(e: chipwarden_store::StoreError) -> Failure {
+        Failure::io(e)
+    }
+}
+
 impl Failure {
     pub fn input(message: impl std::fmt::Display) -> Failure {
         Failure { code: exit::INPUT, message: message.to_string() }

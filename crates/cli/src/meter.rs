@@ -95,40 +95,68 @@ fn ingest(
         None => None,
     };
     let at = jiff::Timestamp::now().to_string();
-    let (mut inserted, mut already, mut rejected) = (0usize, 0usize, 0usize);
-    let mut batch = Vec::with_capacity(BATCH.min(1 << 16));
+    let mut rejected = 0usize;
     let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
-    let mut flush = |batch: &mut Vec<StoredUsage>, store: &mut chipwarden_store::Store| -> Result<(), Failure> {
-        let done = store.ingest_usage(batch, &name, &at).map_err(Failure::io)?;
-        inserted += done.inserted;
-        already += done.already_counted;
-        batch.clear();
-        Ok(())
-    };
-    for (i, item) in records.enumerate() {
-        if i % 10_000 == 0 {
-            bar.set_position(i as u64);
-        }
-        match item {
-            Ok(record) => {
-                batch.push(stored(&record));
-                if batch.len() == BATCH {
-                    flush(&mut batch, &mut store)?;
+    // Two threads: this one parses, the writer stores whole batches (one transaction each). The
+    // channel holds at most two batches, so memory stays bounded however large the file.
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<StoredUsage>>(2);
+    let (name_ref, at_ref) = (&name, &at);
+    let (written, parsed) = std::thread::scope(|scope| {
+        let writer = scope.spawn(move || -> Result<(usize, usize), Failure> {
+            let (mut inserted, mut already) = (0usize, 0usize);
+            for batch in receiver {
+                let done = store.ingest_usage(&batch, name_ref, at_ref).map_err(Failure::io)?;
+                inserted += done.inserted;
+                already += done.already_counted;
+            }
+            Ok((inserted, already))
+        });
+        let parsed = (|| -> Result<(), Failure> {
+            let mut batch = Vec::with_capacity(BATCH);
+            for (i, item) in records.enumerate() {
+                if i % 10_000 == 0 {
+                    bar.set_position(i as u64);
+                }
+                match item {
+                    Ok(record) => {
+                        batch.push(stored(&record));
+                        if batch.len() == BATCH {
+                            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                            // A closed channel means the writer failed: its error is reported below.
+                            if sender.send(full).is_err() {
+                                return Ok(());
+                            }
+                        }
+                    }
+                    Err(reject) => {
+                        rejected += 1;
+                        match reject_out.as_mut() {
+                            Some(w) => w
+                                .write_record([
+                                    reject.file.as_str(),
+                                    &reject.line.to_string(),
+                                    &reject.field,
+                                    &reject.reason,
+                                ])
+                                .map_err(|e| Failure::io(e.to_string()))?,
+                            None if rejected <= 20 => bar.suspend(|| eprintln!("rejected: {reject}")),
+                            None => {}
+                        }
+                    }
                 }
             }
-            Err(reject) => {
-                rejected += 1;
-                match reject_out.as_mut() {
-                    Some(w) => w
-                        .write_record([reject.file.as_str(), &reject.line.to_string(), &reject.field, &reject.reason])
-                        .map_err(|e| Failure::io(e.to_string()))?,
-                    None if rejected <= 20 => bar.suspend(|| eprintln!("rejected: {reject}")),
-                    None => {}
-                }
+            if !batch.is_empty() {
+                let _ = sender.send(batch);
             }
-        }
-    }
-    flush(&mut batch, &mut store)?;
+            Ok(())
+        })();
+        drop(sender);
+        let written = writer.join().unwrap_or_else(|_| Err(Failure::internal("the writer thread panicked")));
+        (written, parsed)
+    });
+    // A store failure comes first: it is why parsing stopped early.
+    let (inserted, already) = written?;
+    parsed?;
     bar.finish_and_clear();
     if let Some(mut w) = reject_out {
         w.flush().map_err(|e| Failure::io(e.to_string()))?;
@@ -151,40 +179,46 @@ fn report(cli: &Cli, window_days: u32, as_of: Option<&str>) -> Result<(), Failur
         None => jiff::Timestamp::now(),
     };
     let window = chipwarden_meter::Window::ending(as_of, window_days).map_err(Failure::input)?;
-    let mut metered = Vec::new();
+    let groups = chipwarden_meter::groups(&all_links(&store)?);
+    let mut aggregator = chipwarden_meter::Aggregator::new(window, &groups);
     // A few chip models serve millions of records: resolve each id once.
     let mut chips: std::collections::HashMap<String, &chipwarden_core::Chip> = std::collections::HashMap::new();
-    for (i, u) in store.usage().map_err(Failure::io)?.into_iter().enumerate() {
-        let chip = match chips.get(&u.chip_id) {
+    let band = chipwarden_meter::Band::default();
+    let mut line = 0u64;
+    store.for_each_usage(|u| -> Result<(), Failure> {
+        line += 1;
+        let parse = |t: &str| t.parse::<jiff::Timestamp>().map_err(Failure::internal);
+        let (start, end) = (parse(u.start)?, parse(u.end)?);
+        if !aggregator.overlaps(start, end) {
+            return Ok(());
+        }
+        let chip = match chips.get(u.chip_id) {
             Some(chip) => *chip,
             None => {
-                let chip = catalog.lookup(&u.chip_id).map_err(Failure::internal)?;
-                chips.insert(u.chip_id.clone(), chip);
+                let chip = catalog.lookup(u.chip_id).map_err(Failure::internal)?;
+                chips.insert(u.chip_id.to_owned(), chip);
                 chip
             }
         };
-        let parse = |t: &str| t.parse::<jiff::Timestamp>().map_err(Failure::internal);
         let record = UsageRecord {
-            record_id: u.record_id,
-            account: u.account,
-            chip_model: u.chip_model,
-            chip_id: u.chip_id,
+            record_id: u.record_id.to_owned(),
+            account: u.account.to_owned(),
+            chip_model: u.chip_model.to_owned(),
+            chip_id: u.chip_id.to_owned(),
             chips: u.chips,
-            start: parse(&u.start)?,
-            end: parse(&u.end)?,
+            start,
+            end,
             utilization: u.utilization,
             tensor_active: u.tensor_active,
-            run_id: u.run_id,
-            source_line: i as u64 + 1,
+            run_id: u.run_id.map(str::to_owned),
+            source_line: line,
         };
-        let band = chipwarden_meter::Band::default();
         let estimate = chipwarden_meter::estimate(&record, chip, band).map_err(Failure::input)?;
-        metered.push(chipwarden_meter::MeteredRecord { record, estimate });
-    }
-    let groups = chipwarden_meter::groups(&all_links(&store)?);
+        aggregator.add(chipwarden_meter::MeteredRecord { record, estimate });
+        Ok(())
+    })?;
     let thresholds = chipwarden_meter::Thresholds::bundled().map_err(Failure::internal)?;
-    let report =
-        chipwarden_meter::report(&metered, &groups, &thresholds, &window, &chipwarden_meter::SplitOptions::default());
+    let report = aggregator.finish(&groups, &thresholds, &chipwarden_meter::SplitOptions::default());
     if cli.json {
         crate::outln!("{}", serde_json::to_string_pretty(&report).map_err(Failure::internal)?);
         return Ok(());
@@ -239,6 +273,22 @@ fn report(cli: &Cli, window_days: u32, as_of: Option<&str>) -> Result<(), Failur
         for l in &g.links {
             line(&mut out, format!("    link {} - {}: {} {}", l.account_a, l.account_b, l.reason.name(), l.evidence))?;
         }
+    }
+    for r in &report.runs {
+        let crossed: Vec<String> =
+            r.thresholds_crossed.iter().map(|c| format!("{} ({:?})", c.threshold, c.basis)).collect();
+        line(
+            &mut out,
+            format!(
+                "  run {} ({}): {:.3e} / {:.3e} / {:.3e}{}",
+                r.run_id,
+                r.accounts.join(" + "),
+                r.flop_low,
+                r.flop_mid,
+                r.flop_high,
+                if crossed.is_empty() { String::new() } else { format!("  CROSSES {}", crossed.join(", ")) }
+            ),
+        )?;
     }
     out.flush().map_err(|e| Failure::io(e.to_string()))
 }

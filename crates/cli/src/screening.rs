@@ -800,8 +800,11 @@ pub fn ownership(cli: &Cli, command: &OwnershipCommand) -> Result<(), Failure> {
             names.sort_unstable();
             names.dedup();
             let mut evidence = Vec::new();
+            let mut dismissed = 0;
             for name in names {
-                if let Ok(hits) = screener.screen(&Query::name(name), OWNERSHIP_LISTING_THRESHOLD) {
+                if let Ok(mut hits) = screener.screen(&Query::name(name), OWNERSHIP_LISTING_THRESHOLD) {
+                    // A hit a reviewer dismissed as a false positive does not make an owner listed.
+                    dismissed += suppress(&store, &Subject::Query(name.to_owned()), &mut hits)?;
                     for hit in hits {
                         listed.entry(name.to_owned()).or_default().push(hit.list.clone());
                         evidence.push(serde_json::json!({"party": name, "list": hit.list, "entry_id": hit.entry_id, "matched_name": hit.matched_name, "score": hit.score}));
@@ -812,7 +815,10 @@ pub fn ownership(cli: &Cli, command: &OwnershipCommand) -> Result<(), Failure> {
                 .map_err(Failure::internal)?;
             let report = chipwarden_screen::ownership::assess(entity, &edges, &listed, &rules, date);
             if cli.json {
-                crate::outln!("{}", serde_json::json!({ "report": report, "listing_evidence": evidence }));
+                crate::outln!(
+                    "{}",
+                    serde_json::json!({ "report": report, "listing_evidence": evidence, "dismissed_by_review": dismissed })
+                );
                 return Ok(());
             }
             crate::outln!(
@@ -848,6 +854,11 @@ pub fn ownership(cli: &Cli, command: &OwnershipCommand) -> Result<(), Failure> {
             }
             for m in &report.missing {
                 crate::outln!("missing: {m}");
+            }
+            if dismissed > 0 {
+                crate::outln!(
+                    "{dismissed} name match(es) not counted as listings: dismissed as false positives by review"
+                );
             }
             for e in &evidence {
                 crate::outln!(

@@ -70,6 +70,15 @@ fn ingest_is_idempotent_rejects_bad_rows_and_reports_split_runs() {
     // 2 x 4,096 H100 x ~1,439.9 h x 989.4 TFLOPS x 0.3 = 1.26e25 FLOP, the group's low estimate.
     let low = group["flop_low"].as_f64().unwrap_or(0.0);
     assert!((low - 1.26e25).abs() < 0.01e25, "{low}");
+    // Per run: each of the two runs is one account's half.
+    let runs = v["runs"].as_array().expect("runs");
+    let ids: Vec<&str> = runs.iter().filter_map(|r| r["run_id"].as_str()).collect();
+    assert_eq!(ids, ["run-x", "run-y"]);
+    assert_eq!(runs[0]["accounts"], serde_json::json!(["acct-a"]));
+    let run_low = runs[0]["flop_low"].as_f64().unwrap_or(0.0);
+    assert!((run_low - 0.63e25).abs() < 0.01e25, "{run_low}");
+    let text = run(&dir, &["meter", "report", "--as-of", "2026-11-29T00:00:00Z"]);
+    assert!(text.stdout.contains("run run-x (acct-a)"), "{}", text.stdout);
     let _ = std::fs::remove_dir_all(&dir);
 }
 

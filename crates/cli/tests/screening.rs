@@ -329,6 +329,37 @@ fn ownership_through_listed_owners() {
     assert_eq!(ofac["rule"], "ofac-50-percent");
     assert_eq!(ofac["caught"], true, "{v}");
     assert_eq!(ofac["chain"][0]["owner"], "Caribe Holdings SA");
+    // A reviewer dismisses the airline's name match: Caribe is then 30% blocked-owned, under the
+    // 50% line, and Island Freight is no longer caught.
+    let airline = v["listing_evidence"]
+        .as_array()
+        .and_then(|e| e.iter().find(|e| e["party"] == "AEROCARIBBEAN AIRLINES"))
+        .expect("the airline's listing evidence")
+        .clone();
+    let text = |key: &str| airline[key].as_str().unwrap_or("").to_owned();
+    let review = env.run(&[
+        "screen",
+        "review",
+        "--party",
+        "AEROCARIBBEAN AIRLINES",
+        "--list",
+        &text("list"),
+        "--entry",
+        &text("entry_id"),
+        "--matched-name",
+        &text("matched_name"),
+        "--decision",
+        "false-positive",
+        "--reviewer",
+        "a.analyst",
+        "--reason",
+        "test: a different airline of the same name",
+    ]);
+    assert_eq!(review.code, 0, "{}", review.stderr);
+    let run = env.run(&["ownership", "check", "--entity", "Island Freight Ltd", "--at", "2026-06-01", "--json"]);
+    let v: Value = serde_json::from_str(&run.stdout).expect("json");
+    assert_eq!(v["report"]["findings"][0]["caught"], false, "{v}");
+    assert_eq!(v["dismissed_by_review"], 1, "{v}");
     let bad = env.file("bad.csv", b"owner,owned,share,source,date\nA,B,lots,x,2026-01-01\n");
     let run = env.run(&["ownership", "import", "--file", &bad]);
     assert_eq!(run.code, 3);

@@ -4,7 +4,7 @@
 //! A record partly inside the window counts pro rata by time: a record of 10 days of which 4 lie
 //! in the window contributes 40% of its low, mid and high figures.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
@@ -125,6 +125,115 @@ pub struct Report {
     pub accounts: Vec<AccountReport>,
     /// Every group of two or more linked accounts, by first account.
     pub groups: Vec<GroupReport>,
+    /// Every run (records carrying a `run_id`) with usage in the window, by run id.
+    pub runs: Vec<RunReport>,
+}
+
+/// Builds a [`Report`] from records fed one at a time, so that a store of any size can be
+/// reported on without holding it in memory: it keeps a sum per account and per run, and the
+/// records themselves only for accounts in a linked group (split-run detection needs their
+/// times). Records outside the window are dropped on arrival.
+#[derive(Debug)]
+pub struct Aggregator {
+    window: Window,
+    grouped: HashSet<String>,
+    accounts: HashMap<String, Totals>,
+    runs: HashMap<String, (Totals, BTreeSet<String>)>,
+    kept: Vec<MeteredRecord>,
+}
+
+impl Aggregator {
+    pub fn new(window: Window, groups: &[Group]) -> Aggregator {
+        let grouped = groups.iter().filter(|g| g.accounts.len() > 1).flat_map(|g| g.accounts.iter().cloned()).collect();
+        Aggregator { window, grouped, accounts: HashMap::new(), runs: HashMap::new(), kept: Vec::new() }
+    }
+
+    /// Whether a record of `start..end` has any time inside the window: a caller can skip
+    /// estimating records that do not.
+    pub fn overlaps(&self, start: Timestamp, end: Timestamp) -> bool {
+        start < self.window.end && end > self.window.start
+    }
+
+    pub fn add(&mut self, m: MeteredRecord) {
+        let share = self.window.share(&m.record);
+        if share <= 0.0 {
+            return;
+        }
+        match self.accounts.get_mut(m.record.account.as_str()) {
+            Some(t) => t.add_share(&m.estimate, share),
+            None => {
+                let mut t = Totals::default();
+                t.add_share(&m.estimate, share);
+                self.accounts.insert(m.record.account.clone(), t);
+            }
+        }
+        if let Some(run) = m.record.run_id.as_deref() {
+            let entry = match self.runs.get_mut(run) {
+                Some(entry) => entry,
+                None => self.runs.entry(run.to_owned()).or_default(),
+            };
+            entry.0.add_share(&m.estimate, share);
+            if !entry.1.contains(&m.record.account) {
+                entry.1.insert(m.record.account.clone());
+            }
+        }
+        if self.grouped.contains(&m.record.account) {
+            self.kept.push(m);
+        }
+    }
+
+    /// The report: accounts, groups with their split runs, runs.
+    pub fn finish(self, groups: &[Group], thresholds: &Thresholds, split: &SplitOptions) -> Report {
+        let window = self.window;
+        let date = window.date();
+        let totals: BTreeMap<String, Totals> = self.accounts.into_iter().collect();
+        let accounts = totals
+            .iter()
+            .map(|(account, t)| AccountReport {
+                account: account.clone(),
+                flop_low: t.flop_low,
+                flop_mid: t.flop_mid,
+                flop_high: t.flop_high,
+                thresholds_crossed: crossings(t.flop_low, t.flop_high, thresholds, date),
+            })
+            .collect();
+        let groups = groups
+            .iter()
+            .filter(|g| g.accounts.len() > 1)
+            .map(|group| {
+                let mut sum = Totals::default();
+                for account in &group.accounts {
+                    if let Some(t) = totals.get(account) {
+                        sum.add(t);
+                    }
+                }
+                let members: Vec<&MeteredRecord> =
+                    self.kept.iter().filter(|m| group.contains(&m.record.account)).collect();
+                GroupReport {
+                    accounts: group.accounts.clone(),
+                    flop_low: sum.flop_low,
+                    flop_mid: sum.flop_mid,
+                    flop_high: sum.flop_high,
+                    thresholds_crossed: crossings(sum.flop_low, sum.flop_high, thresholds, date),
+                    split_run: find_split_run(group, &members, thresholds, &window, split),
+                    links: group.links.clone(),
+                }
+            })
+            .collect();
+        let runs: BTreeMap<String, (Totals, BTreeSet<String>)> = self.runs.into_iter().collect();
+        let runs = runs
+            .into_iter()
+            .map(|(run_id, (t, accounts))| RunReport {
+                run_id,
+                accounts: accounts.into_iter().collect(),
+                flop_low: t.flop_low,
+                flop_mid: t.flop_mid,
+                flop_high: t.flop_high,
+                thresholds_crossed: crossings(t.flop_low, t.flop_high, thresholds, date),
+            })
+            .collect();
+        Report { window_days: window.days, as_of: window.end, accounts, groups, runs }
+    }
 }
 
 /// Per-account totals over the window.
@@ -139,7 +248,7 @@ pub fn account_totals(records: &[MeteredRecord], window: &Window) -> BTreeMap<St
     totals
 }
 
-/// The report over `window`: accounts, groups of linked accounts and split runs in them.
+/// The report over `window`: accounts, groups of linked accounts and split runs in them, runs.
 pub fn report(
     records: &[MeteredRecord],
     groups: &[Group],
@@ -147,41 +256,11 @@ pub fn report(
     window: &Window,
     split: &SplitOptions,
 ) -> Report {
-    let date = window.date();
-    let totals = account_totals(records, window);
-    let accounts = totals
-        .iter()
-        .map(|(account, t)| AccountReport {
-            account: account.clone(),
-            flop_low: t.flop_low,
-            flop_mid: t.flop_mid,
-            flop_high: t.flop_high,
-            thresholds_crossed: crossings(t.flop_low, t.flop_high, thresholds, date),
-        })
-        .collect();
-    let groups = groups
-        .iter()
-        .filter(|g| g.accounts.len() > 1)
-        .map(|group| {
-            let mut sum = Totals::default();
-            for account in &group.accounts {
-                if let Some(t) = totals.get(account) {
-                    sum.add(t);
-                }
-            }
-            let members: Vec<&MeteredRecord> = records.iter().filter(|m| group.contains(&m.record.account)).collect();
-            GroupReport {
-                accounts: group.accounts.clone(),
-                flop_low: sum.flop_low,
-                flop_mid: sum.flop_mid,
-                flop_high: sum.flop_high,
-                thresholds_crossed: crossings(sum.flop_low, sum.flop_high, thresholds, date),
-                split_run: find_split_run(group, &members, thresholds, window, split),
-                links: group.links.clone(),
-            }
-        })
-        .collect();
-    Report { window_days: window.days, as_of: window.end, accounts, groups }
+    let mut aggregator = Aggregator::new(*window, groups);
+    for m in records {
+        aggregator.add(m.clone());
+    }
+    aggregator.finish(groups, thresholds, split)
 }
 
 /// Per-run totals over the window, for records that carry a `run_id`, by run id.
@@ -305,6 +384,7 @@ pub(crate) mod tests {
             assert!(json["groups"][0].get(key).is_some(), "{key}");
         }
         let runs = run_reports(&records, &thresholds, &window);
+        assert_eq!(r.runs, runs, "the report carries the runs");
         assert_eq!(runs.len(), 1);
         assert_eq!(runs[0].accounts, ["a", "b"]);
         assert!((runs[0].flop_high - 2.5e25).abs() < 1e12);

@@ -18,7 +18,7 @@ pub mod split;
 pub mod thresholds;
 
 pub use aggregate::{
-    AccountReport, GroupReport, MeteredRecord, Report, RunReport, Totals, Window, report, run_reports,
+    AccountReport, Aggregator, GroupReport, MeteredRecord, Report, RunReport, Totals, Window, report, run_reports,
 };
 pub use capacity::{
     Bound, FleetLine, InferenceCapacity, InferenceModel, Workload, inference_capacity, largest_run_flop,

@@ -33,4 +33,4 @@ pub use model::{
     Screening, StoredEntry, StoredHit, Subject, Verdict,
 };
 pub use store::Store;
-pub use usage::{Ingested, StoredLink, StoredUsage};
+pub use usage::{Ingested, StoredLink, StoredUsage, UsageRow};

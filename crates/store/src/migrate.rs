@@ -23,6 +23,11 @@ pub(crate) const SQLITE: &[Migration] = &[
     },
     Migration { version: 3, name: "usage", sql: include_str!("../migrations/sqlite/0003_usage.sql") },
     Migration { version: 4, name: "customers", sql: include_str!("../migrations/sqlite/0004_customers.sql") },
+    Migration {
+        version: 5,
+        name: "usage_account_index",
+        sql: include_str!("../migrations/sqlite/0005_usage_account_index.sql"),
+    },
 ];
 
 /// Brings the schema up to this build's latest version. The whole upgrade is one transaction,

@@ -4,7 +4,7 @@
 use rusqlite::TransactionBehavior;
 use serde::Serialize;
 
-use crate::error::{Result, db};
+use crate::error::{Result, StoreError, db};
 use crate::store::Store;
 
 /// A usage record as stored. Times are RFC 3339 text.
@@ -20,6 +20,21 @@ pub struct StoredUsage {
     pub utilization: Option<f64>,
     pub tensor_active: Option<f64>,
     pub run_id: Option<String>,
+}
+
+/// A usage record as read by [`Store::for_each_usage`], borrowing its text from the cursor.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct UsageRow<'a> {
+    pub record_id: &'a str,
+    pub account: &'a str,
+    pub chip_model: &'a str,
+    pub chip_id: &'a str,
+    pub chips: f64,
+    pub start: &'a str,
+    pub end: &'a str,
+    pub utilization: Option<f64>,
+    pub tensor_active: Option<f64>,
+    pub run_id: Option<&'a str>,
 }
 
 /// An explicit link between two accounts.
@@ -73,6 +88,42 @@ impl Store {
         }
         tx.commit().map_err(db("commit an ingest"))?;
         Ok(Ingested { inserted, already_counted: batch.len() - inserted })
+    }
+
+    /// Calls `f` with every usage record, in ingest order, without collecting them: a report
+    /// over millions of records holds one row at a time. The row borrows from the cursor.
+    pub fn for_each_usage<E: From<StoreError>>(
+        &self,
+        mut f: impl FnMut(&UsageRow<'_>) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        let action = "read usage records";
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT record_id, account, chip_model, chip_id, chips, start, \"end\", utilization, tensor_active, run_id
+                 FROM usage_records ORDER BY rowid",
+            )
+            .map_err(db(action))?;
+        let mut rows = stmt.query([]).map_err(db(action))?;
+        while let Some(row) = rows.next().map_err(db(action))? {
+            let text = |i: usize| -> Result<&str> {
+                row.get_ref(i).and_then(|v| v.as_str().map_err(Into::into)).map_err(db(action))
+            };
+            let usage = UsageRow {
+                record_id: text(0)?,
+                account: text(1)?,
+                chip_model: text(2)?,
+                chip_id: text(3)?,
+                chips: row.get(4).map_err(db(action))?,
+                start: text(5)?,
+                end: text(6)?,
+                utilization: row.get(7).map_err(db(action))?,
+                tensor_active: row.get(8).map_err(db(action))?,
+                run_id: row.get_ref(9).and_then(|v| v.as_str_or_null().map_err(Into::into)).map_err(db(action))?,
+            };
+            f(&usage)?;
+        }
+        Ok(())
     }
 
     /// Every usage record, in ingest order.
