@@ -12,11 +12,15 @@
 //! - review decisions are append-only: the schema refuses to update or delete them, and the
 //!   latest decision on a hit key is the one in force;
 //! - usage records and customer records are never rewritten: a changed customer record is a new
-//!   version, and the latest version of an account is the one in force.
+//!   version, and the latest version of an account is the one in force;
+//! - the custody ledger is append-only: entries are numbered from 0 without gaps, a batch is
+//!   appended in one transaction or not at all, and the schema refuses to update or delete
+//!   entries, subtree hashes or checkpoints.
 
 mod customers;
 mod decisions;
 mod error;
+mod ledger;
 mod lists;
 mod migrate;
 mod model;
@@ -28,6 +32,7 @@ mod validate;
 
 pub use customers::{CustomerRecord, CustomersRecorded, StoredCustomer};
 pub use error::{Cause, Result, StoreError};
+pub use ledger::{LedgerLeaves, StoredCheckpoint};
 pub use model::{
     Decision, HitKey, ImportOutcome, ImportStatus, ListVersion, OwnershipEdge, Party, RecordedDecision, RecordedHit,
     Screening, StoredEntry, StoredHit, Subject, Verdict,

@@ -28,6 +28,7 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "usage_account_index",
         sql: include_str!("../migrations/sqlite/0005_usage_account_index.sql"),
     },
+    Migration { version: 6, name: "ledger", sql: include_str!("../migrations/sqlite/0006_ledger.sql") },
 ];
 
 /// Brings the schema up to this build's latest version. The whole upgrade is one transaction,

@@ -1,0 +1,401 @@
+//! The custody ledger's storage (issue 5): the append-only log of entry bytes with their leaf
+//! hashes, the hashes of its complete subtrees (so proofs read O(log n) rows), and the signed
+//! checkpoints issued over it.
+//!
+//! The store keeps bytes and hashes; it does not read events. Deciding what may be appended
+//! (signatures, the custody state machine) is the ledger engine's job, done by the caller before
+//! [`Store::ledger_append_after`], which refuses the batch if the log grew in between.
+
+use chipwarden_ledger::{Hash, LeafHashes, LedgerError, leaf_hash, node_hash};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+
+use crate::error::{Result, StoreError, db};
+use crate::store::Store;
+
+/// A signed checkpoint as issued and stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCheckpoint {
+    pub id: i64,
+    pub tree_size: u64,
+    /// The root hash the checkpoint was issued for, as stored beside the note.
+    pub root: Hash,
+    /// The whole signed note.
+    pub note: String,
+    pub signed_at: String,
+}
+
+/// The leaf hashes of the stored log, as the ledger engine reads them to build proofs, fixed at
+/// the log's size when it was taken (later appends do not change what it answers).
+#[derive(Debug)]
+pub struct LedgerLeaves<'a> {
+    conn: &'a Connection,
+    size: u64,
+}
+
+impl LeafHashes for LedgerLeaves<'_> {
+    fn size(&self) -> u64 {
+        self.size
+    }
+
+    fn leaf_hash(&self, index: u64) -> Result<Hash, LedgerError> {
+        if index >= self.size {
+            return Err(LedgerError::IndexBeyondSize { index, size: self.size });
+        }
+        stored_leaf_hash(self.conn, index).map_err(LedgerError::source)
+    }
+
+    fn subtree_hash(&self, start: u64, end: u64) -> Result<Option<Hash>, LedgerError> {
+        let width = end.saturating_sub(start);
+        if width < 2 || !width.is_power_of_two() || !start.is_multiple_of(width) || end > self.size {
+            return Ok(None);
+        }
+        stored_subtree(self.conn, width.trailing_zeros(), start).map_err(LedgerError::source)
+    }
+}
+
+impl Store {
+    /// How many entries the log holds.
+    pub fn ledger_size(&self) -> Result<u64> {
+        log_size(&self.conn)
+    }
+
+    /// Appends a batch of entries in one transaction and returns the leaf index of the first.
+    /// All or nothing: an entry already in the log (or twice in the batch) refuses the batch.
+    /// Once this returns, the entries are durable (synchronous FULL, write-ahead log).
+    pub fn ledger_append<E: AsRef<[u8]>>(&mut self, entries: &[E], at: &str) -> Result<u64> {
+        self.append(None, entries, at)
+    }
+
+    /// As [`Store::ledger_append`], but only if the log still holds `expected_size` entries:
+    /// the caller checked the batch against that log, and a log that grew in the meantime (another
+    /// process appended) must be checked again. Nothing is appended otherwise.
+    pub fn ledger_append_after<E: AsRef<[u8]>>(&mut self, expected_size: u64, entries: &[E], at: &str) -> Result<u64> {
+        self.append(Some(expected_size), entries, at)
+    }
+
+    fn append<E: AsRef<[u8]>>(&mut self, expected_size: Option<u64>, entries: &[E], at: &str) -> Result<u64> {
+        let action = "append to the ledger";
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db(action))?;
+        let first = log_size(&tx)?;
+        if let Some(expected) = expected_size.filter(|expected| *expected != first) {
+            return Err(StoreError::Invalid(format!(
+                "the ledger grew from {expected} to {first} entries while this batch was being checked; nothing was appended, check it again"
+            )));
+        }
+        let mut frontier = frontier(&tx, first)?;
+        {
+            let mut insert_entry = tx
+                .prepare_cached(
+                    "INSERT INTO ledger_entries (leaf_index, entry, leaf_hash, appended_at) VALUES (?1, ?2, ?3, ?4)",
+                )
+                .map_err(db(action))?;
+            let mut insert_subtree = tx
+                .prepare_cached("INSERT INTO ledger_subtrees (level, start, hash) VALUES (?1, ?2, ?3)")
+                .map_err(db(action))?;
+            for (position, entry) in entries.iter().enumerate() {
+                let index = first + position as u64;
+                let leaf = leaf_hash(entry.as_ref());
+                if let Some(existing) = find_leaf(&tx, &leaf)? {
+                    return Err(StoreError::Invalid(format!(
+                        "entry {position} of the batch is already in the ledger as entry {existing}; nothing was appended"
+                    )));
+                }
+                insert_entry
+                    .execute(rusqlite::params![to_i64(index)?, entry.as_ref(), &leaf.0[..], at])
+                    .map_err(db(action))?;
+                // Complete subtrees close as binary addition carries: each merge of two equal
+                // widths is a new complete subtree, stored once, never changed.
+                let mut node = (0u32, index, leaf);
+                while let Some(&(level, start, left)) = frontier.last().filter(|(level, ..)| *level == node.0) {
+                    frontier.pop();
+                    node = (level + 1, start, node_hash(&left, &node.2));
+                    insert_subtree
+                        .execute(rusqlite::params![node.0, to_i64(start)?, &node.2.0[..]])
+                        .map_err(db(action))?;
+                }
+                frontier.push(node);
+            }
+        }
+        tx.commit().map_err(db("commit an append to the ledger"))?;
+        Ok(first)
+    }
+
+    /// The bytes of entry `index`, or `None` past the end of the log.
+    pub fn ledger_entry(&self, index: u64) -> Result<Option<Vec<u8>>> {
+        self.conn
+            .query_row("SELECT entry FROM ledger_entries WHERE leaf_index = ?1", [to_i64(index)?], |row| row.get(0))
+            .optional()
+            .map_err(db("read a ledger entry"))
+    }
+
+    /// The index of the entry with this leaf hash, if the log holds it.
+    pub fn ledger_find(&self, leaf: &Hash) -> Result<Option<u64>> {
+        find_leaf(&self.conn, leaf)
+    }
+
+    /// The log's leaf hashes as of now, for building proofs and tree heads.
+    pub fn ledger_leaves(&self) -> Result<LedgerLeaves<'_>> {
+        Ok(LedgerLeaves { conn: &self.conn, size: self.ledger_size()? })
+    }
+
+    /// Calls `f` with every entry in leaf order: its index, its bytes and its stored leaf hash
+    /// (as stored: an audit compares it with the hash of the bytes, so it is not checked here).
+    pub fn for_each_ledger_entry<E: From<StoreError>>(
+        &self,
+        mut f: impl FnMut(u64, &[u8], &[u8]) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        let action = "read the ledger entries";
+        let mut stmt = self
+            .conn
+            .prepare("SELECT leaf_index, entry, leaf_hash FROM ledger_entries ORDER BY leaf_index")
+            .map_err(db(action))?;
+        let mut rows = stmt.query([]).map_err(db(action))?;
+        while let Some(row) = rows.next().map_err(db(action))? {
+            let index: i64 = row.get(0).map_err(db(action))?;
+            let blob = |i: usize| row.get_ref(i).and_then(|v| v.as_blob().map_err(Into::into)).map_err(db(action));
+            f(from_i64(index, "ledger entry index")?, blob(1)?, blob(2)?)?;
+        }
+        Ok(())
+    }
+
+    /// Calls `f` with every stored subtree hash: its level (width `2^level`), its first leaf and
+    /// the hash as stored.
+    pub fn for_each_ledger_subtree<E: From<StoreError>>(
+        &self,
+        mut f: impl FnMut(u32, u64, &[u8]) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        let action = "read the ledger subtree hashes";
+        let mut stmt = self
+            .conn
+            .prepare("SELECT level, start, hash FROM ledger_subtrees ORDER BY level, start")
+            .map_err(db(action))?;
+        let mut rows = stmt.query([]).map_err(db(action))?;
+        while let Some(row) = rows.next().map_err(db(action))? {
+            let level: u32 = row.get(0).map_err(db(action))?;
+            let start: i64 = row.get(1).map_err(db(action))?;
+            let hash = row.get_ref(2).and_then(|v| v.as_blob().map_err(Into::into)).map_err(db(action))?;
+            f(level, from_i64(start, "ledger subtree start")?, hash)?;
+        }
+        Ok(())
+    }
+
+    /// Records a signed checkpoint issued over the first `tree_size` entries.
+    pub fn ledger_record_checkpoint(&mut self, tree_size: u64, root: &Hash, note: &str, at: &str) -> Result<i64> {
+        let size = self.ledger_size()?;
+        if tree_size > size {
+            return Err(StoreError::Invalid(format!(
+                "a checkpoint of tree size {tree_size} is beyond the ledger's {size} entries"
+            )));
+        }
+        self.conn
+            .execute(
+                "INSERT INTO ledger_checkpoints (tree_size, root_hash, note, signed_at) VALUES (?1, ?2, ?3, ?4)",
+                rusqlite::params![to_i64(tree_size)?, &root.0[..], note, at],
+            )
+            .map_err(db("record a ledger checkpoint"))?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// The checkpoint issued last, if any.
+    pub fn ledger_latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>> {
+        Ok(self.checkpoints("ORDER BY id DESC LIMIT 1")?.pop())
+    }
+
+    /// Every checkpoint, in the order they were issued.
+    pub fn ledger_checkpoints(&self) -> Result<Vec<StoredCheckpoint>> {
+        self.checkpoints("ORDER BY id")
+    }
+
+    fn checkpoints(&self, order: &str) -> Result<Vec<StoredCheckpoint>> {
+        let action = "read the ledger checkpoints";
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT id, tree_size, root_hash, note, signed_at FROM ledger_checkpoints {order}"))
+            .map_err(db(action))?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, i64>(1)?,
+                    row.get::<_, Vec<u8>>(2)?,
+                    row.get::<_, String>(3)?,
+                    row.get::<_, String>(4)?,
+                ))
+            })
+            .map_err(db(action))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, size, root, note, signed_at) = row.map_err(db(action))?;
+            out.push(StoredCheckpoint {
+                id,
+                tree_size: from_i64(size, "checkpoint tree size")?,
+                root: hash(&root, "checkpoint root hash")?,
+                note,
+                signed_at,
+            });
+        }
+        Ok(out)
+    }
+}
+
+fn log_size(conn: &Connection) -> Result<u64> {
+    let size: i64 = conn
+        .query_row("SELECT coalesce(max(leaf_index) + 1, 0) FROM ledger_entries", [], |row| row.get(0))
+        .map_err(db("read the ledger size"))?;
+    from_i64(size, "ledger size")
+}
+
+fn find_leaf(conn: &Connection, leaf: &Hash) -> Result<Option<u64>> {
+    let found: Option<i64> = conn
+        .prepare_cached("SELECT leaf_index FROM ledger_entries WHERE leaf_hash = ?1")
+        .and_then(|mut stmt| stmt.query_row([&leaf.0[..]], |row| row.get(0)).optional())
+        .map_err(db("look up a ledger entry by its leaf hash"))?;
+    found.map(|index| from_i64(index, "ledger entry index")).transpose()
+}
+
+fn stored_leaf_hash(conn: &Connection, index: u64) -> Result<Hash> {
+    let bytes: Option<Vec<u8>> = conn
+        .prepare_cached("SELECT leaf_hash FROM ledger_entries WHERE leaf_index = ?1")
+        .and_then(|mut stmt| stmt.query_row([to_i64(index).unwrap_or(i64::MAX)], |row| row.get(0)).optional())
+        .map_err(db("read a ledger leaf hash"))?;
+    let bytes = bytes.ok_or_else(|| StoreError::Corrupt {
+        what: "ledger".to_owned(),
+        cause: format!("entry {index} is missing").into(),
+    })?;
+    hash(&bytes, "ledger leaf hash")
+}
+
+fn stored_subtree(conn: &Connection, level: u32, start: u64) -> Result<Option<Hash>> {
+    let bytes: Option<Vec<u8>> = conn
+        .prepare_cached("SELECT hash FROM ledger_subtrees WHERE level = ?1 AND start = ?2")
+        .and_then(|mut stmt| {
+            stmt.query_row(rusqlite::params![level, to_i64(start).unwrap_or(i64::MAX)], |row| row.get(0)).optional()
+        })
+        .map_err(db("read a ledger subtree hash"))?;
+    bytes.map(|bytes| hash(&bytes, "ledger subtree hash")).transpose()
+}
+
+/// The complete subtrees of a log of `size` leaves, largest first, as `(level, start, hash)`:
+/// what an append merges its new leaves into.
+fn frontier(conn: &Connection, size: u64) -> Result<Vec<(u32, u64, Hash)>> {
+    let mut out = Vec::with_capacity(size.count_ones() as usize);
+    let mut start = 0;
+    for level in (0..64u32).rev() {
+        let width = 1u64 << level;
+        if size & width == 0 {
+            continue;
+        }
+        let hash = if level == 0 {
+            stored_leaf_hash(conn, start)?
+        } else {
+            stored_subtree(conn, level, start)?.ok_or_else(|| StoreError::Corrupt {
+                what: "ledger".to_owned(),
+                cause: format!("the hash of leaves {start}..{} is missing", start + width).into(),
+            })?
+        };
+        out.push((level, start, hash));
+        start += width;
+    }
+    Ok(out)
+}
+
+fn hash(bytes: &[u8], what: &str) -> Result<Hash> {
+    Hash::from_slice(bytes).map_err(|e| StoreError::Corrupt { what: what.to_owned(), cause: Box::new(e) })
+}
+
+fn to_i64(value: u64) -> Result<i64> {
+    i64::try_from(value).map_err(|_| StoreError::Invalid(format!("ledger index {value} is too large")))
+}
+
+fn from_i64(value: i64, what: &str) -> Result<u64> {
+    u64::try_from(value)
+        .map_err(|_| StoreError::Corrupt { what: what.to_owned(), cause: format!("negative value {value}").into() })
+}
+
+#[cfg(test)]
+mod tests {
+    use chipwarden_ledger::{consistency_proof, inclusion_proof, root, verify_consistency, verify_inclusion};
+
+    use super::*;
+
+    fn entries(range: std::ops::Range<u32>) -> Vec<Vec<u8>> {
+        range.map(|i| format!("entry {i}").into_bytes()).collect()
+    }
+
+    #[test]
+    fn appends_in_batches_give_the_same_tree_as_memory() {
+        let mut store = Store::open_in_memory().expect("store");
+        let all = entries(0..37);
+        let mut appended = 0;
+        for batch in [1usize, 2, 5, 8, 13, 8] {
+            let first = store.ledger_append(&all[appended..appended + batch], "t").expect("append");
+            assert_eq!(first, appended as u64);
+            appended += batch;
+        }
+        let memory: Vec<Hash> = all.iter().map(|e| leaf_hash(e)).collect();
+        let leaves = store.ledger_leaves().expect("leaves");
+        assert_eq!(leaves.size(), 37);
+        for size in 1..=37u64 {
+            assert_eq!(root(&leaves, size).expect("root"), root(&memory, size).expect("root"), "size {size}");
+            for index in 0..size {
+                let proof = inclusion_proof(&leaves, index, size).expect("proof");
+                assert_eq!(proof, inclusion_proof(&memory, index, size).expect("proof"));
+                verify_inclusion(index, size, &memory[index as usize], &proof, &root(&memory, size).expect("root"))
+                    .expect("verifies");
+            }
+            let proof = consistency_proof(&leaves, size, 37).expect("consistency");
+            verify_consistency(size, 37, &proof, &root(&memory, size).expect("r"), &root(&memory, 37).expect("r"))
+                .expect("consistent");
+        }
+        // Every complete subtree of two leaves or more is cached: 37 leaves close 18 + 9 + 4 + 2 + 1.
+        let mut cached = 0;
+        store
+            .for_each_ledger_subtree(|_, _, _| {
+                cached += 1;
+                Ok::<_, StoreError>(())
+            })
+            .expect("subtrees");
+        assert_eq!(cached, 34);
+        assert_eq!(store.ledger_entry(36).expect("read"), Some(b"entry 36".to_vec()));
+        assert_eq!(store.ledger_entry(37).expect("read"), None);
+    }
+
+    #[test]
+    fn duplicates_and_stale_checks_append_nothing() {
+        let mut store = Store::open_in_memory().expect("store");
+        store.ledger_append(&entries(0..3), "t").expect("append");
+        let err = store.ledger_append(&entries(2..5), "t").expect_err("duplicate");
+        assert_eq!(err.to_string(), "entry 0 of the batch is already in the ledger as entry 2; nothing was appended");
+        let err = store.ledger_append(&[b"x".to_vec(), b"x".to_vec()], "t").expect_err("twice in the batch");
+        assert!(err.to_string().contains("already in the ledger as entry 3"), "{err}");
+        let err = store.ledger_append_after(2, &entries(10..11), "t").expect_err("grew");
+        assert!(err.to_string().contains("grew from 2 to 3 entries"), "{err}");
+        assert_eq!(store.ledger_size().expect("size"), 3);
+        assert_eq!(store.ledger_append_after(3, &entries(10..11), "t").expect("append"), 3);
+        assert_eq!(store.ledger_find(&leaf_hash(b"entry 10")).expect("find"), Some(3));
+    }
+
+    #[test]
+    fn the_schema_refuses_rewrites_and_gaps() {
+        let mut store = Store::open_in_memory().expect("store");
+        store.ledger_append(&entries(0..4), "t").expect("append");
+        let root_hash = root(&store.ledger_leaves().expect("leaves"), 4).expect("root");
+        store.ledger_record_checkpoint(4, &root_hash, "note\n", "t").expect("checkpoint");
+        for sql in [
+            "UPDATE ledger_entries SET entry = x'00' WHERE leaf_index = 1",
+            "DELETE FROM ledger_entries WHERE leaf_index = 3",
+            "UPDATE ledger_subtrees SET hash = zeroblob(32)",
+            "DELETE FROM ledger_subtrees",
+            "UPDATE ledger_checkpoints SET tree_size = 3",
+            "DELETE FROM ledger_checkpoints",
+            "INSERT INTO ledger_entries (leaf_index, entry, leaf_hash, appended_at) VALUES (9, x'00', zeroblob(32), 't')",
+        ] {
+            let err = store.conn.execute(sql, []).expect_err(sql);
+            assert!(err.to_string().contains("ledger"), "{sql}: {err}");
+        }
+        let err = store.ledger_record_checkpoint(5, &root_hash, "note\n", "t").expect_err("beyond");
+        assert!(err.to_string().contains("beyond the ledger's 4 entries"), "{err}");
+        let latest = store.ledger_latest_checkpoint().expect("latest").expect("one");
+        assert_eq!((latest.tree_size, latest.root), (4, root_hash));
+    }
+}
