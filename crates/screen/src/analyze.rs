@@ -57,6 +57,20 @@ pub struct Token {
     /// The set of letters of `surface` (see `letter_set`), for a cheap bound on edit distance.
     #[serde(skip)]
     pub letters: u64,
+    /// Hashes of `text` and `key` (see `hash_of`): unequal hashes prove unequal strings, so
+    /// most comparisons of two tokens never compare bytes.
+    #[serde(skip)]
+    pub text_hash: u64,
+    #[serde(skip)]
+    pub key_hash: u64,
+}
+
+/// A hash of a token's text or key, computed once when a name is analysed.
+pub fn hash_of(s: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    s.hash(&mut h);
+    h.finish()
 }
 
 /// Two or three adjacent word tokens glued together ("abdul" + "hai" -> "abdulhai"), computed
@@ -68,6 +82,8 @@ pub struct Join {
     pub text: String,
     pub key: String,
     pub letters: u64,
+    #[serde(skip)]
+    pub key_hash: u64,
 }
 
 /// A name ready for comparison.
@@ -106,7 +122,8 @@ fn joins_of(tokens: &[Token]) -> Vec<Join> {
                 let text: String = span.iter().map(|t| t.surface.as_str()).collect();
                 let key = phonetic_key(&text);
                 let letters = letter_set(&text);
-                out.push(Join { start, len, text, key, letters });
+                let key_hash = hash_of(&key);
+                out.push(Join { start, len, text, key, letters, key_hash });
             }
         }
     }
@@ -283,6 +300,8 @@ impl Lexicon {
                     key: String::new(),
                     nicknames: Vec::new(),
                     letters: 0,
+                    text_hash: 0,
+                    key_hash: 0,
                 });
                 i += len;
                 continue;
@@ -293,6 +312,8 @@ impl Lexicon {
         let abjad = nfkc.chars().any(is_abjad);
         for token in &mut tokens {
             token.letters = letter_set(&token.surface);
+            token.text_hash = hash_of(&token.text);
+            token.key_hash = hash_of(&token.key);
         }
         let joins = joins_of(&tokens);
         Ok(NameForm { original: name.to_owned(), abjad, latin: latin_text, tokens, joins })
@@ -309,6 +330,8 @@ impl Lexicon {
                 key: String::new(),
                 nicknames: Vec::new(),
                 letters: 0,
+                text_hash: 0,
+                key_hash: 0,
             };
         }
         if let Some((symbol, weight)) = self.symbols.get(word) {
@@ -323,6 +346,8 @@ impl Lexicon {
                     key: phonetic_key(word),
                     nicknames: Vec::new(),
                     letters: 0,
+                    text_hash: 0,
+                    key_hash: 0,
                 };
             }
         }
@@ -335,6 +360,8 @@ impl Lexicon {
                 key: phonetic_key(word),
                 nicknames: Vec::new(),
                 letters: 0,
+                text_hash: 0,
+                key_hash: 0,
             };
         }
         if word.chars().count() == 1 {
@@ -346,6 +373,8 @@ impl Lexicon {
                 key: String::new(),
                 nicknames: Vec::new(),
                 letters: 0,
+                text_hash: 0,
+                key_hash: 0,
             };
         }
         let nicknames = if organization { Vec::new() } else { self.nicknames.get(word).cloned().unwrap_or_default() };
@@ -357,6 +386,8 @@ impl Lexicon {
             weight: 1.0,
             nicknames,
             letters: 0,
+            text_hash: 0,
+            key_hash: 0,
         }
     }
 

@@ -132,9 +132,13 @@ pub struct Comparison {
 /// Similarity of two single tokens, and how it was found.
 fn token_similarity(a: &Token, b: &Token, abjad: bool) -> (f64, How) {
     if a.kind == TokenKind::Number || b.kind == TokenKind::Number {
-        return if a.text == b.text { (1.0, How::Exact) } else { (0.0, How::NumberMismatch) };
+        return if a.text_hash == b.text_hash && a.text == b.text {
+            (1.0, How::Exact)
+        } else {
+            (0.0, How::NumberMismatch)
+        };
     }
-    if a.text == b.text {
+    if a.text_hash == b.text_hash && a.text == b.text {
         return (
             1.0,
             if a.kind == TokenKind::Symbol || a.kind == TokenKind::LegalForm { How::Symbol } else { How::Exact },
@@ -172,7 +176,13 @@ fn token_similarity(a: &Token, b: &Token, abjad: bool) -> (f64, How) {
     // Keys drop vowels, so words that share only their consonants meet too (Qaeda / Jihad,
     // Alpha / Wafa): a phonetic match also needs half the letters in place.
     let letters_close = || la.max(lb) <= 3 || rough_similarity(&a.surface, &b.surface) > 0.5;
-    if !a.key.is_empty() && a.key == b.key && key_long_enough && similar_length && letters_close() {
+    if !a.key.is_empty()
+        && a.key_hash == b.key_hash
+        && a.key == b.key
+        && key_long_enough
+        && similar_length
+        && letters_close()
+    {
         return (edit.max(0.88), How::Phonetic);
     }
     // In short words a different first letter is more often another name than a typo
@@ -190,8 +200,10 @@ pub fn edit_similarity(a: &str, b: &str) -> f64 {
 
 /// `edit_similarity` with the letter sets of both words already known.
 fn edit_similarity_sets(a: &str, a_letters: u64, b: &str, b_letters: u64) -> f64 {
-    // Tokens are ASCII after transliteration; count characters only when they are not.
-    let ascii = a.is_ascii() && b.is_ascii();
+    // Tokens are ASCII after transliteration; count characters only when they are not. A letter
+    // set without its "other" bit is all [a-z0-9], so most pairs need no scan to know it.
+    const OTHER: u64 = 1 << 63;
+    let ascii = (a_letters | b_letters) & OTHER == 0 || (a.is_ascii() && b.is_ascii());
     let (la, lb) = if ascii { (a.len(), b.len()) } else { (a.chars().count(), b.chars().count()) };
     let longest = la.max(lb);
     if longest == 0 {
@@ -289,6 +301,7 @@ fn align(query: &NameForm, candidate: &NameForm, explain: bool) -> Comparison {
                 let tl = t.surface.len();
                 let mut similarity = edit_similarity_sets(&join.text, join.letters, &t.surface, t.letters);
                 if similarity < 0.88
+                    && join.key_hash == t.key_hash
                     && join.key == t.key
                     && gl.min(tl) * 10 >= gl.max(tl) * 7
                     && rough_similarity(&join.text, &t.surface) > 0.5
