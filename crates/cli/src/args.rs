@@ -71,6 +71,111 @@ pub enum Command {
         #[command(subcommand)]
         command: CustomersCommand,
     },
+    /// Ed25519 keys for parties that submit custody events.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+    /// The custody ledger: signed events in a tamper-evident log, checkpoints, proofs, audit,
+    /// where the chips are.
+    Ledger {
+        #[command(subcommand)]
+        command: LedgerCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Generate an Ed25519 key pair for a submitting party: the private key in `KEY` (mode 0600,
+    /// Go note signer-key text), the verifier key in `KEY.pub`.
+    Generate {
+        /// Where to write the private key (never overwritten).
+        #[arg(long)]
+        out: PathBuf,
+        /// The party's name, as its events will carry it (no spaces, no `+`; default: the file
+        /// name of --out without its extension).
+        #[arg(long)]
+        party: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LedgerCommand {
+    /// Sign the events of a JSON Lines file and append them, all or nothing; prints the leaf
+    /// index of each. Lines that are already signed entries (`{"event":..,"signature":..}`)
+    /// are checked and appended as they are.
+    Append {
+        #[arg(long)]
+        file: PathBuf,
+        /// The submitting party's key (from `keys generate`); needed for unsigned events.
+        #[arg(long)]
+        key: Option<PathBuf>,
+    },
+    /// Sign a checkpoint of the log as it is now with the log's key and print the signed note.
+    Checkpoint {
+        /// The log's origin line, fixed when the log's key is made (default `chipwarden.local/ledger`).
+        #[arg(long)]
+        origin: Option<String>,
+    },
+    /// The inclusion proof of an entry in the tree of a given size.
+    Prove {
+        #[arg(long)]
+        index: u64,
+        /// The tree size (default: the log's size now).
+        #[arg(long)]
+        size: Option<u64>,
+    },
+    /// The consistency proof that the tree of size --to extends the tree of size --from.
+    Consistency {
+        #[arg(long)]
+        from: u64,
+        /// Default: the log's size now.
+        #[arg(long)]
+        to: Option<u64>,
+    },
+    /// Verify offline, from files only: an entry's inclusion proof against a signed checkpoint,
+    /// or (with --old-checkpoint) a consistency proof between two checkpoints.
+    VerifyProof {
+        /// The signed checkpoint note (for consistency: the newer one).
+        #[arg(long)]
+        checkpoint: PathBuf,
+        /// The log's verifier key, or a file holding it.
+        #[arg(long)]
+        vkey: String,
+        /// The proof, as `ledger prove --json` or `ledger consistency --json` print it.
+        #[arg(long)]
+        proof: PathBuf,
+        /// The older checkpoint: check consistency instead of inclusion.
+        #[arg(long)]
+        old_checkpoint: Option<PathBuf>,
+        /// The entry's bytes from a file (default: the proof's `entry`).
+        #[arg(long, conflicts_with = "old_checkpoint")]
+        entry: Option<PathBuf>,
+    },
+    /// Recompute everything from the stored entries (leaf hashes, signatures, custody history,
+    /// subtree hashes, every checkpoint's root and signature); exit 5 naming what was altered.
+    Audit,
+    /// A chip's custody history, with the leaf index of each event.
+    History {
+        #[arg(long)]
+        serial: String,
+    },
+    /// Chips by current holder or country (all chips without a filter).
+    Chips {
+        #[arg(long)]
+        holder: Option<String>,
+        /// ISO 3166-1 alpha-2: chips known to be in this country now.
+        #[arg(long)]
+        country: Option<String>,
+    },
+    /// Chips with a gap in custody: shipped and never received, reported lost, or located
+    /// somewhere the record does not put them.
+    Gaps,
+    /// Print the log's verifier key (made with the log's signing key on first use).
+    Vkey {
+        #[arg(long)]
+        origin: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

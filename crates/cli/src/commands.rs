@@ -22,6 +22,8 @@ pub fn run(cli: &Cli) -> Result<u8, Failure> {
         Command::Meter { command } => crate::meter::meter(cli, command),
         Command::Accounts { command } => crate::meter::accounts(cli, command).map(|()| crate::exit::OK),
         Command::Customers { command } => crate::customers::customers(cli, command),
+        Command::Keys { command } => crate::ledger::keys(cli, command),
+        Command::Ledger { command } => crate::ledger::ledger(cli, command),
         _ => run_classify(cli).map(|()| crate::exit::OK),
     }
 }
@@ -110,7 +112,9 @@ fn run_classify(cli: &Cli) -> Result<(), Failure> {
         | Command::Capacity(_)
         | Command::Meter { .. }
         | Command::Accounts { .. }
-        | Command::Customers { .. } => Err(Failure::internal("screening commands are dispatched in `run`")),
+        | Command::Customers { .. }
+        | Command::Keys { .. }
+        | Command::Ledger { .. } => Err(Failure::internal("screening commands are dispatched in `run`")),
     }
 }
 

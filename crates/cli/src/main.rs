@@ -10,6 +10,7 @@ mod args;
 mod capacity;
 mod commands;
 mod customers;
+mod ledger;
 mod listfiles;
 mod meter;
 mod output;
