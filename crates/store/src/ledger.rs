@@ -95,14 +95,17 @@ impl Store {
             for (position, entry) in entries.iter().enumerate() {
                 let index = first + position as u64;
                 let leaf = leaf_hash(entry.as_ref());
-                if let Some(existing) = find_leaf(&tx, &leaf)? {
-                    return Err(StoreError::Invalid(format!(
-                        "entry {position} of the batch is already in the ledger as entry {existing}; nothing was appended"
-                    )));
+                // The unique index on leaf hashes refuses a duplicate; only then is it looked up,
+                // to say which entry it repeats.
+                let inserted = insert_entry.execute(rusqlite::params![to_i64(index)?, entry.as_ref(), &leaf.0[..], at]);
+                if let Err(e) = inserted {
+                    return Err(match find_leaf(&tx, &leaf)? {
+                        Some(existing) => StoreError::Invalid(format!(
+                            "entry {position} of the batch is already in the ledger as entry {existing}; nothing was appended"
+                        )),
+                        None => db(action)(e),
+                    });
                 }
-                insert_entry
-                    .execute(rusqlite::params![to_i64(index)?, entry.as_ref(), &leaf.0[..], at])
-                    .map_err(db(action))?;
                 // Complete subtrees close as binary addition carries: each merge of two equal
                 // widths is a new complete subtree, stored once, never changed.
                 let mut node = (0u32, index, leaf);
@@ -395,6 +398,9 @@ mod tests {
         }
         let err = store.ledger_record_checkpoint(5, &root_hash, "note\n", "t").expect_err("beyond");
         assert!(err.to_string().contains("beyond the ledger's 4 entries"), "{err}");
+        // Appends are acknowledged durable: the connection commits with synchronous FULL.
+        let synchronous: i64 = store.conn.pragma_query_value(None, "synchronous", |r| r.get(0)).expect("pragma");
+        assert_eq!(synchronous, 2);
         let latest = store.ledger_latest_checkpoint().expect("latest").expect("one");
         assert_eq!((latest.tree_size, latest.root), (4, root_hash));
     }
