@@ -69,10 +69,120 @@ const ENTITY_TYPE_SYMBOLS: &[&str] = &[
 const LEGAL_FORM_CONFLICT_FACTOR: f64 = 0.9;
 
 fn legal_forms_conflict(q: &[Token], c: &[Token]) -> bool {
-    let forms =
-        |t: &[Token]| t.iter().filter(|x| x.kind == TokenKind::LegalForm).map(|x| x.text.clone()).collect::<Vec<_>>();
-    let (a, b) = (forms(q), forms(c));
-    !a.is_empty() && !b.is_empty() && !a.iter().any(|f| b.contains(f))
+    fn forms(t: &[Token]) -> impl Iterator<Item = &Token> {
+        t.iter().filter(|x| x.kind == TokenKind::LegalForm)
+    }
+    forms(q).next().is_some()
+        && forms(c).next().is_some()
+        && !forms(q).any(|f| forms(c).any(|g| g.text_hash == f.text_hash && g.text == f.text))
+}
+
+/// Whether two tokens could possibly meet in an alignment (similarity above zero): a cheap
+/// superset of `token_similarity > 0` using only hashes, lengths and letter sets.
+fn could_meet(a: &Token, b: &Token) -> bool {
+    if a.text_hash == b.text_hash || (!a.key.is_empty() && a.key_hash == b.key_hash) {
+        return true;
+    }
+    if a.kind == TokenKind::Number || b.kind == TokenKind::Number {
+        return false;
+    }
+    if a.kind == TokenKind::LegalForm || b.kind == TokenKind::LegalForm {
+        return false;
+    }
+    if a.kind == TokenKind::Initial || b.kind == TokenKind::Initial || !a.nicknames.is_empty() {
+        return true;
+    }
+    could_edit(&a.surface, a.letters, &b.surface, b.letters)
+}
+
+/// A cheap superset of `edit_similarity_sets(..) > 0`: the same length and letter-set bounds,
+/// and "possible" whenever a word is not plain ASCII letters and digits.
+fn could_edit(a: &str, a_letters: u64, b: &str, b_letters: u64) -> bool {
+    const OTHER: u64 = 1 << 63;
+    if (a_letters | b_letters) & OTHER != 0 {
+        return true;
+    }
+    let (la, lb) = (a.len(), b.len());
+    if la == lb && a_letters == b_letters {
+        return true;
+    }
+    let allowed = match la.max(lb) {
+        0..=3 => 0,
+        4..=5 => 1,
+        6..=8 => 2,
+        longest => longest / 4,
+    };
+    allowed > 0 && la.abs_diff(lb) <= allowed && (a_letters ^ b_letters).count_ones() as usize <= 2 * allowed
+}
+
+/// Which tokens could meet through a join: the joined tokens (as a mask over the joined name)
+/// and the single tokens of the other name they could meet.
+fn join_meets(joins: &[crate::analyze::Join], short: &[Token]) -> (u64, u64) {
+    let (mut joined, mut single) = (0u64, 0u64);
+    for join in joins {
+        for (j, t) in short.iter().enumerate() {
+            if crate::analyze::joinable(t)
+                && ((!join.key.is_empty() && join.key_hash == t.key_hash)
+                    || could_edit(&join.text, join.letters, &t.surface, t.letters))
+            {
+                joined |= ((1u64 << join.len) - 1) << join.start;
+                single |= 1 << j;
+            }
+        }
+    }
+    (joined, single)
+}
+
+/// An upper bound on `score(query, candidate)`, far cheaper than the alignment: tokens that
+/// cannot meet any token of the other name are certainly left over, and their cost is certain.
+///
+/// Sound because the score is `matched / (aligned + costs) x factors`, with `matched <=
+/// aligned`, factors at most 1, and the costs growing with the weight left over on either side
+/// (`CONTRADICTION_COST >= EXTRA_COST`); the bound counts every token that could meet as aligned
+/// at similarity 1 and only the certain leftovers at the lower extra cost.
+pub fn score_bound(query: &NameForm, candidate: &NameForm) -> f64 {
+    if query.abjad || candidate.abjad {
+        // Abjad consonant skeletons meet in ways the cheap test does not model.
+        return 1.0;
+    }
+    let (q, c) = (&query.tokens, &candidate.tokens);
+    const MAX_TOKENS: usize = 64;
+    if q.len() > MAX_TOKENS || c.len() > MAX_TOKENS {
+        return 1.0;
+    }
+    let (mut q_meet, mut c_meet) = (0u64, 0u64);
+    for (i, a) in q.iter().enumerate() {
+        for (j, b) in c.iter().enumerate() {
+            if could_meet(a, b) {
+                q_meet |= 1 << i;
+                c_meet |= 1 << j;
+            }
+        }
+    }
+    // Adjacent tokens glued together against one token of the other name.
+    let (c_joined, q_single) = join_meets(&candidate.joins, q);
+    let (q_joined, c_single) = join_meets(&query.joins, c);
+    q_meet |= q_single | q_joined;
+    c_meet |= c_single | c_joined;
+    let strong =
+        |t: &Token| t.weight >= 0.5 || (t.kind == TokenKind::Symbol && !ENTITY_TYPE_SYMBOLS.contains(&t.text.as_str()));
+    let (mut aligned, mut uq, mut uc, mut weak) = (0.0, 0.0, 0.0, 0.0);
+    for (tokens, meet, left) in [(q, q_meet, &mut uq), (c, c_meet, &mut uc)] {
+        for (i, t) in tokens.iter().enumerate() {
+            if meet & (1 << i) != 0 {
+                aligned += t.weight;
+            } else if strong(t) {
+                *left += t.weight;
+            } else {
+                weak += t.weight;
+            }
+        }
+    }
+    let costs = CONTRADICTION_COST * f64::min(uq, uc) + EXTRA_COST * ((uq - uc).abs() + weak);
+    if aligned + costs <= 0.0 {
+        return 0.0;
+    }
+    (aligned / (aligned + costs)).clamp(0.0, 1.0)
 }
 
 /// Whether aligned tokens keep their order up to reversal or rotation (surname first or last).

@@ -201,7 +201,9 @@ impl Screener {
             let form = if organization(listed.entry.kind) { &as_org } else { &as_person };
             // Score first, explain only what can reach the threshold: qualifiers move a score by
             // a few points (an identifier by 0.15), so only scores that far below are dropped.
-            if crate::compare::score(form, &name.form) + QUALIFIER_HEADROOM < threshold {
+            if crate::compare::score_bound(form, &name.form) + QUALIFIER_HEADROOM < threshold
+                || crate::compare::score(form, &name.form) + QUALIFIER_HEADROOM < threshold
+            {
                 continue;
             }
             let comparison = compare(form, &name.form);
@@ -255,46 +257,73 @@ impl Screener {
 
     /// Names worth comparing in full, ranked by the weight of the postings they share.
     fn candidates(&self, forms: &[&NameForm]) -> Vec<u32> {
-        let total = self.names.len().max(1) as f64;
-        let mut scores: HashMap<u32, f64> = HashMap::new();
-        let mut common: Vec<&Vec<u32>> = Vec::new();
-        let mut seen_keys = Vec::new();
-        for form in forms {
-            for key in keys(form) {
-                if seen_keys.contains(&key) {
-                    continue;
-                }
-                let Some(list) = self.postings.get(&key) else {
-                    seen_keys.push(key);
-                    continue;
-                };
-                if list.len() as f64 > total * COMMON_SHARE {
-                    common.push(list);
-                    seen_keys.push(key);
-                    continue;
-                }
-                // Rarer postings say more: weigh by inverse frequency.
-                let weight = 1.0 / (1.0 + (list.len() as f64).ln());
-                let boost = if key.starts_with("t:") { 1.0 } else { 0.6 };
-                for &id in list {
-                    *scores.entry(id).or_default() += weight * boost;
-                }
-                seen_keys.push(key);
-            }
+        thread_local! {
+            // A score per indexed name and the names touched, reused across queries: a dense
+            // array is faster than a hash map over thousands of postings, and only the touched
+            // entries are reset.
+            static SCRATCH: std::cell::RefCell<(Vec<f64>, Vec<u32>)> = const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
         }
-        // Only common tokens in the query ("Mohammed Ali"): intersect their postings instead.
-        if scores.is_empty() && !common.is_empty() {
-            common.sort_by_key(|l| l.len());
-            for &id in common[0] {
-                let shared = common[1..].iter().filter(|l| l.binary_search(&id).is_ok()).count();
-                *scores.entry(id).or_default() += 1.0 + shared as f64;
+        SCRATCH.with(|scratch| {
+            let (scores, touched) = &mut *scratch.borrow_mut();
+            if scores.len() < self.names.len() {
+                scores.resize(self.names.len(), 0.0);
             }
-        }
-        let mut ranked: Vec<(u32, f64)> = scores.into_iter().collect();
-        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        ranked.truncate(CANDIDATES);
-        let floor = ranked.first().map_or(0.0, |r| r.1 * CANDIDATE_FLOOR);
-        ranked.into_iter().take_while(|r| r.1 >= floor).map(|(id, _)| id).collect()
+            let add = |id: u32, w: f64, scores: &mut Vec<f64>, touched: &mut Vec<u32>| {
+                let slot = &mut scores[id as usize];
+                if *slot == 0.0 {
+                    touched.push(id);
+                }
+                *slot += w;
+            };
+            let total = self.names.len().max(1) as f64;
+            let mut common: Vec<&Vec<u32>> = Vec::new();
+            let mut seen_keys = Vec::new();
+            for form in forms {
+                for key in keys(form) {
+                    if seen_keys.contains(&key) {
+                        continue;
+                    }
+                    let Some(list) = self.postings.get(&key) else {
+                        seen_keys.push(key);
+                        continue;
+                    };
+                    if list.len() as f64 > total * COMMON_SHARE {
+                        common.push(list);
+                        seen_keys.push(key);
+                        continue;
+                    }
+                    // Rarer postings say more: weigh by inverse frequency.
+                    let weight = 1.0 / (1.0 + (list.len() as f64).ln());
+                    let boost = if key.starts_with("t:") { 1.0 } else { 0.6 };
+                    for &id in list {
+                        add(id, weight * boost, scores, touched);
+                    }
+                    seen_keys.push(key);
+                }
+            }
+            // Only common tokens in the query ("Mohammed Ali"): intersect their postings instead.
+            if touched.is_empty() && !common.is_empty() {
+                common.sort_by_key(|l| l.len());
+                for &id in common[0] {
+                    let shared = common[1..].iter().filter(|l| l.binary_search(&id).is_ok()).count();
+                    add(id, 1.0 + shared as f64, scores, touched);
+                }
+            }
+            let mut ranked: Vec<(u32, f64)> = touched.iter().map(|&id| (id, scores[id as usize])).collect();
+            for &id in touched.iter() {
+                scores[id as usize] = 0.0;
+            }
+            touched.clear();
+            let order = |a: &(u32, f64), b: &(u32, f64)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+            // Only the best CANDIDATES need sorting.
+            if ranked.len() > CANDIDATES {
+                ranked.select_nth_unstable_by(CANDIDATES - 1, order);
+                ranked.truncate(CANDIDATES);
+            }
+            ranked.sort_unstable_by(order);
+            let floor = ranked.first().map_or(0.0, |r| r.1 * CANDIDATE_FLOOR);
+            ranked.into_iter().take_while(|r| r.1 >= floor).map(|(id, _)| id).collect()
+        })
     }
 }
 
