@@ -236,17 +236,13 @@ fn append(cli: &Cli, path: &Path, key: Option<&Path>) -> Result<u8, Failure> {
     let text = read(path)?;
     let key = key.map(party_key).transpose()?;
     let mut store = open_store(cli)?;
-    let Replayed { size, mut custody, .. } = replay(&store)?;
-    let mut accepted: Vec<(usize, SignedEvent, Vec<u8>, Hash)> = Vec::new();
-    let mut seen: HashMap<Hash, usize> = HashMap::new();
-    let mut refused: Vec<String> = Vec::new();
-    let mut lines = 0;
+    // Parse and sign every line first: the serials they name decide which histories to load.
+    let mut parsed: Vec<(usize, Result<SignedEvent, String>)> = Vec::new();
     for (number, line) in text.lines().enumerate().map(|(i, line)| (i + 1, line)) {
         if line.trim().is_empty() {
             continue;
         }
-        lines += 1;
-        let checked = (|| -> Result<(SignedEvent, Vec<u8>, Hash), String> {
+        let signed = (|| -> Result<SignedEvent, String> {
             let signed = match serde_json::from_str::<Value>(line) {
                 Ok(Value::Object(object)) if object.contains_key("signature") => signed_line(&object)?,
                 _ => {
@@ -257,6 +253,36 @@ fn append(cli: &Cli, path: &Path, key: Option<&Path>) -> Result<u8, Failure> {
                 }
             };
             signed.verify().map_err(|e| e.to_string())?;
+            Ok(signed)
+        })();
+        parsed.push((number, signed));
+    }
+    let lines = parsed.len();
+    // The batch is checked against the stored histories of its own chips only (custody rules
+    // are per chip), not a replay of the whole log; `ledger audit` replays everything.
+    let size = store.ledger_size()?;
+    let mut serials: Vec<&str> =
+        parsed.iter().filter_map(|(_, s)| s.as_ref().ok()).map(|s| s.event.serial.as_str()).collect();
+    serials.sort_unstable();
+    serials.dedup();
+    let mut custody = Custody::new();
+    for (index, bytes) in store.ledger_entries_for_serials(&serials)? {
+        if index >= size {
+            continue;
+        }
+        let broken = |e: LedgerError| {
+            Failure::internal(format!(
+                "the stored ledger does not replay at entry {index}: {e} (run `chipwarden ledger audit`)"
+            ))
+        };
+        let stored = SignedEvent::from_entry(&bytes).map_err(broken)?;
+        custody.apply(&stored.event).map_err(broken)?;
+    }
+    let mut accepted: Vec<(usize, SignedEvent, Vec<u8>, Hash)> = Vec::new();
+    let mut seen: HashMap<Hash, usize> = HashMap::new();
+    let mut refused: Vec<String> = Vec::new();
+    for (number, signed) in parsed {
+        let checked = signed.and_then(|signed| {
             let entry = signed.entry_bytes();
             let leaf = leaf_hash(&entry);
             if let Some(first) = seen.get(&leaf) {
@@ -267,7 +293,7 @@ fn append(cli: &Cli, path: &Path, key: Option<&Path>) -> Result<u8, Failure> {
             }
             custody.apply(&signed.event).map_err(|e| e.to_string())?;
             Ok((signed, entry, leaf))
-        })();
+        });
         match checked {
             Ok((signed, entry, leaf)) => {
                 seen.insert(leaf, number);

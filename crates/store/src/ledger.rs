@@ -161,6 +161,32 @@ impl Store {
         Ok(())
     }
 
+    /// The entries about the chips `serials` (as their canonical JSON names them), in leaf
+    /// order: what an append needs to check a batch against those chips' histories.
+    pub fn ledger_entries_for_serials(&self, serials: &[&str]) -> Result<Vec<(u64, Vec<u8>)>> {
+        let action = "read the ledger entries of some chips";
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT e.leaf_index, e.entry FROM ledger_serials s JOIN ledger_entries e USING (leaf_index)
+                 WHERE s.serial = ?1",
+            )
+            .map_err(db(action))?;
+        let mut out = Vec::new();
+        for serial in serials {
+            let rows = stmt
+                .query_map([serial], |row| Ok((row.get::<_, i64>(0)?, row.get::<_, Vec<u8>>(1)?)))
+                .map_err(db(action))?;
+            for row in rows {
+                let (index, entry) = row.map_err(db(action))?;
+                out.push((from_i64(index, "ledger entry index")?, entry));
+            }
+        }
+        out.sort_by_key(|(index, _)| *index);
+        out.dedup_by_key(|(index, _)| *index);
+        Ok(out)
+    }
+
     /// Calls `f` with every stored subtree hash: its level (width `2^level`), its first leaf and
     /// the hash as stored.
     pub fn for_each_ledger_subtree<E: From<StoreError>>(

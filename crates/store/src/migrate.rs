@@ -29,6 +29,7 @@ pub(crate) const SQLITE: &[Migration] = &[
         sql: include_str!("../migrations/sqlite/0005_usage_account_index.sql"),
     },
     Migration { version: 6, name: "ledger", sql: include_str!("../migrations/sqlite/0006_ledger.sql") },
+    Migration { version: 7, name: "ledger_serials", sql: include_str!("../migrations/sqlite/0007_ledger_serials.sql") },
 ];
 
 /// Brings the schema up to this build's latest version. The whole upgrade is one transaction,
