@@ -15,7 +15,9 @@
 //!   version, and the latest version of an account is the one in force;
 //! - the custody ledger is append-only: entries are numbered from 0 without gaps, a batch is
 //!   appended in one transaction or not at all, and the schema refuses to update or delete
-//!   entries, subtree hashes or checkpoints.
+//!   entries, subtree hashes or checkpoints;
+//! - API tokens are stored as SHA-256 hashes only, are never deleted, and change only once:
+//!   when they are revoked.
 
 mod customers;
 mod decisions;
@@ -27,6 +29,7 @@ mod model;
 mod ownership;
 mod screening;
 mod store;
+mod tokens;
 mod usage;
 mod validate;
 
@@ -38,4 +41,5 @@ pub use model::{
     Screening, StoredEntry, StoredHit, Subject, Verdict,
 };
 pub use store::Store;
+pub use tokens::{StoredToken, TOKEN_ROLES};
 pub use usage::{Ingested, StoredLink, StoredUsage, UsageRow};

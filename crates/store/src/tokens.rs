@@ -1,0 +1,167 @@
+//! API tokens of the HTTP server (migration 0008): only the SHA-256 of a token is stored, as
+//! lowercase hex; a token is found by that hash, and revoking it takes effect for the next
+//! lookup, since every request looks its token up again.
+
+use rusqlite::{OptionalExtension, TransactionBehavior};
+use serde::Serialize;
+
+use crate::error::{Result, StoreError, db};
+use crate::store::Store;
+
+/// The roles a token can carry; the server gives them their meaning.
+pub const TOKEN_ROLES: &[&str] = &["admin", "analyst", "operator", "agent"];
+
+/// A token as stored: never the token itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredToken {
+    pub id: i64,
+    pub name: String,
+    pub role: String,
+    /// SHA-256 of the token, 64 lowercase hex digits.
+    pub token_hash: String,
+    pub created_at: String,
+    /// When it was revoked; a revoked token opens nothing.
+    pub revoked_at: Option<String>,
+}
+
+fn is_hash(text: &str) -> bool {
+    text.len() == 64 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+fn row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredToken> {
+    Ok(StoredToken {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        role: row.get(2)?,
+        token_hash: row.get(3)?,
+        created_at: row.get(4)?,
+        revoked_at: row.get(5)?,
+    })
+}
+
+const COLUMNS: &str = "id, name, role, token_hash, created_at, revoked_at";
+
+impl Store {
+    /// Records a new token by its hash. Refused (nothing written) when the name is empty or
+    /// already names a live token, the role is unknown, or the hash is not 64 lowercase hex
+    /// digits or is already stored.
+    pub fn create_token(&mut self, name: &str, role: &str, token_hash: &str, at: &str) -> Result<StoredToken> {
+        if name.trim().is_empty() {
+            return Err(StoreError::Invalid("a token needs a name".to_owned()));
+        }
+        if !TOKEN_ROLES.contains(&role) {
+            return Err(StoreError::Invalid(format!("role `{role}` is not one of {}", TOKEN_ROLES.join(", "))));
+        }
+        if !is_hash(token_hash) {
+            return Err(StoreError::Invalid("a token hash is 64 lowercase hex digits".to_owned()));
+        }
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db("create a token"))?;
+        let live: Option<i64> = tx
+            .query_row("SELECT id FROM api_tokens WHERE name = ?1 AND revoked_at IS NULL", [name], |r| r.get(0))
+            .optional()
+            .map_err(db("look up a token name"))?;
+        if live.is_some() {
+            return Err(StoreError::Invalid(format!(
+                "a live token is already named `{name}`; revoke it first or choose another name"
+            )));
+        }
+        let known: Option<i64> = tx
+            .query_row("SELECT id FROM api_tokens WHERE token_hash = ?1", [token_hash], |r| r.get(0))
+            .optional()
+            .map_err(db("look up a token hash"))?;
+        if known.is_some() {
+            return Err(StoreError::Invalid("this token hash is already stored".to_owned()));
+        }
+        tx.execute(
+            "INSERT INTO api_tokens (name, role, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+            (name, role, token_hash, at),
+        )
+        .map_err(db("create a token"))?;
+        let id = tx.last_insert_rowid();
+        tx.commit().map_err(db("commit a new token"))?;
+        Ok(StoredToken {
+            id,
+            name: name.to_owned(),
+            role: role.to_owned(),
+            token_hash: token_hash.to_owned(),
+            created_at: at.to_owned(),
+            revoked_at: None,
+        })
+    }
+
+    /// The live (not revoked) token with this hash.
+    pub fn find_token(&self, token_hash: &str) -> Result<Option<StoredToken>> {
+        self.conn
+            .prepare_cached(&format!("SELECT {COLUMNS} FROM api_tokens WHERE token_hash = ?1 AND revoked_at IS NULL"))
+            .and_then(|mut stmt| stmt.query_row([token_hash], row).optional())
+            .map_err(db("look up a token"))
+    }
+
+    /// Every token, live and revoked, oldest first.
+    pub fn tokens(&self) -> Result<Vec<StoredToken>> {
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT {COLUMNS} FROM api_tokens ORDER BY id"))
+            .map_err(db("read the tokens"))?;
+        let rows = stmt.query_map([], row).map_err(db("read the tokens"))?;
+        rows.collect::<rusqlite::Result<_>>().map_err(db("read the tokens"))
+    }
+
+    /// Revokes the live token with this name; `None` when no live token has it.
+    pub fn revoke_token(&mut self, name: &str, at: &str) -> Result<Option<StoredToken>> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db("revoke a token"))?;
+        let found = tx
+            .query_row(&format!("SELECT {COLUMNS} FROM api_tokens WHERE name = ?1 AND revoked_at IS NULL"), [name], row)
+            .optional()
+            .map_err(db("look up a token name"))?;
+        let Some(mut token) = found else { return Ok(None) };
+        tx.execute("UPDATE api_tokens SET revoked_at = ?1 WHERE id = ?2", (at, token.id))
+            .map_err(db("revoke a token"))?;
+        tx.commit().map_err(db("commit a revocation"))?;
+        token.revoked_at = Some(at.to_owned());
+        Ok(Some(token))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const H1: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+    const H2: &str = "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100";
+
+    #[test]
+    fn create_find_revoke() {
+        let mut store = Store::open_in_memory().expect("store");
+        let made = store.create_token("ci", "operator", H1, "2026-01-01T00:00:00Z").expect("create");
+        assert_eq!(store.find_token(H1).expect("find"), Some(made.clone()));
+        assert_eq!(store.find_token(H2).expect("find"), None);
+        let err = store.create_token("ci", "admin", H2, "t").expect_err("live name taken");
+        assert!(err.to_string().contains("already named `ci`"), "{err}");
+        let revoked = store.revoke_token("ci", "2026-01-02T00:00:00Z").expect("revoke").expect("was live");
+        assert_eq!(revoked.revoked_at.as_deref(), Some("2026-01-02T00:00:00Z"));
+        assert_eq!(store.find_token(H1).expect("find"), None, "revoked at once");
+        assert_eq!(store.revoke_token("ci", "t").expect("revoke again"), None);
+        // The name is free again, the old hash is not.
+        assert!(store.create_token("ci", "admin", H1, "t").is_err());
+        store.create_token("ci", "admin", H2, "t").expect("name reused after revocation");
+        assert_eq!(store.tokens().expect("tokens").len(), 2);
+    }
+
+    #[test]
+    fn bad_values_and_rewrites_are_refused() {
+        let mut store = Store::open_in_memory().expect("store");
+        assert!(store.create_token(" ", "admin", H1, "t").is_err());
+        assert!(store.create_token("x", "root", H1, "t").is_err());
+        assert!(store.create_token("x", "admin", "ABC", "t").is_err());
+        assert!(store.create_token("x", "admin", &H1.to_uppercase(), "t").is_err());
+        store.create_token("x", "analyst", H1, "t").expect("create");
+        let err = store.conn.execute("UPDATE api_tokens SET role = 'admin'", []).expect_err("role is fixed");
+        assert!(err.to_string().contains("only ever revoked"), "{err}");
+        store.revoke_token("x", "t2").expect("revoke");
+        let err = store.conn.execute("UPDATE api_tokens SET revoked_at = NULL", []).expect_err("no un-revoking");
+        assert!(err.to_string().contains("only ever revoked"), "{err}");
+        let err = store.conn.execute("DELETE FROM api_tokens", []).expect_err("never deleted");
+        assert!(err.to_string().contains("never deleted"), "{err}");
+    }
+}
