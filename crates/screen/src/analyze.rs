@@ -161,6 +161,15 @@ struct RawLegalForm {
 #[derive(Debug, Deserialize)]
 struct RawZhWords {
     words: Vec<ZhWord>,
+    #[serde(default)]
+    surnames: Vec<ZhSurname>,
+}
+
+/// A character's reading as a surname, where it differs from its most common reading.
+#[derive(Debug, Clone, Deserialize)]
+struct ZhSurname {
+    zh: char,
+    reading: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -189,6 +198,8 @@ pub struct Lexicon {
     symbols: HashMap<String, (String, f64)>,
     prefixes: Vec<Vec<String>>,
     zh: Vec<ZhWord>,
+    /// Character -> its reading as a surname (first character of a person's name).
+    zh_surnames: HashMap<char, String>,
     /// Word -> nickname groups it belongs to.
     nicknames: HashMap<String, Vec<String>>,
 }
@@ -210,6 +221,7 @@ impl Lexicon {
             symbols: HashMap::new(),
             prefixes: Vec::new(),
             zh: zh.words,
+            zh_surnames: zh.surnames.into_iter().map(|s| (s.zh, s.reading)).collect(),
             nicknames: HashMap::new(),
         };
         // Longest Chinese words first, so that 有限公司 wins over 公司.
@@ -272,7 +284,7 @@ impl Lexicon {
             return Err(NameError::Empty);
         }
         let nfkc: String = trimmed.nfkc().collect();
-        let (latin_text, zh_generic) = self.to_latin(&nfkc);
+        let (latin_text, zh_generic) = self.to_latin(&nfkc, !organization);
         let mut raw = words(&latin_text);
         if raw.is_empty() {
             return Err(NameError::NoLetters(trimmed.to_owned()));
@@ -410,13 +422,26 @@ impl Lexicon {
     /// Transliterates to Latin. Chinese runs become dictionary words (their English rendering)
     /// or pinyin syllables, each a separate word; returns the words that came from generic
     /// Chinese dictionary entries.
-    fn to_latin(&self, text: &str) -> (String, Vec<String>) {
+    fn to_latin(&self, text: &str, person: bool) -> (String, Vec<String>) {
         let mut out = String::with_capacity(text.len());
         let mut generic = Vec::new();
         let chars: Vec<char> = text.chars().collect();
+        // A person's name in Chinese starts with the surname: its first character is read as
+        // a surname where that reading differs (单 shan, not dan).
+        let surname_at = if person { chars.iter().position(|c| !c.is_whitespace()) } else { None };
         let mut i = 0;
         while i < chars.len() {
             let c = chars[i];
+            if is_han(c)
+                && Some(i) == surname_at
+                && let Some(reading) = self.zh_surnames.get(&c)
+            {
+                out.push(' ');
+                out.push_str(reading);
+                out.push(' ');
+                i += 1;
+                continue;
+            }
             if is_han(c) {
                 if let Some(word) = self.zh.iter().find(|w| starts_with_chars(&chars[i..], &w.zh)) {
                     let english = word.en.first().map_or("", String::as_str);
@@ -783,6 +808,19 @@ mod tests {
         assert_eq!(lex().analyze("   ", false), Err(NameError::Empty));
         assert!(matches!(lex().analyze("--- !!", false), Err(NameError::NoLetters(_))));
         assert!(matches!(lex().analyze(&"a".repeat(10_000_000), false), Err(NameError::TooLong(_))));
+    }
+
+    #[test]
+    fn a_chinese_surname_gets_its_surname_reading_only_in_first_place_of_a_person() {
+        let lex = Lexicon::bundled().expect("lexicon");
+        let texts = |name: &str, org: bool| -> Vec<String> {
+            lex.analyze(name, org).expect("name").tokens.iter().map(|t| t.text.clone()).collect()
+        };
+        assert_eq!(texts("单霁翔", false)[0], "shan");
+        assert_eq!(texts("解振华", false)[0], "xie");
+        // Elsewhere the common reading stands: a company, or the character inside a given name.
+        assert_eq!(texts("重庆钢铁", true)[0], "chongqing");
+        assert!(texts("王单", false).contains(&"dan".to_owned()));
     }
 
     #[test]

@@ -66,3 +66,22 @@ fn cross_script_pairs() {
     let found = pairs.iter().filter(|(a, b)| score(&lex, a, b, false) >= DEFAULT_THRESHOLD).count();
     assert!(found >= 12, "{found} of 22 cross-script pairs reach the threshold");
 }
+
+#[test]
+fn chinese_surnames_with_two_readings() {
+    // Public figures whose surname character has another common reading (单 dan/shan, 解
+    // jie/xie...): the Chinese-script name must meet the romanised one.
+    let lex = Lexicon::bundled().expect("lexicon");
+    let pairs = [
+        ("曾庆红", "Zeng Qinghong"),
+        ("单霁翔", "Shan Jixiang"),
+        ("解振华", "Xie Zhenhua"),
+        ("仇和", "Qiu He"),
+        ("翟东升", "Zhai Dongsheng"),
+        ("覃道明", "Qin Daoming"),
+    ];
+    for (zh, latin) in pairs {
+        let s = score(&lex, zh, latin, false);
+        assert!(s >= DEFAULT_THRESHOLD, "{zh} / {latin}: {s}");
+    }
+}
