@@ -1,0 +1,7 @@
+//! The handlers, one module per engine, plus the operations endpoints.
+
+pub mod classify;
+pub mod ledger;
+pub mod meter;
+pub mod ops;
+pub mod screen;

@@ -1,0 +1,182 @@
+//! What every request shares: the store (one connection for work, one for token lookups, each
+//! behind a mutex and used only from `spawn_blocking`), the bundled facts, the screening index
+//! of the current list versions, and the metrics.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chipwarden_classify::{CountryGroups, RuleBook};
+use chipwarden_core::Catalog;
+use chipwarden_screen::{Lexicon, Listed, Screener};
+use chipwarden_store::Store;
+
+use crate::error::{ApiError, ApiResult, Code};
+use crate::metrics::Metrics;
+
+/// The store file in the data directory, as the CLI names it.
+pub const STORE_FILE: &str = "chipwarden.sqlite";
+
+/// How the server is set up; validated once by [`AppState::open`].
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The data directory (the CLI's `--data-dir`).
+    pub data_dir: PathBuf,
+    /// How long a request may take before it is answered with a timeout.
+    pub request_timeout: Duration,
+}
+
+impl Config {
+    pub fn new(data_dir: impl Into<PathBuf>) -> Config {
+        Config { data_dir: data_dir.into(), request_timeout: Duration::from_secs(30) }
+    }
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot create the data directory `{path}`: {cause}")]
+    DataDir { path: String, cause: std::io::Error },
+    #[error(transparent)]
+    Store(#[from] chipwarden_store::StoreError),
+    #[error("the bundled {what} cannot be loaded: {cause}")]
+    Bundled { what: &'static str, cause: String },
+    #[error("cannot listen on `{addr}`: {cause}")]
+    Bind { addr: String, cause: std::io::Error },
+    #[error("the server failed: {0}")]
+    Serve(std::io::Error),
+}
+
+/// The screening index over the list versions it was built from.
+#[derive(Debug)]
+pub struct Index {
+    pub versions: Vec<i64>,
+    pub screener: Screener,
+}
+
+/// Shared by every request; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+pub struct Inner {
+    pub config: Config,
+    pub store: Mutex<Store>,
+    /// A second connection for token lookups, so that authentication does not queue behind a
+    /// long write (the store is in WAL mode: readers do not wait for the writer).
+    pub auth_store: Mutex<Store>,
+    pub catalog: Catalog,
+    pub book: RuleBook,
+    pub groups: CountryGroups,
+    pub lexicon: Lexicon,
+    pub index: Mutex<Option<Arc<Index>>>,
+    pub metrics: Metrics,
+}
+
+impl AppState {
+    /// Opens the store in the data directory (creating both if needed) and loads the bundled
+    /// catalog, rules, country groups and screening lexicon.
+    pub fn open(config: Config) -> Result<AppState, StartError> {
+        std::fs::create_dir_all(&config.data_dir)
+            .map_err(|cause| StartError::DataDir { path: config.data_dir.display().to_string(), cause })?;
+        let path = config.data_dir.join(STORE_FILE);
+        let store = Store::open(&path)?;
+        let auth_store = Store::open(&path)?;
+        let bundled = |what: &'static str| move |cause: String| StartError::Bundled { what, cause };
+        let catalog = Catalog::bundled().map_err(|e| e.to_string()).map_err(bundled("catalog"))?;
+        let book = RuleBook::bundled().map_err(|e| e.to_string()).map_err(bundled("rule sets"))?;
+        let groups = CountryGroups::bundled().map_err(|e| e.to_string()).map_err(bundled("country groups"))?;
+        let lexicon = Lexicon::bundled().map_err(|e| e.to_string()).map_err(bundled("screening lexicon"))?;
+        Ok(AppState {
+            inner: Arc::new(Inner {
+                config,
+                store: Mutex::new(store),
+                auth_store: Mutex::new(auth_store),
+                catalog,
+                book,
+                groups,
+                lexicon,
+                index: Mutex::new(None),
+                metrics: Metrics::new(),
+            }),
+        })
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.inner.config.data_dir
+    }
+
+    /// Runs `f` with the store on a blocking thread: SQLite work never blocks the async workers.
+    pub async fn with_store<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Store, &Inner) -> ApiResult<T> + Send + 'static,
+    {
+        let state = self.clone();
+        blocking(move || {
+            let mut store = state.inner.store.lock().map_err(|_| ApiError::internal("the store's lock is poisoned"))?;
+            f(&mut store, &state.inner)
+        })
+        .await
+    }
+
+    /// Runs pure engine work (no store) on a blocking thread.
+    pub async fn compute<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Inner) -> ApiResult<T> + Send + 'static,
+    {
+        let state = self.clone();
+        blocking(move || f(&state.inner)).await
+    }
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> ApiResult<T> + Send + 'static) -> ApiResult<T> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| ApiError::internal(format!("a blocking task failed: {e}")))?
+}
+
+impl Inner {
+    /// The screening index over the current list versions, rebuilt only when they changed.
+    /// Called with the store held, so the versions it reads are the ones it indexes.
+    pub fn index(&self, store: &Store) -> ApiResult<Arc<Index>> {
+        let mut versions: Vec<i64> =
+            store.current_versions().map_err(ApiError::store)?.into_iter().map(|v| v.id).collect();
+        versions.sort_unstable();
+        let mut cached = self.index.lock().map_err(|_| ApiError::internal("the index's lock is poisoned"))?;
+        if let Some(index) = cached.as_ref().filter(|i| i.versions == versions) {
+            return Ok(Arc::clone(index));
+        }
+        let entries = store.current_entries().map_err(ApiError::store)?;
+        let listed = entries
+            .into_iter()
+            .map(|e| Listed { entry: e.entry, source: e.source, version: Some(e.version_id) })
+            .collect();
+        let index = Arc::new(Index { versions, screener: Screener::build(self.lexicon.clone(), listed) });
+        *cached = Some(Arc::clone(&index));
+        Ok(index)
+    }
+
+    /// The index, refusing to screen against nothing.
+    pub fn nonempty_index(&self, store: &Store) -> ApiResult<Arc<Index>> {
+        let index = self.index(store)?;
+        if index.screener.entry_count() == 0 {
+            return Err(ApiError::new(
+                Code::InvalidInput,
+                "no list is imported yet: import lists first (`chipwarden lists import` or `lists update`)",
+            ));
+        }
+        Ok(index)
+    }
+}
+
+/// Now, as RFC 3339 text (UTC), for what the store records.
+pub fn now() -> String {
+    jiff::Timestamp::now().to_string()
+}
+
+/// Today in UTC.
+pub fn today() -> jiff::civil::Date {
+    jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::UTC).date()
+}

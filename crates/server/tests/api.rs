@@ -1,0 +1,495 @@
+//! The server over real loopback HTTP with a real SQLite store in a temporary directory: roles
+//! for every endpoint of the route table, the JSON contracts, bad input, revocation, graceful
+//! shutdown, and the OpenAPI description held to the route table.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use chipwarden_server::{Access, AppState, Config, ROUTES, Role, token_hash};
+use chipwarden_store::Store;
+use serde_json::{Value, json};
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> TempDir {
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock after 1970").as_nanos();
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!("chipwarden-server-test-{}-{nanos}-{n}", std::process::id()));
+        std::fs::create_dir(&path).expect("create a temporary directory");
+        TempDir(path)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A server on 127.0.0.1:0 with the demo lists, a token per role (named and valued after the
+/// role), and a handle to stop it.
+struct Server {
+    addr: SocketAddr,
+    admin: String,
+    agent: ureq::Agent,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    dir: TempDir,
+}
+
+fn role_token(role: Role) -> String {
+    format!("test-token-{}", role.name())
+}
+
+impl Server {
+    fn start() -> Server {
+        let dir = TempDir::new();
+        let demo = chipwarden_server::demo::prepare(&dir.0).expect("demo data");
+        {
+            let mut store = Store::open(dir.0.join("chipwarden.sqlite")).expect("store");
+            for role in Role::ALL {
+                store
+                    .create_token(role.name(), role.name(), &token_hash(&role_token(role)), "2026-01-01T00:00:00Z")
+                    .expect("token");
+            }
+        }
+        let state = AppState::open(Config::new(&dir.0)).expect("state");
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let runtime =
+                tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+                addr_tx.send(listener.local_addr().expect("address")).expect("send the address");
+                chipwarden_server::serve(listener, state, async move {
+                    let _ = stop_rx.await;
+                })
+                .await
+                .expect("serve");
+            });
+        });
+        let addr = addr_rx.recv().expect("the server's address");
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .proxy(None)
+            .timeout_global(Some(Duration::from_secs(60)))
+            .build()
+            .into();
+        Server { addr, admin: demo.admin_token, agent, stop: Some(stop_tx), thread: Some(thread), dir }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<&str>) -> (u16, Value) {
+        let url = self.url(path);
+        let result = match method {
+            "GET" => {
+                let mut req = self.agent.get(&url);
+                if let Some(t) = token {
+                    req = req.header("Authorization", &format!("Bearer {t}"));
+                }
+                req.call()
+            }
+            _ => {
+                let mut req = self.agent.post(&url).content_type("application/json");
+                if let Some(t) = token {
+                    req = req.header("Authorization", &format!("Bearer {t}"));
+                }
+                req.send(body.unwrap_or("{}"))
+            }
+        };
+        let mut response = result.expect("an HTTP response");
+        let status = response.status().as_u16();
+        let text = response.body_mut().read_to_string().expect("a body");
+        let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        (status, value)
+    }
+
+    fn post(&self, path: &str, token: &str, body: &str) -> (u16, Value) {
+        self.call("POST", path, Some(token), Some(body))
+    }
+
+    fn get(&self, path: &str, token: &str) -> (u16, Value) {
+        self.call("GET", path, Some(token), None)
+    }
+
+    fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            thread.join().expect("the server thread");
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// The error shape, with the expected code; returns the field it names.
+fn error(value: &Value, code: &str) -> Option<String> {
+    let e = &value["error"];
+    assert_eq!(e["code"], code, "{value}");
+    assert!(e["message"].as_str().is_some_and(|m| !m.is_empty()), "{value}");
+    assert!(e.get("field").is_some(), "the shape always carries `field`: {value}");
+    assert_eq!(value.as_object().map(|o| o.len()), Some(1), "{value}");
+    e["field"].as_str().map(str::to_owned)
+}
+
+fn concrete(path: &str) -> String {
+    path.replace("{source}", "csl")
+}
+
+#[test]
+fn every_endpoint_checks_its_token_and_role() {
+    let server = Server::start();
+    for route in ROUTES {
+        let path = concrete(route.path);
+        let method = route.method.name();
+        match route.access {
+            Access::Public => {
+                let (status, body) = server.call(method, &path, None, None);
+                assert_eq!(status, 200, "{method} {path}: {body}");
+            }
+            Access::Roles(allowed) => {
+                let (status, body) = server.call(method, &path, None, Some("{}"));
+                assert_eq!(status, 401, "{method} {path} without a token: {body}");
+                error(&body, "unauthenticated");
+                let (status, body) = server.call(method, &path, Some("not-a-token"), Some("{}"));
+                assert_eq!(status, 401, "{method} {path} with an unknown token: {body}");
+                let mut refused = 0;
+                for role in Role::ALL {
+                    let (status, body) = server.call(method, &path, Some(&role_token(role)), Some("{}"));
+                    if allowed.contains(&role) {
+                        assert!(
+                            ![401, 403].contains(&status) && status < 500,
+                            "{method} {path} as {role:?}: {status} {body}"
+                        );
+                    } else {
+                        assert_eq!(status, 403, "{method} {path} as {role:?}: {body}");
+                        error(&body, "forbidden");
+                        refused += 1;
+                    }
+                }
+                assert!(refused > 0, "{method} {path}: some role must be refused");
+            }
+        }
+    }
+}
+
+#[test]
+fn classify_screen_and_contracts() {
+    let server = Server::start();
+    let (status, body) = server.post("/api/v1/classify", &server.admin, r#"{"model":"H100","at":"2025-06-01"}"#);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["eccn"], "3A090.a", "{body}");
+    for field in ["tpp", "performance_density", "ruleset", "reasons"] {
+        assert!(body.get(field).is_some(), "classify lacks `{field}`: {body}");
+    }
+    let (status, body) =
+        server.post("/api/v1/license", &server.admin, r#"{"model":"H200","destination":"CN","at":"2026-02-01"}"#);
+    assert_eq!(status, 200, "{body}");
+    for field in ["license_required", "policy", "exceptions", "reasons"] {
+        assert!(body.get(field).is_some(), "license lacks `{field}`: {body}");
+    }
+
+    let (status, body) = server.post("/api/v1/screen", &server.admin, r#"{"name":"Banco Nacional de Cuba"}"#);
+    assert_eq!(status, 200, "{body}");
+    let hits = body["hits"].as_array().expect("hits");
+    let hit = hits.iter().find(|h| h["entry_id"] == "306").unwrap_or_else(|| panic!("SDN 306 among {body}"));
+    assert_eq!(hit["query"], "Banco Nacional de Cuba");
+    assert_eq!(hit["list"], "SDN");
+    assert_eq!(hit["matched_name"], "BANCO NACIONAL DE CUBA");
+    assert!(hit["score"].as_f64().is_some_and(|s| s > 0.9), "{hit}");
+
+    // A batch is recorded: its parties are in the store, screened against the demo versions.
+    let batch = json!({"parties": [
+        {"id": "p1", "name": "Banco Nacional de Cuba", "country": "CU"},
+        {"id": "p2", "name": "Harmless Bakery Ltd"},
+        {"id": "p3", "name": "   "},
+    ]});
+    let (status, body) = server.post("/api/v1/screen/batch", &server.admin, &batch.to_string());
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["screened"], 2, "{body}");
+    assert_eq!(body["rejected"][0]["field"], "parties[2].name", "{body}");
+    assert!(body["hit_count"].as_u64().is_some_and(|n| n >= 1), "{body}");
+    let store = Store::open(server.dir.0.join("chipwarden.sqlite")).expect("store");
+    assert_eq!(store.screenings("p1").expect("screenings").len(), 1);
+    assert!(!store.hits_for("p1").expect("hits").is_empty());
+
+    let (status, body) = server.get("/api/v1/lists", &server.admin);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body.as_array().map(Vec::len), Some(2), "{body}");
+    let (status, body) = server.get("/api/v1/lists/nowhere/versions", &server.admin);
+    assert_eq!(status, 404, "{body}");
+    error(&body, "not_found");
+}
+
+#[test]
+fn usage_counts_once_and_bad_input_names_the_field() {
+    let server = Server::start();
+    let operator = role_token(Role::Operator);
+    let records = concat!(
+        r#"{"record_id":"r1","account":"acct-1","chip_model":"H100","chips":8,"start":"2026-01-01T00:00:00Z","end":"2026-01-02T00:00:00Z"}"#,
+        "\n",
+        r#"{"record_id":"r2","account":"acct-1","chip_model":"H100","chips":8,"start":"2026-01-02T00:00:00Z","end":"2026-01-03T00:00:00Z"}"#,
+        "\n"
+    );
+    let (status, first) = server.post("/api/v1/usage", &operator, records);
+    assert_eq!(status, 200, "{first}");
+    assert_eq!((first["inserted"].as_u64(), first["already_counted"].as_u64()), (Some(2), Some(0)), "{first}");
+    let report_path = "/api/v1/usage/report?window=30&as_of=2026-01-10T00:00:00Z";
+    let (status, report_once) = server.get(report_path, &server.admin);
+    assert_eq!(status, 200, "{report_once}");
+    // The same records again, as a JSON array this time: nothing new.
+    let array: Vec<Value> = records.lines().map(|l| serde_json::from_str(l).expect("record")).collect();
+    let (status, second) = server.post("/api/v1/usage", &operator, &Value::Array(array).to_string());
+    assert_eq!(status, 200, "{second}");
+    assert_eq!((second["inserted"].as_u64(), second["already_counted"].as_u64()), (Some(0), Some(2)), "{second}");
+    let (_, report_twice) = server.get(report_path, &server.admin);
+    assert_eq!(report_once, report_twice);
+    assert_eq!(report_once["accounts"].as_array().map(Vec::len), Some(1), "{report_once}");
+
+    // Bad JSON, a wrong type, an unknown field, a bad value, a bad query: 400, the field named.
+    let (status, body) = server.post("/api/v1/classify", &server.admin, r#"{"model": "H100""#);
+    assert_eq!(status, 400);
+    error(&body, "invalid_json");
+    let (status, body) = server.post("/api/v1/classify", &server.admin, r#"{"model": 100}"#);
+    assert_eq!(status, 400);
+    assert_eq!(error(&body, "invalid_json").as_deref(), Some("model"));
+    let (status, body) = server.post("/api/v1/classify", &server.admin, r#"{"model": "H100", "colour": "green"}"#);
+    assert_eq!(status, 400);
+    assert_eq!(error(&body, "invalid_json").as_deref(), Some("colour"));
+    let (status, body) = server.post("/api/v1/screen/batch", &server.admin, r#"{"parties":[{"name":"a","nmae":"b"}]}"#);
+    assert_eq!(status, 400);
+    assert_eq!(error(&body, "invalid_json").as_deref(), Some("parties[0].nmae"));
+    let (status, body) = server.post("/api/v1/classify", &server.admin, r#"{"model": "H100", "at": "yesterday"}"#);
+    assert_eq!(status, 400);
+    assert_eq!(error(&body, "invalid_input").as_deref(), Some("at"));
+    let (status, body) = server.get("/api/v1/usage/report?window=many", &server.admin);
+    assert_eq!(status, 400);
+    assert_eq!(error(&body, "invalid_query").as_deref(), Some("window"));
+    let (status, body) = server.get("/api/v1/usage/report?windw=3", &server.admin);
+    assert_eq!(status, 400);
+    assert_eq!(error(&body, "invalid_query").as_deref(), Some("windw"));
+    let (status, body) = server.post("/api/v1/usage", &operator, r#"{"record_id":"r3","account":"a"}"#);
+    assert_eq!(status, 400, "{body}");
+    assert!(error(&body, "invalid_input").is_some(), "{body}");
+
+    // Oversized: refused from the declared length (the body is never sent), and when it streams.
+    let big = 2 * 1024 * 1024;
+    let head = format!(
+        "POST /api/v1/classify HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: {big}\r\n\r\n",
+        server.admin
+    );
+    let (status, body) = raw(server.addr, head.as_bytes(), None);
+    assert_eq!(status, 413, "{body}");
+    error(&body, "payload_too_large");
+    let padding = format!("{{\"model\":\"H100\",\"spec\":\"{}\"}}", "x".repeat(big));
+    let head = format!(
+        "POST /api/v1/classify HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n{:x}\r\n",
+        server.admin,
+        padding.len()
+    );
+    let (status, body) = raw(server.addr, head.as_bytes(), Some(format!("{padding}\r\n0\r\n\r\n").as_bytes()));
+    assert_eq!(status, 413, "{body}");
+    error(&body, "payload_too_large");
+
+    // Unknown paths and methods get the shape too.
+    let (status, body) = server.get("/api/v1/nothing", &server.admin);
+    assert_eq!(status, 404);
+    error(&body, "not_found");
+    let (status, body) = server.get("/api/v1/classify", &server.admin);
+    assert_eq!(status, 405, "{body}");
+    error(&body, "method_not_allowed");
+}
+
+/// Sends `head`, then `rest` (if any, ignoring a connection the server closed early), and reads
+/// the response: its status and JSON body.
+fn raw(addr: SocketAddr, head: &[u8], rest: Option<&[u8]>) -> (u16, Value) {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
+    stream.write_all(head).expect("send the head");
+    if let Some(rest) = rest {
+        let _ = stream.write_all(rest);
+    }
+    read_response(&mut stream)
+}
+
+fn read_response(stream: &mut TcpStream) -> (u16, Value) {
+    let mut bytes = Vec::new();
+    let mut buf = [0u8; 8192];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => bytes.extend_from_slice(&buf[..n]),
+        }
+        let text = String::from_utf8_lossy(&bytes);
+        // Stop once the whole body (by Content-Length) is in.
+        if let Some((head, body)) = text.split_once("\r\n\r\n") {
+            let length = head
+                .lines()
+                .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().to_owned()))
+                .and_then(|v| v.parse::<usize>().ok());
+            if length.is_some_and(|n| body.len() >= n) {
+                break;
+            }
+        }
+    }
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let status = text.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    (status, serde_json::from_str(body).unwrap_or(Value::String(body.to_owned())))
+}
+
+#[test]
+fn a_revoked_token_stops_working_at_once() {
+    let server = Server::start();
+    let mut store = Store::open(server.dir.0.join("chipwarden.sqlite")).expect("store");
+    let token = chipwarden_server::new_token().expect("token");
+    store.create_token("desk", "analyst", &token.hash, "2026-01-01T00:00:00Z").expect("create");
+    let (status, body) = server.get("/api/v1/rules", &token.token);
+    assert_eq!(status, 200, "{body}");
+    store.revoke_token("desk", "2026-01-02T00:00:00Z").expect("revoke").expect("was live");
+    let (status, body) = server.get("/api/v1/rules", &token.token);
+    assert_eq!(status, 401, "{body}");
+    error(&body, "unauthenticated");
+}
+
+#[test]
+fn ledger_appends_signed_entries_and_proves_them() {
+    let server = Server::start();
+    let operator = role_token(Role::Operator);
+    let key = chipwarden_ledger::PartyKey::from_seed("NVIDIA", &[7; 32]).expect("key");
+    let draft = chipwarden_ledger::EventDraft::from_json(
+        r#"{"type":"registered","serial":"SN1","model":"H100","holder":"NVIDIA","time":"2026-01-01T00:00:00Z"}"#,
+    )
+    .expect("draft");
+    let entry = String::from_utf8(key.sign_draft(draft).entry_bytes()).expect("UTF-8");
+    let (status, body) = server.post("/api/v1/ledger/events", &operator, &entry);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body[0]["leaf_index"], 0, "{body}");
+    assert_eq!(body[0]["serial"], "SN1");
+    assert_eq!(body[0]["type"], "registered");
+    // The same entry again is refused, and so is an unsigned event.
+    let (status, body) = server.post("/api/v1/ledger/events", &operator, &entry);
+    assert_eq!(status, 400, "{body}");
+    let (status, body) = server.post(
+        "/api/v1/ledger/events",
+        &operator,
+        r#"{"type":"registered","serial":"SN2","model":"H100","holder":"NVIDIA","time":"2026-01-01T00:00:00Z"}"#,
+    );
+    assert_eq!(status, 400, "{body}");
+    let (status, proof) = server.get("/api/v1/ledger/proof?index=0", &operator);
+    assert_eq!(status, 200, "{proof}");
+    for field in ["leaf_index", "tree_size", "leaf_hash", "root_hash", "audit_path", "entry"] {
+        assert!(proof.get(field).is_some(), "proof lacks `{field}`: {proof}");
+    }
+    assert_eq!(proof["entry"], entry.as_str());
+    let (status, checkpoint) = server.get("/api/v1/ledger/checkpoint", &operator);
+    assert_eq!(status, 200, "{checkpoint}");
+    assert_eq!(checkpoint["tree_size"], 1);
+    assert_eq!(checkpoint["root_hash"], proof["root_hash"]);
+    let (status, body) = server.get("/api/v1/ledger/proof?index=5", &operator);
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(error(&body, "invalid_input").as_deref(), Some("index"));
+}
+
+#[test]
+fn a_request_in_flight_at_shutdown_completes() {
+    let mut server = Server::start();
+    let body = br#"{"model":"H100","at":"2025-06-01"}"#;
+    let head = format!(
+        "POST /api/v1/classify HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        server.admin,
+        body.len()
+    );
+    let mut stream = TcpStream::connect(server.addr).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
+    // The request is accepted and its handler is waiting for the rest of the body...
+    stream.write_all(head.as_bytes()).expect("head");
+    stream.write_all(&body[..10]).expect("part of the body");
+    std::thread::sleep(Duration::from_millis(300));
+    // ...when shutdown is signalled.
+    let stop = server.stop.take().expect("not stopped yet");
+    stop.send(()).expect("signal shutdown");
+    std::thread::sleep(Duration::from_millis(300));
+    stream.write_all(&body[10..]).expect("the rest of the body");
+    let (status, response) = read_response(&mut stream);
+    assert_eq!(status, 200, "{response}");
+    assert_eq!(response["eccn"], "3A090.a");
+    drop(stream);
+    // The server then stops, and accepts nothing more.
+    server.thread.take().expect("thread").join().expect("the server stops");
+    assert!(TcpStream::connect(server.addr).is_err(), "still accepting after shutdown");
+}
+
+#[test]
+fn metrics_count_requests_by_route_and_status() {
+    let server = Server::start();
+    server.get("/api/v1/rules", &server.admin);
+    server.get("/api/v1/rules", "bad-token");
+    let (status, text) = server.call("GET", "/metrics", None, None);
+    assert_eq!(status, 200);
+    let text = text.as_str().expect("text");
+    assert!(
+        text.contains(r#"chipwarden_http_requests_total{method="GET",route="/api/v1/rules",status="200"} 1"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"chipwarden_http_requests_total{method="GET",route="/api/v1/rules",status="401"} 1"#),
+        "{text}"
+    );
+    assert!(text.contains("chipwarden_http_request_duration_seconds_bucket"), "{text}");
+    let (status, body) = server.call("GET", "/readyz", None, None);
+    assert_eq!((status, &body["status"]), (200, &json!("ready")));
+}
+
+/// Every route of the table is in `openapi.json` with its method, and every documented
+/// operation is in the table: the description cannot drift from what is served.
+#[test]
+fn the_openapi_description_matches_the_route_table() {
+    let doc: Value = serde_json::from_str(chipwarden_server::api::ops::OPENAPI).expect("openapi.json is JSON");
+    assert_eq!(doc["openapi"].as_str().map(|v| v.starts_with("3.1")), Some(true));
+    let paths = doc["paths"].as_object().expect("paths");
+    let mut documented = Vec::new();
+    for (path, item) in paths {
+        for method in item.as_object().expect("path item").keys() {
+            if ["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
+                documented.push((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    let served: Vec<(String, String)> =
+        ROUTES.iter().map(|r| (r.method.name().to_owned(), r.path.to_owned())).collect();
+    for route in &served {
+        assert!(documented.contains(route), "{route:?} is served but not documented");
+    }
+    for op in &documented {
+        assert!(served.contains(op), "{op:?} is documented but not served");
+    }
+    // Every endpoint behind a token says so, and names its roles.
+    for route in ROUTES {
+        let op = &paths[route.path][route.method.name().to_lowercase()];
+        match route.access {
+            Access::Public => assert_eq!(op["security"], json!([]), "{} {}", route.method.name(), route.path),
+            Access::Roles(roles) => {
+                let listed: Vec<&str> =
+                    op["x-roles"].as_array().expect("x-roles").iter().filter_map(Value::as_str).collect();
+                let expected: Vec<&str> = roles.iter().map(|r| r.name()).collect();
+                assert_eq!(listed, expected, "{} {}", route.method.name(), route.path);
+            }
+        }
+    }
+}
