@@ -82,6 +82,44 @@ pub enum Command {
         #[command(subcommand)]
         command: LedgerCommand,
     },
+    /// Serve the HTTP API (under /api/v1) until SIGINT or SIGTERM.
+    Serve(ServeArgs),
+    /// API tokens of the HTTP server: create (shown once), list, revoke.
+    Tokens {
+        #[command(subcommand)]
+        command: TokensCommand,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: String,
+    /// Start on demo data in a new temporary directory (lists from the repository's test data,
+    /// an admin token printed once) instead of --data-dir.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokensCommand {
+    /// Make a token and print it, once: only its SHA-256 is stored.
+    Create {
+        /// A name for the token (who or what uses it); one live token per name.
+        #[arg(long)]
+        name: String,
+        /// admin, analyst, operator or agent.
+        #[arg(long)]
+        role: String,
+    },
+    /// Every token, live and revoked (never the tokens themselves).
+    List,
+    /// Revoke the live token with this name; it stops working at the next request.
+    Revoke {
+        #[arg(long)]
+        name: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -24,6 +24,8 @@ pub fn run(cli: &Cli) -> Result<u8, Failure> {
         Command::Customers { command } => crate::customers::customers(cli, command),
         Command::Keys { command } => crate::ledger::keys(cli, command),
         Command::Ledger { command } => crate::ledger::ledger(cli, command),
+        Command::Serve(args) => crate::serve::run(cli, args),
+        Command::Tokens { command } => crate::tokens::tokens(cli, command),
         _ => run_classify(cli).map(|()| crate::exit::OK),
     }
 }
@@ -114,7 +116,9 @@ fn run_classify(cli: &Cli) -> Result<(), Failure> {
         | Command::Accounts { .. }
         | Command::Customers { .. }
         | Command::Keys { .. }
-        | Command::Ledger { .. } => Err(Failure::internal("screening commands are dispatched in `run`")),
+        | Command::Ledger { .. }
+        | Command::Serve(_)
+        | Command::Tokens { .. } => Err(Failure::internal("screening commands are dispatched in `run`")),
     }
 }
 

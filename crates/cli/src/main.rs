@@ -15,6 +15,8 @@ mod listfiles;
 mod meter;
 mod output;
 mod screening;
+mod serve;
+mod tokens;
 
 use std::process::ExitCode;
 

@@ -97,6 +97,8 @@ pub fn run(addr: &str, config: Config, listening: impl FnOnce(SocketAddr)) -> Re
         let local = listener.local_addr().map_err(|cause| StartError::Bind { addr: addr.to_owned(), cause })?;
         tracing::info!(addr = %local, "listening");
         listening(local);
-        serve(listener, state, shutdown_signal()).await.map_err(StartError::Serve)
+        serve(listener, state, shutdown_signal()).await.map_err(StartError::Serve)?;
+        tracing::info!("stopped: every accepted request was answered");
+        Ok(())
     })
 }
