@@ -135,7 +135,8 @@ pub fn app(state: AppState) -> Router {
         .fallback(not_found)
         // The per-route RequestBodyLimitLayer decides; axum's own default limit would cut in first.
         .layer(DefaultBodyLimit::disable())
-        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout))
+        // 408 marks the layer's own answer; `error_shape` turns it into the `timeout` code (503).
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
         .layer(from_fn(error_shape))
         .layer(from_fn_with_state(state.clone(), crate::metrics::track))
         // One structured log line per request at INFO: method, path, status, latency.

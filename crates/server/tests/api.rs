@@ -48,6 +48,10 @@ fn role_token(role: Role) -> String {
 
 impl Server {
     fn start() -> Server {
+        Server::start_with(Duration::from_secs(30))
+    }
+
+    fn start_with(request_timeout: Duration) -> Server {
         let dir = TempDir::new();
         let demo = chipwarden_server::demo::prepare(&dir.0).expect("demo data");
         {
@@ -58,7 +62,8 @@ impl Server {
                     .expect("token");
             }
         }
-        let state = AppState::open(Config::new(&dir.0)).expect("state");
+        let config = Config { request_timeout, ..Config::new(&dir.0) };
+        let state = AppState::open(config).expect("state");
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
@@ -433,6 +438,19 @@ fn a_request_in_flight_at_shutdown_completes() {
     // The server then stops, and accepts nothing more.
     server.thread.take().expect("thread").join().expect("the server stops");
     assert!(TcpStream::connect(server.addr).is_err(), "still accepting after shutdown");
+}
+
+#[test]
+fn a_request_that_takes_too_long_gets_the_timeout_error() {
+    let server = Server::start_with(Duration::from_millis(300));
+    // The body never finishes arriving.
+    let head = format!(
+        "POST /api/v1/classify HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Length: 100\r\n\r\n{{\"model\"",
+        server.admin
+    );
+    let (status, body) = raw(server.addr, head.as_bytes(), None);
+    assert_eq!(status, 503, "{body}");
+    error(&body, "timeout");
 }
 
 #[test]
