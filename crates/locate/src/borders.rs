@@ -26,7 +26,7 @@ use chipwarden_core::country::CountryCode;
 use serde::Deserialize;
 
 use crate::error::LocateError;
-use crate::geo::{EARTH_RADIUS_KM, LatLon, V3, angle, arc_angle};
+use crate::geo::{COS_EPS, EARTH_RADIUS_KM, LatLon, Reach, V3, angle, arc_angle, arc_within};
 use crate::iso;
 
 /// The longest piece an edge is cut into, in km.
@@ -57,6 +57,8 @@ pub struct Country {
     /// A cap holding every vertex; `radius >= FRAC_PI_2` means no useful bound.
     center: V3,
     radius: f64,
+    cos_radius: f64,
+    sin_radius: f64,
 }
 
 #[derive(Debug, Clone)]
@@ -71,6 +73,8 @@ struct Ring {
     /// `(lon, lat)` in degrees, longitudes unwrapped (they may pass ±180), closed.
     points: Vec<[f64; 2]>,
     vecs: Vec<V3>,
+    /// Unit normal of piece `i`'s great circle, `None` for a zero-length piece.
+    normals: Vec<Option<V3>>,
     chunks: Vec<Chunk>,
 }
 
@@ -81,6 +85,8 @@ struct Chunk {
     end: usize,
     center: V3,
     radius: f64,
+    cos_radius: f64,
+    sin_radius: f64,
     lat_min: f64,
     lat_max: f64,
 }
@@ -398,10 +404,20 @@ impl Ring {
             let (lat_min, lat_max) = points[start..=end]
                 .iter()
                 .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| (lo.min(p[1]), hi.max(p[1])));
-            chunks.push(Chunk { start, end, center, radius, lat_min, lat_max });
+            chunks.push(Chunk {
+                start,
+                end,
+                center,
+                radius,
+                cos_radius: radius.cos(),
+                sin_radius: radius.sin(),
+                lat_min,
+                lat_max,
+            });
             start = end;
         }
-        Ring { points, vecs, chunks }
+        let normals = vecs.windows(2).map(|w| w[0].cross(w[1]).normalized()).collect();
+        Ring { points, vecs, normals, chunks }
     }
 
     /// Whether a ray from `(lat, lon)` towards growing longitude crosses this ring an odd
@@ -425,11 +441,17 @@ impl Ring {
         inside
     }
 
-    /// Whether some piece of the ring is within `t` radians of `p`.
-    fn boundary_within(&self, p: V3, t: f64) -> bool {
+    /// Whether some piece of the ring is within `reach` of `p`. A chunk is skipped only when its
+    /// bounding cap is beyond reach: `angle(p, centre) > t + radius`, tested as
+    /// `p . centre < cos(t + radius)`.
+    fn boundary_within(&self, p: V3, reach: &Reach) -> bool {
         self.chunks.iter().any(|chunk| {
-            angle(p, chunk.center) - chunk.radius <= t
-                && (chunk.start..chunk.end).any(|i| arc_angle(p, self.vecs[i], self.vecs[i + 1]) <= t)
+            let near = match reach.cos_plus(chunk.radius, chunk.cos_radius, chunk.sin_radius) {
+                Some(threshold) => p.dot(chunk.center) >= threshold - COS_EPS,
+                None => true,
+            };
+            near && (chunk.start..chunk.end)
+                .any(|i| arc_within(p, self.vecs[i], self.vecs[i + 1], self.normals[i], reach))
         })
     }
 
@@ -448,7 +470,7 @@ impl Country {
             Some(center) => (center, chunks().map(|c| angle(center, c.center) + c.radius).fold(0.0, f64::max)),
             None => (V3 { x: 0.0, y: 0.0, z: 1.0 }, std::f64::consts::PI),
         };
-        Country { code, names, polygons, center, radius }
+        Country { code, names, polygons, center, radius, cos_radius: radius.cos(), sin_radius: radius.sin() }
     }
 
     pub fn code(&self) -> CountryCode {
@@ -468,16 +490,20 @@ impl Country {
     /// Whether some point of the territory lies within `km` of `p`, `SLACK_KM` added. Never false
     /// when the true answer is true: this is what makes exclusions sound.
     pub fn within_km(&self, p: LatLon, km: f64) -> bool {
-        self.within(p.to_vec(), p, (km + SLACK_KM) / EARTH_RADIUS_KM)
+        self.within(p.to_vec(), p, &Reach::new((km + SLACK_KM) / EARTH_RADIUS_KM))
     }
 
-    pub(crate) fn within(&self, v: V3, p: LatLon, t: f64) -> bool {
+    /// Whether some point of the territory is within `reach` of `v` (which is `p`).
+    pub(crate) fn within(&self, v: V3, p: LatLon, reach: &Reach) -> bool {
         // The bounding cap holds every vertex and piece; when it is smaller than a hemisphere it
         // holds the territory too (a convex cap holds the smaller side of any ring inside it).
-        if self.radius < FRAC_PI_2 && angle(v, self.center) - self.radius > t {
+        if self.radius < FRAC_PI_2
+            && let Some(threshold) = reach.cos_plus(self.radius, self.cos_radius, self.sin_radius)
+            && v.dot(self.center) < threshold - COS_EPS
+        {
             return false;
         }
-        self.polygons.iter().flat_map(|poly| &poly.rings).any(|ring| ring.boundary_within(v, t)) || self.contains(p)
+        self.polygons.iter().flat_map(|poly| &poly.rings).any(|ring| ring.boundary_within(v, reach)) || self.contains(p)
     }
 
     /// Great-circle distance in km from `p` to the territory: 0 inside.

@@ -134,6 +134,54 @@ pub(crate) fn arc_angle(p: V3, a: V3, b: V3) -> f64 {
     }
 }
 
+/// Tolerance on cosines. A comparison that would exclude needs the dot product beyond its
+/// threshold by at least this much (about a millimetre at the smallest angles compared), so
+/// rounding can only ever err towards "within".
+pub(crate) const COS_EPS: f64 = 1e-12;
+
+/// An angle `t` in radians with its cosine and sine: "within `t`" tested by dot products, which
+/// is much cheaper than computing angles.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Reach {
+    pub t: f64,
+    pub cos: f64,
+    pub sin: f64,
+}
+
+impl Reach {
+    pub(crate) fn new(t: f64) -> Reach {
+        Reach { t, cos: t.cos(), sin: t.sin() }
+    }
+
+    /// `cos(t + r)` from `r`'s cosine and sine, or `None` when `t + r` reaches half a turn (then
+    /// every point is within).
+    pub(crate) fn cos_plus(&self, r: f64, cos_r: f64, sin_r: f64) -> Option<f64> {
+        (self.t + r < std::f64::consts::PI).then(|| self.cos * cos_r - self.sin * sin_r)
+    }
+}
+
+/// Whether the great-circle arc from `a` to `b` (with unit normal `n`, `None` for a point) comes
+/// within `reach` of `p`. Same geometry as [`arc_angle`], by dot products; errs towards true.
+pub(crate) fn arc_within(p: V3, a: V3, b: V3, n: Option<V3>, reach: &Reach) -> bool {
+    if p.dot(a) >= reach.cos - COS_EPS || p.dot(b) >= reach.cos - COS_EPS {
+        return true;
+    }
+    let Some(n) = n else {
+        return false;
+    };
+    if reach.t >= std::f64::consts::FRAC_PI_2 {
+        return arc_angle(p, a, b) <= reach.t + 1e-12;
+    }
+    let off = p.dot(n);
+    if off.abs() > reach.sin + COS_EPS {
+        return false;
+    }
+    // The foot of the perpendicular is the nearest point of the great circle; the arc's nearest
+    // point is the foot if the foot lies on the arc, else an end (already tested).
+    let foot = p.add(n.scale(-off));
+    a.cross(foot).dot(n) >= 0.0 && foot.cross(b).dot(n) >= 0.0
+}
+
 /// Great-circle distance in km between two points on the sphere of mean radius.
 pub fn distance_km(a: LatLon, b: LatLon) -> f64 {
     angle(a.to_vec(), b.to_vec()) * EARTH_RADIUS_KM
@@ -195,6 +243,20 @@ mod tests {
         let beyond = V3::from_degrees(0.0, 12.0);
         assert!((arc_angle(beyond, a, b).to_degrees() - 2.0).abs() < 1e-9);
         assert!(arc_angle(a, a, a).abs() < 1e-12);
+    }
+
+    #[test]
+    fn arc_within_agrees_with_arc_angle() {
+        let a = V3::from_degrees(10.0, 10.0);
+        let b = V3::from_degrees(10.1, 10.05);
+        let n = a.cross(b).normalized();
+        for (lat, lon) in [(10.05, 10.3), (9.0, 10.0), (10.2, 10.1), (10.05, 10.02), (-10.0, -170.0)] {
+            let p = V3::from_degrees(lat, lon);
+            let d = arc_angle(p, a, b);
+            for t in [d * 0.999, d * 1.001] {
+                assert_eq!(arc_within(p, a, b, n, &Reach::new(t)), d <= t, "({lat}, {lon}) at {t}");
+            }
+        }
     }
 
     #[test]

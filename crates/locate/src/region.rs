@@ -26,18 +26,22 @@
 use std::f64::consts::PI;
 
 use crate::borders::{Borders, Country, SLACK_KM};
-use crate::geo::{Cap, EARTH_RADIUS_KM, LatLon, V3, angle};
+use crate::geo::{COS_EPS, Cap, EARTH_RADIUS_KM, LatLon, Reach, V3, angle};
 
 /// A cap prepared for the search: centre vector and radius in radians.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct SearchCap {
     center: V3,
     radius: f64,
+    cos_radius: f64,
+    sin_radius: f64,
 }
 
 impl SearchCap {
     pub(crate) fn new(cap: &Cap) -> SearchCap {
-        SearchCap { center: cap.center.to_vec(), radius: cap.radius_km / EARTH_RADIUS_KM }
+        // Beyond half a turn a cap is the whole sphere; its cosine must stay at -1.
+        let radius = (cap.radius_km / EARTH_RADIUS_KM).min(PI);
+        SearchCap { center: cap.center.to_vec(), radius, cos_radius: radius.cos(), sin_radius: radius.sin() }
     }
 }
 
@@ -131,14 +135,19 @@ enum Standing {
     Unsure,
 }
 
+/// Step (1) of the search: a cap misses the cell when `angle(c, centre) > radius + ρ`, tested as
+/// `c . centre < cos(radius + ρ)` (less a tolerance, so rounding never drops a cell wrongly).
 fn standing(caps: &[SearchCap], v: V3, rho: f64) -> Standing {
+    let reach = Reach::new(rho);
     let mut center_inside = true;
     for cap in caps {
-        let d = angle(v, cap.center);
-        if d - rho > cap.radius {
+        let dot = v.dot(cap.center);
+        if let Some(threshold) = reach.cos_plus(cap.radius, cap.cos_radius, cap.sin_radius)
+            && dot < threshold - COS_EPS
+        {
             return Standing::Outside;
         }
-        center_inside &= d <= cap.radius;
+        center_inside &= cap.radius >= PI || dot >= cap.cos_radius;
     }
     if center_inside { Standing::CenterInside } else { Standing::Unsure }
 }
@@ -168,7 +177,9 @@ struct Searcher<'a> {
 /// Which countries the region (intersection of `caps`) may meet, each buffered by `buffer_km`;
 /// cells stop shrinking at a circumradius of `resolution_km`.
 pub(crate) fn search(borders: &Borders, caps: &[Cap], buffer_km: f64, resolution_km: f64) -> Search {
-    let prepared: Vec<SearchCap> = caps.iter().map(SearchCap::new).collect();
+    let mut prepared: Vec<SearchCap> = caps.iter().map(SearchCap::new).collect();
+    // Smallest caps first: they drop most cells.
+    prepared.sort_by(|a, b| a.radius.total_cmp(&b.radius));
     let countries = borders.countries();
     let mut searcher = Searcher {
         caps: &prepared,
@@ -201,17 +212,19 @@ impl Searcher<'_> {
             self.any_cell = true;
         }
         let normalized = normalize(c);
+        let reach = Reach::new(self.buffer + rho);
         let mut remaining: Vec<usize> = candidates
             .iter()
             .copied()
-            .filter(|&k| !self.possible[k] && self.countries[k].within(v, normalized, self.buffer + rho))
+            .filter(|&k| !self.possible[k] && self.countries[k].within(v, normalized, &reach))
             .collect();
         if remaining.is_empty() && self.witness.is_some() {
             return;
         }
         if standing == Standing::CenterInside {
+            let buffer = Reach::new(self.buffer);
             remaining.retain(|&k| {
-                let hit = self.countries[k].within(v, normalized, self.buffer);
+                let hit = self.countries[k].within(v, normalized, &buffer);
                 if hit {
                     self.possible[k] = true;
                 }

@@ -180,6 +180,7 @@ pub fn verify(
     // Minimum round trip per (target, landmark), targets in order of first appearance.
     let mut order: Vec<&str> = Vec::new();
     let mut best: HashMap<&str, Vec<(&str, f64)>> = HashMap::new();
+    let mut slot: HashMap<(&str, &str), usize> = HashMap::new();
     for m in measurements {
         let entry = best.entry(m.target.as_str()).or_insert_with(|| {
             order.push(m.target.as_str());
@@ -188,9 +189,12 @@ pub fn verify(
         if m.target == m.landmark {
             continue;
         }
-        match entry.iter_mut().find(|(l, _)| *l == m.landmark) {
-            Some((_, rtt)) => *rtt = rtt.min(m.rtt_ms),
-            None => entry.push((m.landmark.as_str(), m.rtt_ms)),
+        match slot.get(&(m.target.as_str(), m.landmark.as_str())) {
+            Some(&i) => entry[i].1 = entry[i].1.min(m.rtt_ms),
+            None => {
+                slot.insert((m.target.as_str(), m.landmark.as_str()), entry.len());
+                entry.push((m.landmark.as_str(), m.rtt_ms));
+            }
         }
     }
     let mut verdicts = Vec::with_capacity(order.len());
