@@ -145,6 +145,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             verdicts.len() as f64 / elapsed.as_secs_f64()
         );
         report(&verdicts, &known, &vetting);
+        if mode == VettingMode::On {
+            println!("where the quarantined servers can be, measured as targets by the others:");
+            for q in &vetting.quarantined {
+                if let Some(v) = verdicts.iter().find(|v| v.target == q.landmark) {
+                    let s = known[v.target.as_str()];
+                    let list: Vec<String> = v.possible_countries.iter().take(12).map(|c| c.to_string()).collect();
+                    let more = v.possible_countries.len().saturating_sub(12);
+                    let suffix = if more > 0 { format!(" and {more} more") } else { String::new() };
+                    println!("  {} {} (claims {}): {}{suffix}", s.id, s.name, s.code, list.join(" "));
+                }
+            }
+        }
         if let (Some(dir), VettingMode::On) = (&svg_dir, mode) {
             std::fs::create_dir_all(dir)?;
             for v in &verdicts {

@@ -156,7 +156,7 @@ impl Reach {
     /// `cos(t + r)` from `r`'s cosine and sine, or `None` when `t + r` reaches half a turn (then
     /// every point is within).
     pub(crate) fn cos_plus(&self, r: f64, cos_r: f64, sin_r: f64) -> Option<f64> {
-        (self.t + r < std::f64::consts::PI).then(|| self.cos * cos_r - self.sin * sin_r)
+        (self.t + r < std::f64::consts::PI).then_some(self.cos * cos_r - self.sin * sin_r)
     }
 }
 
