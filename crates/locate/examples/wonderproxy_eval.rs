@@ -15,7 +15,7 @@ use std::time::Instant;
 use chipwarden_locate::{Borders, Landmark, Measurement, Options, TargetVerdict, VettingMode, render_svg, verify, vet};
 
 const DEFAULT_GEO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/geo");
-const BORDERS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/test_data/world-atlas-2.0.2_countries-50m.topo.json");
+const BORDERS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/geo/world-atlas-2.0.2_countries-50m.topo.json");
 
 /// Export-control destinations treated as restricted here: China with Hong Kong and Macau, and
 /// the embargoed or Country Group D:5/E countries.

@@ -133,7 +133,16 @@ struct Properties {
     name: Option<String>,
 }
 
+/// The bundled borders: Natural Earth 4.1.0 Admin 0 at 1:50m (public domain) as packaged by
+/// `world-atlas@2.0.2` (ISC); provenance in `data/geo/README.md`.
+pub const BUNDLED_BORDERS: &str = include_str!("../../../data/geo/world-atlas-2.0.2_countries-50m.topo.json");
+
 impl Borders {
+    /// The borders compiled into the binary (see [`BUNDLED_BORDERS`]).
+    pub fn bundled() -> Result<Borders, LocateError> {
+        Borders::from_topojson("bundled world-atlas countries-50m", BUNDLED_BORDERS)
+    }
+
     /// Parses a TopoJSON topology whose object `countries` holds one feature per country, `id`
     /// the ISO 3166-1 numeric code and `properties.name` its name (world-atlas' layout). Features
     /// with no code are mapped by name (Kosovo to `XK` and `RS`, and so on: see

@@ -8,12 +8,12 @@ use chipwarden_locate::geo::FIBRE_SPEED_KM_PER_MS;
 use chipwarden_locate::{Borders, Landmark, LatLon, Measurement, distance_km};
 
 pub const BORDERS_50M: &str =
-    concat!(env!("CARGO_MANIFEST_DIR"), "/test_data/world-atlas-2.0.2_countries-50m.topo.json");
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/geo/world-atlas-2.0.2_countries-50m.topo.json");
 
 pub fn borders() -> &'static Borders {
     static BORDERS: OnceLock<Borders> = OnceLock::new();
     BORDERS.get_or_init(|| {
-        let text = std::fs::read_to_string(BORDERS_50M).expect("test_data borders");
+        let text = std::fs::read_to_string(BORDERS_50M).expect("bundled borders file");
         Borders::from_topojson("countries-50m.topo.json", &text).expect("borders parse")
     })
 }
