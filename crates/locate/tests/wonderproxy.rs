@@ -1,5 +1,5 @@
-//! Regression fixtures from the WonderProxy mesh (246 servers, 2020-07-19/20, in the project's
-//! shared data `../shared/data/geo/`): vetting catches the servers whose coordinates are false,
+//! Regression fixtures from the WonderProxy mesh (246 servers, 2020-07-19/20, copied into
+//! `test_data/` with their provenance): vetting catches the servers whose coordinates are false,
 //! and with vetting no server's stated country is excluded unless the server itself was caught.
 
 mod common;
@@ -10,7 +10,7 @@ use std::path::Path;
 use chipwarden_locate::{Landmark, Measurement, Options, VettingMode, verify, vet};
 use common::borders;
 
-const GEO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/geo");
+const GEO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/test_data");
 
 /// WonderProxy country names that are not feature names of the 1:50m borders.
 const ALIASES: &[(&str, &str)] = &[("United States", "US"), ("Czech Republic", "CZ"), ("Kosovo", "XK")];
@@ -32,7 +32,7 @@ fn mesh() -> Mesh {
     let mut landmarks = Vec::new();
     let mut stated = HashMap::new();
     let mut servers = csv::Reader::from_path(Path::new(GEO).join("wonderproxy_servers-2020-07-19.csv"))
-        .expect("the shared WonderProxy servers file");
+        .expect("the WonderProxy servers file");
     for row in servers.records() {
         let row = row.expect("row");
         let code = by_name.get(&row[5]).unwrap_or_else(|| panic!("no code for `{}`", &row[5])).clone();
@@ -44,20 +44,13 @@ fn mesh() -> Mesh {
             uncertainty_km: 0.0,
         });
     }
-    // Symmetrised: the smaller `min` of both directions.
+    // Symmetrised in the test data: the smaller `min` of both directions, one row per pair.
     let mut pairs: BTreeMap<(String, String), f64> = BTreeMap::new();
-    let mut pings = csv::Reader::from_path(Path::new(GEO).join("wonderproxy_pings-2020-07-19-2020-07-20-grouped.csv"))
-        .expect("the shared WonderProxy pings file");
+    let mut pings = csv::Reader::from_path(Path::new(GEO).join("wonderproxy_pings-2020-07-19-20-min-symmetric.csv"))
+        .expect("the WonderProxy pings file");
     for row in pings.records() {
         let row = row.expect("row");
-        let (a, b) = (row[0].to_owned(), row[1].to_owned());
-        if a == b || !stated.contains_key(&a) || !stated.contains_key(&b) {
-            continue;
-        }
-        let rtt: f64 = row[2].parse().expect("min");
-        let key = if a < b { (a, b) } else { (b, a) };
-        let entry = pairs.entry(key).or_insert(f64::INFINITY);
-        *entry = entry.min(rtt);
+        pairs.insert((row[0].to_owned(), row[1].to_owned()), row[2].parse().expect("min"));
     }
     let measurements = pairs
         .iter()
