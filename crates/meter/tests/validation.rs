@@ -11,8 +11,8 @@ const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/
 
 /// Llama 2 70B: 1,720,320 A100-80GB GPU-hours (Meta, Llama 2 model card, "Training Factors":
 /// https://github.com/meta-llama/llama/blob/main/MODEL_CARD.md) against Epoch AI's 8.1e23 FLOP
-/// ("Notable AI Models", row `Llama 2-70B`, CC BY 4.0; copy of 2025-04 in
-/// ../shared/data/usage/epoch_notable_ai_models_2025-04.csv).
+/// ("Notable AI Models", row `Llama 2-70B`, CC BY 4.0; the row is copied into
+/// test_data/epoch_notable_ai_models_llama2_70b.csv from the 2025-04 table).
 const LLAMA2_70B_GPU_HOURS: f64 = 1_720_320.0;
 const LLAMA2_70B_EPOCH_FLOP: f64 = 8.1e23;
 
@@ -36,7 +36,7 @@ fn llama2_70b_record(catalog: &Catalog) -> UsageRecord {
 }
 
 fn epoch_figure(model: &str) -> Option<f64> {
-    let path = Path::new(SHARED).join("epoch_notable_ai_models_2025-04.csv");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("test_data/epoch_notable_ai_models_llama2_70b.csv");
     let mut reader = csv::Reader::from_path(path).ok()?;
     let headers = reader.headers().ok()?.clone();
     let name = headers.iter().position(|h| h == "Model")?;
@@ -55,13 +55,9 @@ fn llama2_70b_band_contains_epochs_figure() {
     assert!((e.flop_low - 5.7969e23).abs() < 1e20, "{}", e.flop_low);
     assert!((e.flop_high - 9.6615e23).abs() < 1e20, "{}", e.flop_high);
     assert!(e.flop_low <= LLAMA2_70B_EPOCH_FLOP && LLAMA2_70B_EPOCH_FLOP <= e.flop_high);
-    match epoch_figure("Llama 2-70B") {
-        Some(epoch) => {
-            assert_eq!(epoch, LLAMA2_70B_EPOCH_FLOP, "the shared table and the copied figure agree");
-            assert!(e.flop_low <= epoch && epoch <= e.flop_high);
-        }
-        None => println!("note: ../shared epoch table not present; checked the copied figure only"),
-    }
+    let epoch = epoch_figure("Llama 2-70B").expect("Epoch's row for Llama 2-70B in test_data");
+    assert_eq!(epoch, LLAMA2_70B_EPOCH_FLOP, "Epoch's table and the figure quoted above agree");
+    assert!(e.flop_low <= epoch && epoch <= e.flop_high);
 }
 
 #[test]
