@@ -2,32 +2,11 @@
 //! fleet can train and serve, print it.
 
 use chipwarden_core::Catalog;
-use chipwarden_meter::capacity::{self, FleetLine, InferenceModel, Workload};
-use serde::Serialize;
+use chipwarden_meter::capacity::{FleetLine, InferenceModel, Workload};
+use chipwarden_service::ServiceError;
 
 use crate::Failure;
 use crate::args::{CapacityArgs, Cli};
-
-#[derive(Serialize)]
-struct Line {
-    chip_model: String,
-    chip: String,
-    count: u32,
-    country: String,
-    training_flop_per_day: f64,
-    largest_run_flop: f64,
-    inference: capacity::InferenceCapacity,
-}
-
-#[derive(Serialize)]
-struct CapacityReport {
-    days: f64,
-    utilization: f64,
-    model: InferenceModel,
-    workload: Workload,
-    lines: Vec<Line>,
-    training_flop_per_day_by_country: std::collections::BTreeMap<String, f64>,
-}
 
 pub fn run(cli: &Cli, args: &CapacityArgs) -> Result<(), Failure> {
     let catalog = Catalog::bundled().map_err(Failure::internal)?;
@@ -52,30 +31,13 @@ pub fn run(cli: &Cli, args: &CapacityArgs) -> Result<(), Failure> {
         reasoning_multiplier: args.reasoning_multiplier,
         batch: args.batch,
     };
-    let mut lines = Vec::new();
-    for (fleet, chip) in &resolved {
-        let fail = |e: chipwarden_meter::MeterError| Failure::input(format!("`{file}`, {}: {e}", fleet.chip_model));
-        lines.push(Line {
-            chip_model: fleet.chip_model.clone(),
-            chip: chip.name.clone(),
-            count: fleet.count,
-            country: fleet.country.clone(),
-            training_flop_per_day: capacity::training_flop_per_day(chip, fleet.count).map_err(fail)?,
-            largest_run_flop: capacity::largest_run_flop(chip, fleet.count, args.days, args.utilization)
-                .map_err(fail)?,
-            inference: capacity::inference_capacity(chip, fleet.count, model, workload).map_err(fail)?,
-        });
-    }
-    let pairs: Vec<(FleetLine, &chipwarden_core::Chip)> = resolved.iter().map(|(f, c)| (f.clone(), *c)).collect();
-    let by_country = capacity::training_flop_per_day_by_country(&pairs).map_err(Failure::input)?;
-    let report = CapacityReport {
-        days: args.days,
-        utilization: args.utilization,
-        model,
-        workload,
-        lines,
-        training_flop_per_day_by_country: by_country,
-    };
+    let report = chipwarden_service::capacity::assess(&resolved, args.days, args.utilization, model, workload)
+        .map_err(|e| match e {
+            ServiceError::FleetLine { chip_model, cause, .. } => {
+                Failure::input(format!("`{file}`, {chip_model}: {cause}"))
+            }
+            other => Failure::from(other),
+        })?;
     if cli.json {
         crate::outln!("{}", serde_json::to_string_pretty(&report).map_err(Failure::internal)?);
         return Ok(());

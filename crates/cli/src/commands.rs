@@ -2,11 +2,9 @@
 
 use std::path::Path;
 
-use chipwarden_classify::{
-    Classification, CountryGroups, Metrics, RuleBook, RuleSet, classify, classify_system, determine,
-    license::LicenseQuery,
-};
+use chipwarden_classify::{CountryGroups, RuleBook, RuleSet, determine, license::LicenseQuery};
 use chipwarden_core::{Catalog, CountryCode, Item, Spec, parse_any_spec, parse_date};
+use chipwarden_service::classify::Subject;
 use jiff::civil::Date;
 
 use crate::Failure;
@@ -132,38 +130,6 @@ fn rule_book() -> Result<RuleBook, Failure> {
 
 pub fn read(path: &Path) -> Result<String, Failure> {
     std::fs::read_to_string(path).map_err(|e| Failure::io(format!("cannot read `{}`: {e}", path.display())))
-}
-
-/// What a command assesses: one item, or a system of catalog items.
-// One value per command run: the size difference between variants costs nothing worth boxing for.
-#[allow(clippy::large_enum_variant)]
-enum Subject {
-    Item(Item),
-    System { name: String, parts: Vec<(Item, u32)> },
-}
-
-impl Subject {
-    fn classify(&self, rules: &RuleSet, date: Date) -> Classification {
-        match self {
-            Subject::Item(item) => classify(item, rules, date),
-            Subject::System { name, parts } => classify_system(name, parts, rules, date),
-        }
-    }
-
-    /// The metrics a license review looks at: the item's, or the most capable component's.
-    fn metrics(&self) -> Metrics {
-        match self {
-            Subject::Item(item) => Metrics::of(item),
-            Subject::System { parts, .. } => parts
-                .iter()
-                .map(|(item, _)| Metrics::of(item))
-                .max_by(|a, b| {
-                    let tpp = |m: &Metrics| m.tpp.as_ref().map_or(0.0, |t| t.value);
-                    tpp(a).total_cmp(&tpp(b))
-                })
-                .unwrap_or_else(|| Metrics::of(&Item::empty("empty system", chipwarden_core::ItemKind::System))),
-        }
-    }
 }
 
 fn load_item(catalog: &Catalog, args: &ItemArgs) -> Result<Subject, Failure> {

@@ -6,7 +6,6 @@
 //! name is the log's origin. Party keys live wherever `keys generate --out` put them.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use chipwarden_ledger::{
@@ -15,19 +14,18 @@ use chipwarden_ledger::{
     verify_checkpoint_consistency, verify_entry_inclusion,
 };
 use chipwarden_store::Store;
-use serde::Serialize;
 use serde_json::{Value, json};
+
+use chipwarden_service::ServiceError;
+use chipwarden_service::ledger::{
+    LOG_KEY_FILE, append_checked, check_batch, existing_log_key, random_seed, signed_entry, write_new,
+};
 
 use crate::Failure;
 use crate::args::{Cli, KeysCommand, LedgerCommand};
 use crate::commands::read;
 use crate::exit;
 use crate::screening::{now, open_store};
-
-/// The log's signing key, in the data directory.
-const LOG_KEY_FILE: &str = "ledger.key";
-/// The log's origin (and its key's name) unless `--origin` says otherwise when the key is made.
-const DEFAULT_ORIGIN: &str = "chipwarden.local/ledger";
 
 pub fn keys(cli: &Cli, command: &KeysCommand) -> Result<u8, Failure> {
     match command {
@@ -57,29 +55,6 @@ pub fn ledger(cli: &Cli, command: &LedgerCommand) -> Result<u8, Failure> {
 }
 
 // --- keys ---
-
-/// 32 bytes from the operating system's generator: the seed of a new Ed25519 key.
-fn random_seed() -> Result<[u8; 32], Failure> {
-    let mut seed = [0u8; 32];
-    getrandom::fill(&mut seed)
-        .map_err(|e| Failure::internal(format!("cannot draw a key from the system's random generator: {e}")))?;
-    Ok(seed)
-}
-
-/// Writes a new file (never over an existing one), readable only by its owner when `secret`.
-fn write_new(path: &Path, text: &str, secret: bool) -> Result<(), Failure> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(if secret { 0o600 } else { 0o644 });
-    }
-    let mut file = options.open(path).map_err(|e| Failure::io(format!("cannot create `{}`: {e}", path.display())))?;
-    file.write_all(text.as_bytes())
-        .and_then(|()| file.sync_all())
-        .map_err(|e| Failure::io(format!("cannot write `{}`: {e}", path.display())))
-}
 
 fn pub_path(key: &Path) -> PathBuf {
     let mut name = key.as_os_str().to_owned();
@@ -128,44 +103,9 @@ fn party_key(path: &Path) -> Result<PartyKey, Failure> {
     PartyKey::from_seed(signer.name(), &signer.seed()).map_err(|e| Failure::input(format!("`{}`: {e}", path.display())))
 }
 
-/// The log's signing key, made on first use with `origin` (or the default) as its name; an
-/// `origin` that differs from the existing key's name is refused (an origin never changes).
+/// The log's signing key, made on first use with `origin` (or the default) as its name.
 fn log_key(cli: &Cli, origin: Option<&str>) -> Result<NoteSigner, Failure> {
-    let path = cli.data_dir.join(LOG_KEY_FILE);
-    let signer = match existing_log_key(cli)? {
-        Some(signer) => signer,
-        None => {
-            std::fs::create_dir_all(&cli.data_dir).map_err(|e| {
-                Failure::io(format!("cannot create the data directory `{}`: {e}", cli.data_dir.display()))
-            })?;
-            let signer = NoteSigner::from_seed(origin.unwrap_or(DEFAULT_ORIGIN), &random_seed()?)
-                .map_err(|e| Failure::input(format!("--origin: {e}")))?;
-            match write_new(&path, &format!("{}\n", signer.skey()), true) {
-                Ok(()) => signer,
-                // Another process made it first: use that one.
-                Err(failure) => existing_log_key(cli)?.ok_or(failure)?,
-            }
-        }
-    };
-    if let Some(origin) = origin.filter(|origin| *origin != signer.name()) {
-        return Err(Failure::input(format!(
-            "--origin `{origin}`: this log's origin is `{}`, fixed when its key `{}` was made",
-            signer.name(),
-            path.display()
-        )));
-    }
-    Ok(signer)
-}
-
-fn existing_log_key(cli: &Cli) -> Result<Option<NoteSigner>, Failure> {
-    let path = cli.data_dir.join(LOG_KEY_FILE);
-    if !path.exists() {
-        return Ok(None);
-    }
-    let text = read(&path)?;
-    NoteSigner::from_skey(text.trim())
-        .map(Some)
-        .map_err(|e| Failure::internal(format!("the log's key `{}`: {e}", path.display())))
+    Ok(chipwarden_service::ledger::log_key(&cli.data_dir, origin)?)
 }
 
 // --- the log as the custody state machine sees it ---
@@ -197,40 +137,6 @@ fn replay(store: &Store) -> Result<Replayed, Failure> {
 
 // --- append ---
 
-/// A line that is an already signed entry: `{"event":{...},"signature":"<128 hex digits>"}`
-/// in any layout.
-fn signed_line(object: &serde_json::Map<String, Value>) -> Result<SignedEvent, String> {
-    if let Some(key) = object.keys().find(|key| !matches!(key.as_str(), "event" | "signature")) {
-        return Err(format!("field `{key}`: unknown field for a signed entry"));
-    }
-    let event = object.get("event").ok_or("field `event`: missing")?;
-    let event = CustodyEvent::from_json(&event.to_string()).map_err(|e| e.to_string())?;
-    let signature = object
-        .get("signature")
-        .and_then(Value::as_str)
-        .and_then(decode_hex)
-        .and_then(|bytes| <[u8; 64]>::try_from(bytes).ok())
-        .ok_or("field `signature`: expected 128 hex digits")?;
-    Ok(SignedEvent { event, signature })
-}
-
-fn decode_hex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) || !text.is_ascii() {
-        return None;
-    }
-    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()
-}
-
-#[derive(Serialize)]
-struct Appended<'a> {
-    line: usize,
-    leaf_index: u64,
-    serial: &'a str,
-    #[serde(rename = "type")]
-    kind: &'static str,
-    leaf_hash: String,
-}
-
 fn append(cli: &Cli, path: &Path, key: Option<&Path>) -> Result<u8, Failure> {
     let name = path.display().to_string();
     let text = read(path)?;
@@ -244,7 +150,9 @@ fn append(cli: &Cli, path: &Path, key: Option<&Path>) -> Result<u8, Failure> {
         }
         let signed = (|| -> Result<SignedEvent, String> {
             let signed = match serde_json::from_str::<Value>(line) {
-                Ok(Value::Object(object)) if object.contains_key("signature") => signed_line(&object)?,
+                Ok(Value::Object(object)) if object.contains_key("signature") => {
+                    signed_entry(&object).map_err(|e| e.to_string())?
+                }
                 _ => {
                     let draft = EventDraft::from_json(line).map_err(|e| e.to_string())?;
                     let key =
@@ -258,74 +166,28 @@ fn append(cli: &Cli, path: &Path, key: Option<&Path>) -> Result<u8, Failure> {
         parsed.push((number, signed));
     }
     let lines = parsed.len();
-    // The batch is checked against the stored histories of its own chips only (custody rules
-    // are per chip), not a replay of the whole log; `ledger audit` replays everything.
-    let size = store.ledger_size()?;
-    let mut serials: Vec<&str> =
-        parsed.iter().filter_map(|(_, s)| s.as_ref().ok()).map(|s| s.event.serial.as_str()).collect();
-    serials.sort_unstable();
-    serials.dedup();
-    let mut custody = Custody::new();
-    for (index, bytes) in store.ledger_entries_for_serials(&serials)? {
-        if index >= size {
-            continue;
-        }
-        let broken = |e: LedgerError| {
-            Failure::internal(format!(
-                "the stored ledger does not replay at entry {index}: {e} (run `chipwarden ledger audit`)"
-            ))
-        };
-        let stored = SignedEvent::from_entry(&bytes).map_err(broken)?;
-        custody.apply(&stored.event).map_err(broken)?;
-    }
-    let mut accepted: Vec<(usize, SignedEvent, Vec<u8>, Hash)> = Vec::new();
-    let mut seen: HashMap<Hash, usize> = HashMap::new();
-    let mut refused: Vec<String> = Vec::new();
-    for (number, signed) in parsed {
-        let checked = signed.and_then(|signed| {
-            let entry = signed.entry_bytes();
-            let leaf = leaf_hash(&entry);
-            if let Some(first) = seen.get(&leaf) {
-                return Err(format!("duplicate of line {first}"));
+    let checked = match check_batch(&store, parsed) {
+        Err(ServiceError::Refused(refused)) => {
+            let refused: Vec<String> = refused.iter().map(|r| format!("{name}:{}: {}", r.line, r.reason)).collect();
+            for line in &refused {
+                eprintln!("refused: {line}");
             }
-            if let Some(index) = store.ledger_find(&leaf).map_err(|e| e.to_string())? {
-                return Err(format!("duplicate: this event is already in the ledger as entry {index}"));
-            }
-            custody.apply(&signed.event).map_err(|e| e.to_string())?;
-            Ok((signed, entry, leaf))
-        });
-        match checked {
-            Ok((signed, entry, leaf)) => {
-                seen.insert(leaf, number);
-                accepted.push((number, signed, entry, leaf));
-            }
-            Err(reason) => refused.push(format!("{name}:{number}: {reason}")),
+            return Err(Failure::input(format!(
+                "`{name}`: {} of {lines} events refused (first: {}); nothing was appended",
+                refused.len(),
+                refused[0]
+            )));
         }
-    }
-    if !refused.is_empty() {
-        for line in &refused {
-            eprintln!("refused: {line}");
-        }
-        return Err(Failure::input(format!(
-            "`{name}`: {} of {lines} events refused (first: {}); nothing was appended",
-            refused.len(),
-            refused[0]
-        )));
-    }
-    if accepted.is_empty() {
+        other => other?,
+    };
+    if checked.accepted.is_empty() {
         return Err(Failure::input(format!("`{name}` holds no events")));
     }
-    let entries: Vec<&[u8]> = accepted.iter().map(|(_, _, entry, _)| entry.as_slice()).collect();
-    let first = store.ledger_append_after(size, &entries, &now())?;
-    for (position, (line, signed, _, leaf)) in accepted.iter().enumerate() {
-        let leaf_index = first + position as u64;
-        let kind = signed.event.kind.name();
+    for row in append_checked(&mut store, &checked, &now())? {
         if cli.json {
-            let row =
-                Appended { line: *line, leaf_index, serial: &signed.event.serial, kind, leaf_hash: leaf.to_hex() };
             crate::outln!("{}", serde_json::to_string(&row).map_err(Failure::internal)?);
         } else {
-            crate::outln!("line {line}: leaf {leaf_index} ({kind} `{}`)", signed.event.serial);
+            crate::outln!("line {}: leaf {} ({} `{}`)", row.line, row.leaf_index, row.kind, row.serial);
         }
     }
     Ok(exit::OK)
@@ -619,7 +481,7 @@ impl LeafHashes for Levels {
 
 fn audit(cli: &Cli) -> Result<u8, Failure> {
     let store = open_store(cli)?;
-    let signer = existing_log_key(cli)?;
+    let signer = existing_log_key(&cli.data_dir)?;
     let mut problems: Vec<String> = Vec::new();
     let mut leaves: Vec<Hash> = Vec::new();
     let mut custody = Custody::new();

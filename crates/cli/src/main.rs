@@ -51,6 +51,23 @@ impl From<chipwarden_store::StoreError> for Failure {
     }
 }
 
+/// The service layer's errors, each with the exit code of its kind; the few that name a flag
+/// say which.
+impl From<chipwarden_service::ServiceError> for Failure {
+    fn from(e: chipwarden_service::ServiceError) -> Failure {
+        use chipwarden_service::ServiceError as E;
+        match e {
+            E::Store(e) => Failure::io(e),
+            E::Io(message) => Failure::io(message),
+            E::Internal(message) => Failure::internal(message),
+            e @ E::Replay { .. } => Failure::internal(format!("{e} (run `chipwarden ledger audit`)")),
+            E::OriginInvalid(e) => Failure::input(format!("--origin: {e}")),
+            e @ E::OriginFixed { .. } => Failure::input(format!("--origin {e}")),
+            e @ (E::Refused(_) | E::Estimate(_) | E::FleetLine { .. } | E::Fleet(_)) => Failure::input(e),
+        }
+    }
+}
+
 impl Failure {
     pub fn input(message: impl std::fmt::Display) -> Failure {
         Failure { code: exit::INPUT, message: message.to_string() }

@@ -6,31 +6,13 @@ use std::path::Path;
 
 use chipwarden_core::Catalog;
 use chipwarden_meter::{Reject, UsageRecord};
+use chipwarden_service::meter::{BATCH, stored};
 use chipwarden_store::{StoredLink, StoredUsage};
 
 use crate::Failure;
 use crate::args::{AccountsCommand, Cli, MeterCommand};
 use crate::exit;
 use crate::screening::open_store;
-
-/// Records are committed in batches of this many; each batch is one transaction, and a re-run
-/// after a crash counts every record once because record ids are keys.
-const BATCH: usize = 50_000;
-
-fn stored(r: &UsageRecord) -> StoredUsage {
-    StoredUsage {
-        record_id: r.record_id.clone(),
-        account: r.account.clone(),
-        chip_model: r.chip_model.clone(),
-        chip_id: r.chip_id.clone(),
-        chips: r.chips,
-        start: r.start.to_string(),
-        end: r.end.to_string(),
-        utilization: r.utilization,
-        tensor_active: r.tensor_active,
-        run_id: r.run_id.clone(),
-    }
-}
 
 pub fn meter(cli: &Cli, command: &MeterCommand) -> Result<u8, Failure> {
     match command {
@@ -179,46 +161,7 @@ fn report(cli: &Cli, window_days: u32, as_of: Option<&str>) -> Result<(), Failur
         None => jiff::Timestamp::now(),
     };
     let window = chipwarden_meter::Window::ending(as_of, window_days).map_err(Failure::input)?;
-    let groups = chipwarden_meter::groups(&all_links(&store)?);
-    let mut aggregator = chipwarden_meter::Aggregator::new(window, &groups);
-    // A few chip models serve millions of records: resolve each id once.
-    let mut chips: std::collections::HashMap<String, &chipwarden_core::Chip> = std::collections::HashMap::new();
-    let band = chipwarden_meter::Band::default();
-    let mut line = 0u64;
-    store.for_each_usage(|u| -> Result<(), Failure> {
-        line += 1;
-        let parse = |t: &str| t.parse::<jiff::Timestamp>().map_err(Failure::internal);
-        let (start, end) = (parse(u.start)?, parse(u.end)?);
-        if !aggregator.overlaps(start, end) {
-            return Ok(());
-        }
-        let chip = match chips.get(u.chip_id) {
-            Some(chip) => *chip,
-            None => {
-                let chip = catalog.lookup(u.chip_id).map_err(Failure::internal)?;
-                chips.insert(u.chip_id.to_owned(), chip);
-                chip
-            }
-        };
-        let record = UsageRecord {
-            record_id: u.record_id.to_owned(),
-            account: u.account.to_owned(),
-            chip_model: u.chip_model.to_owned(),
-            chip_id: u.chip_id.to_owned(),
-            chips: u.chips,
-            start,
-            end,
-            utilization: u.utilization,
-            tensor_active: u.tensor_active,
-            run_id: u.run_id.map(str::to_owned),
-            source_line: line,
-        };
-        let estimate = chipwarden_meter::estimate(&record, chip, band).map_err(Failure::input)?;
-        aggregator.add(chipwarden_meter::MeteredRecord { record, estimate });
-        Ok(())
-    })?;
-    let thresholds = chipwarden_meter::Thresholds::bundled().map_err(Failure::internal)?;
-    let report = aggregator.finish(&groups, &thresholds, &chipwarden_meter::SplitOptions::default());
+    let report = chipwarden_service::meter::report(&store, &catalog, window)?;
     if cli.json {
         crate::outln!("{}", serde_json::to_string_pretty(&report).map_err(Failure::internal)?);
         return Ok(());
@@ -293,28 +236,11 @@ fn report(cli: &Cli, window_days: u32, as_of: Option<&str>) -> Result<(), Failur
     out.flush().map_err(|e| Failure::io(e.to_string()))
 }
 
-/// Explicit links and the links customer records imply, together.
-fn all_links(store: &chipwarden_store::Store) -> Result<Vec<chipwarden_meter::Link>, Failure> {
-    let mut links = Vec::new();
-    for l in store.links().map_err(Failure::io)? {
-        let reason = chipwarden_meter::LinkReason::parse(&l.reason)
-            .ok_or_else(|| Failure::internal(format!("stored link reason `{}` is unknown", l.reason)))?;
-        links.push(chipwarden_meter::Link {
-            account_a: l.account_a,
-            account_b: l.account_b,
-            reason,
-            evidence: l.evidence,
-        });
-    }
-    links.extend(chipwarden_meter::derived_links(&crate::customers::stored_customers(store)?));
-    Ok(links)
-}
-
 pub fn accounts(cli: &Cli, command: &AccountsCommand) -> Result<(), Failure> {
     match command {
         AccountsCommand::Groups => {
             let store = open_store(cli)?;
-            let groups = chipwarden_meter::groups(&all_links(&store)?);
+            let groups = chipwarden_service::meter::groups(&store)?;
             if cli.json {
                 for g in &groups {
                     crate::outln!("{}", serde_json::to_string(g).map_err(Failure::internal)?);

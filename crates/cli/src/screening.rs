@@ -6,7 +6,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chipwarden_lists::{ListCode, ParsedList};
-use chipwarden_screen::{DEFAULT_THRESHOLD, Hit, Lexicon, Listed, Query, Screener};
+use chipwarden_screen::{DEFAULT_THRESHOLD, Hit, Lexicon, Query, Screener};
+use chipwarden_service::screening::{CHUNK, screen_all, screen_and_record, stored};
 use chipwarden_store::{Decision, HitKey, ImportStatus, OwnershipEdge, Party, Store, StoredHit, Subject, Verdict};
 use serde::Serialize;
 
@@ -48,13 +49,7 @@ fn lexicon() -> Result<Lexicon, Failure> {
 
 /// The index over every current list version in the store.
 pub(crate) fn screener(store: &Store) -> Result<(Screener, Vec<i64>), Failure> {
-    let entries = store.current_entries().map_err(Failure::io)?;
-    let mut versions: Vec<i64> = entries.iter().map(|e| e.version_id).collect();
-    versions.sort_unstable();
-    versions.dedup();
-    let listed =
-        entries.into_iter().map(|e| Listed { entry: e.entry, source: e.source, version: Some(e.version_id) }).collect();
-    Ok((Screener::build(lexicon()?, listed), versions))
+    Ok(chipwarden_service::screening::screener(store, lexicon()?)?)
 }
 
 /// A writer for results: the --out file, or standard output.
@@ -147,39 +142,9 @@ pub(crate) fn hit_text(hit: &Hit) -> String {
     )
 }
 
-pub(crate) fn stored(hit: &Hit) -> Result<StoredHit, Failure> {
-    Ok(StoredHit {
-        list: ListCode::new(&hit.list),
-        entry_id: hit.entry_id.clone(),
-        matched_name: hit.matched_name.clone(),
-        score: hit.score,
-        explanation: serde_json::to_value(hit).map_err(Failure::internal)?,
-        matcher_version: hit.matcher_version.to_owned(),
-    })
-}
-
-fn key(subject: Subject, hit: &Hit) -> HitKey {
-    HitKey {
-        subject,
-        list: ListCode::new(&hit.list),
-        entry_id: hit.entry_id.clone(),
-        matched_name: hit.matched_name.clone(),
-    }
-}
-
 /// Drops hits a reviewer marked as false positives; returns how many were dropped.
-pub(crate) fn suppress(store: &Store, subject: &Subject, hits: &mut Vec<Hit>) -> Result<usize, Failure> {
-    let before = hits.len();
-    let mut kept = Vec::with_capacity(hits.len());
-    for hit in hits.drain(..) {
-        let decision = store.decision_for(&key(subject.clone(), &hit)).map_err(Failure::io)?;
-        if decision.is_some_and(|d| d.decision.verdict == Verdict::FalsePositive) {
-            continue;
-        }
-        kept.push(hit);
-    }
-    *hits = kept;
-    Ok(before - hits.len())
+fn suppress(store: &Store, subject: &Subject, hits: &mut Vec<Hit>) -> Result<usize, Failure> {
+    Ok(chipwarden_service::screening::suppress(store, subject, hits)?)
 }
 
 pub fn screen(cli: &Cli, args: &ScreenArgs) -> Result<u8, Failure> {
@@ -314,46 +279,6 @@ pub(crate) fn progress(len: usize) -> indicatif::ProgressBar {
     bar
 }
 
-/// Screens the parties on both cores; results come back in file order.
-pub(crate) fn screen_all(
-    screener: &Screener,
-    parties: &[&Party],
-    threshold: f64,
-    bar: &indicatif::ProgressBar,
-) -> Vec<Result<Vec<Hit>, String>> {
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).max(1);
-    let chunk = parties.len().div_ceil(workers).max(1);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = parties
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|p| {
-                            let query = Query {
-                                id: Some(p.id.clone()),
-                                name: p.name.clone(),
-                                country: p.country.clone(),
-                                address: p.address.clone(),
-                                date: p.date.clone(),
-                                identifiers: p.identifiers.clone(),
-                            };
-                            let result = screener.screen(&query, threshold).map_err(|e| e.to_string());
-                            bar.inc(1);
-                            result
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
-    })
-}
-
-/// Parties are screened and recorded in chunks of this many: each chunk is one transaction, and
-/// memory stays bounded however long the file.
-const CHUNK: usize = 5_000;
-
 fn screen_file(
     cli: &Cli,
     store: &mut Store,
@@ -372,18 +297,16 @@ fn screen_file(
     let at = now();
     for chunk in rows.chunks(CHUNK) {
         let good: Vec<&Party> = chunk.iter().filter_map(|r| r.party.as_ref().ok()).collect();
-        let mut results = screen_all(screener, &good, threshold, &bar).into_iter();
-        let mut batch: Vec<(Party, Vec<StoredHit>)> = Vec::with_capacity(good.len());
+        let done = screen_and_record(store, screener, versions, &good, threshold, &at, &|| bar.inc(1))?;
+        suppressed += done.suppressed;
+        let mut results = done.results.into_iter();
         for row in chunk {
-            let party = match &row.party {
-                Ok(p) => p,
-                Err(why) => {
-                    bad_rows += 1;
-                    bar.suspend(|| eprintln!("error: `{}` line {}: {why}; row skipped", path.display(), row.line));
-                    continue;
-                }
-            };
-            let mut hits = match results.next() {
+            if let Err(why) = &row.party {
+                bad_rows += 1;
+                bar.suspend(|| eprintln!("error: `{}` line {}: {why}; row skipped", path.display(), row.line));
+                continue;
+            }
+            let hits = match results.next() {
                 Some(Ok(hits)) => hits,
                 Some(Err(why)) => {
                     bad_rows += 1;
@@ -394,15 +317,12 @@ fn screen_file(
                 }
                 None => return Err(Failure::internal("screening returned fewer results than parties")),
             };
-            suppressed += suppress(store, &Subject::Party(party.id.clone()), &mut hits)?;
             for hit in &hits {
                 write_line(out, &if cli.json { hit_json(hit)? } else { hit_text(hit) })?;
             }
             total_hits += hits.len();
-            batch.push((party.clone(), hits.iter().map(stored).collect::<Result<_, _>>()?));
+            screened += 1;
         }
-        store.record_batch(&batch, versions, &at).map_err(Failure::io)?;
-        screened += batch.len();
     }
     bar.finish_and_clear();
     out.flush().map_err(io_failure)?;
@@ -589,7 +509,7 @@ fn rescreen(cli: &Cli, threshold: f64) -> Result<u8, Failure> {
     let parties = store.parties().map_err(Failure::io)?;
     let refs: Vec<&Party> = parties.iter().collect();
     let bar = progress(refs.len());
-    let results = screen_all(&screener, &refs, threshold, &bar);
+    let results = screen_all(&screener, &refs, threshold, &|| bar.inc(1));
     bar.finish_and_clear();
     let at = now();
     let mut new_total = 0;

@@ -149,6 +149,21 @@ impl From<chipwarden_store::StoreError> for ApiError {
     }
 }
 
+/// The service layer's errors: a store error as the store's, a refused value as the caller's,
+/// everything else internal (logged, never returned).
+impl From<chipwarden_service::ServiceError> for ApiError {
+    fn from(e: chipwarden_service::ServiceError) -> ApiError {
+        use chipwarden_service::ServiceError as E;
+        match e {
+            E::Store(e) => ApiError::store(e),
+            E::Refused(_) => ApiError::input(e),
+            E::FleetLine { index, cause, .. } => ApiError::field(&format!("inventory[{index}]"), cause),
+            E::Fleet(cause) => ApiError::field("inventory", cause),
+            other => ApiError::internal(other),
+        }
+    }
+}
+
 pub type ApiResult<T> = Result<T, ApiError>;
 
 #[cfg(test)]

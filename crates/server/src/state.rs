@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use chipwarden_classify::{CountryGroups, RuleBook};
 use chipwarden_core::Catalog;
-use chipwarden_screen::{Lexicon, Listed, Screener};
+use chipwarden_screen::{Lexicon, Screener};
 use chipwarden_store::Store;
 
 use crate::error::{ApiError, ApiResult, Code};
@@ -148,11 +148,7 @@ impl Inner {
         if let Some(index) = cached.as_ref().filter(|i| i.versions == versions) {
             return Ok(Arc::clone(index));
         }
-        let entries = store.current_entries().map_err(ApiError::store)?;
-        let listed = entries
-            .into_iter()
-            .map(|e| Listed { entry: e.entry, source: e.source, version: Some(e.version_id) })
-            .collect();
+        let (listed, _) = chipwarden_service::screening::listed(store)?;
         let index = Arc::new(Index { versions, screener: Screener::build(self.lexicon.clone(), listed) });
         *cached = Some(Arc::clone(&index));
         Ok(index)

@@ -5,11 +5,13 @@
 use axum::Json;
 use axum::extract::State;
 use chipwarden_classify::license::LicenseQuery;
-use chipwarden_classify::{Classification, Metrics, RuleSet, classify, classify_system, determine};
+use chipwarden_classify::{Classification, RuleSet, determine};
 use chipwarden_core::{Catalog, CountryCode, Item, Spec, parse_any_spec, parse_date};
-use chipwarden_meter::capacity::{self, FleetLine, InferenceModel, Workload};
+use chipwarden_meter::capacity::{FleetLine, InferenceModel, Workload};
+use chipwarden_service::capacity::{self, CapacityReport};
+use chipwarden_service::classify::Subject;
 use jiff::civil::Date;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
 
 use crate::error::{ApiError, ApiResult};
@@ -55,39 +57,6 @@ pub struct StressRequest {
     pub rules: Option<String>,
     /// Percent below a line that counts as near (default 35).
     pub margin: Option<f64>,
-}
-
-/// What a request assesses: one item, or a system of catalog items. The same choice as the
-/// CLI's `--model`/`--spec`.
-// One value per request: the size difference between variants costs nothing worth boxing for.
-#[allow(clippy::large_enum_variant)]
-enum Subject {
-    Item(Item),
-    System { name: String, parts: Vec<(Item, u32)> },
-}
-
-impl Subject {
-    fn classify(&self, rules: &RuleSet, date: Date) -> Classification {
-        match self {
-            Subject::Item(item) => classify(item, rules, date),
-            Subject::System { name, parts } => classify_system(name, parts, rules, date),
-        }
-    }
-
-    /// The metrics a license review looks at: the item's, or the most capable component's.
-    fn metrics(&self) -> Metrics {
-        match self {
-            Subject::Item(item) => Metrics::of(item),
-            Subject::System { parts, .. } => parts
-                .iter()
-                .map(|(item, _)| Metrics::of(item))
-                .max_by(|a, b| {
-                    let tpp = |m: &Metrics| m.tpp.as_ref().map_or(0.0, |t| t.value);
-                    tpp(a).total_cmp(&tpp(b))
-                })
-                .unwrap_or_else(|| Metrics::of(&Item::empty("empty system", chipwarden_core::ItemKind::System))),
-        }
-    }
 }
 
 fn subject(catalog: &Catalog, model: Option<&str>, spec: Option<&Value>) -> ApiResult<Subject> {
@@ -250,28 +219,6 @@ pub struct CapacityRequest {
     pub batch: Option<u32>,
 }
 
-#[derive(Debug, Serialize)]
-pub struct CapacityLine {
-    chip_model: String,
-    chip: String,
-    count: u32,
-    country: String,
-    training_flop_per_day: f64,
-    largest_run_flop: f64,
-    inference: capacity::InferenceCapacity,
-}
-
-/// The same fields as `chipwarden capacity --json`.
-#[derive(Debug, Serialize)]
-pub struct CapacityReport {
-    days: f64,
-    utilization: f64,
-    model: InferenceModel,
-    workload: Workload,
-    lines: Vec<CapacityLine>,
-    training_flop_per_day_by_country: std::collections::BTreeMap<String, f64>,
-}
-
 pub async fn capacity_handler(
     State(state): State<AppState>,
     Body(req): Body<CapacityRequest>,
@@ -299,31 +246,7 @@ pub async fn capacity_handler(
                 reasoning_multiplier: req.reasoning_multiplier.unwrap_or(1.0),
                 batch: req.batch.unwrap_or(1),
             };
-            let mut lines = Vec::new();
-            for (i, (fleet, chip)) in resolved.iter().enumerate() {
-                let fail = |e: chipwarden_meter::MeterError| ApiError::field(&format!("inventory[{i}]"), e);
-                lines.push(CapacityLine {
-                    chip_model: fleet.chip_model.clone(),
-                    chip: chip.name.clone(),
-                    count: fleet.count,
-                    country: fleet.country.clone(),
-                    training_flop_per_day: capacity::training_flop_per_day(chip, fleet.count).map_err(fail)?,
-                    largest_run_flop: capacity::largest_run_flop(chip, fleet.count, days, utilization).map_err(fail)?,
-                    inference: capacity::inference_capacity(chip, fleet.count, model, workload).map_err(fail)?,
-                });
-            }
-            let pairs: Vec<(FleetLine, &chipwarden_core::Chip)> =
-                resolved.iter().map(|(f, c)| (f.clone(), *c)).collect();
-            let by_country =
-                capacity::training_flop_per_day_by_country(&pairs).map_err(|e| ApiError::field("inventory", e))?;
-            Ok(Json(CapacityReport {
-                days,
-                utilization,
-                model,
-                workload,
-                lines,
-                training_flop_per_day_by_country: by_country,
-            }))
+            Ok(Json(capacity::assess(&resolved, days, utilization, model, workload)?))
         })
         .await
 }

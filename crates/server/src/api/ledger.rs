@@ -6,77 +6,25 @@
 //! The server never signs events: it holds no party's key. It signs checkpoints with the log's
 //! key in the data directory (`ledger.key`), the one the CLI makes and uses.
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use axum::Json;
 use axum::extract::State;
 use chipwarden_ledger::{
-    Checkpoint, Custody, CustodyEvent, Hash, LeafHashes, LedgerError, NoteSigner, SignedEvent, consistency_proof,
-    inclusion_proof, leaf_hash, root,
+    Checkpoint, Hash, LeafHashes, LedgerError, NoteSigner, SignedEvent, consistency_proof, inclusion_proof, root,
 };
-use serde::{Deserialize, Serialize};
+use chipwarden_service::ServiceError;
+use chipwarden_service::ledger::{Appended, EntryError, append_checked, check_batch, signed_entry};
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::error::{ApiError, ApiResult, Code};
 use crate::extract::{Params, body_bytes, records_text};
 use crate::state::{AppState, now};
 
-/// The log's signing key in the data directory, as the CLI names it.
-const LOG_KEY_FILE: &str = "ledger.key";
-/// The log's origin when its key is made here.
-const DEFAULT_ORIGIN: &str = "chipwarden.local/ledger";
-
 /// The log's signing key, made on first use (mode 0600, never overwritten).
 fn log_key(dir: &Path) -> ApiResult<NoteSigner> {
-    let path = dir.join(LOG_KEY_FILE);
-    let read = |path: &Path| -> ApiResult<NoteSigner> {
-        let text =
-            std::fs::read_to_string(path).map_err(|e| ApiError::internal(format!("cannot read the log's key: {e}")))?;
-        NoteSigner::from_skey(text.trim()).map_err(|e| ApiError::internal(format!("the log's key: {e}")))
-    };
-    if path.exists() {
-        return read(&path);
-    }
-    let mut seed = [0u8; 32];
-    getrandom::fill(&mut seed).map_err(|e| ApiError::internal(format!("cannot draw the log's key: {e}")))?;
-    let signer = NoteSigner::from_seed(DEFAULT_ORIGIN, &seed).map_err(ApiError::internal)?;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(0o600);
-    }
-    let written = options.open(&path).and_then(|mut file| {
-        use std::io::Write as _;
-        file.write_all(format!("{}\n", signer.skey()).as_bytes())?;
-        file.sync_all()
-    });
-    match written {
-        Ok(()) => Ok(signer),
-        // Another process made it first: use that one.
-        Err(_) if path.exists() => read(&path),
-        Err(e) => Err(ApiError::internal(format!("cannot write the log's key: {e}"))),
-    }
-}
-
-/// One appended entry: the fields of a `ledger append --json` line.
-#[derive(Debug, Serialize)]
-pub struct Appended {
-    line: usize,
-    leaf_index: u64,
-    serial: String,
-    #[serde(rename = "type")]
-    kind: &'static str,
-    leaf_hash: String,
-}
-
-fn decode_hex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) || !text.is_ascii() {
-        return None;
-    }
-    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()
+    Ok(chipwarden_service::ledger::log_key(dir, None)?)
 }
 
 /// A signed entry `{"event":{...},"signature":"<128 hex digits>"}`, its signature checked.
@@ -84,18 +32,12 @@ fn signed_line(line: &str) -> Result<SignedEvent, String> {
     let Ok(Value::Object(object)) = serde_json::from_str::<Value>(line) else {
         return Err("not a JSON object".to_owned());
     };
-    if let Some(key) = object.keys().find(|key| !matches!(key.as_str(), "event" | "signature")) {
-        return Err(format!("field `{key}`: unknown field for a signed entry"));
-    }
-    let event = object.get("event").ok_or("field `event`: missing (the server appends signed entries only)")?;
-    let event = CustodyEvent::from_json(&event.to_string()).map_err(|e| e.to_string())?;
-    let signature = object
-        .get("signature")
-        .and_then(Value::as_str)
-        .and_then(decode_hex)
-        .and_then(|bytes| <[u8; 64]>::try_from(bytes).ok())
-        .ok_or("field `signature`: expected 128 hex digits (the server appends signed entries only)")?;
-    let signed = SignedEvent { event, signature };
+    let signed = signed_entry(&object).map_err(|e| match e {
+        EntryError::MissingEvent | EntryError::BadSignature => {
+            format!("{e} (the server appends signed entries only)")
+        }
+        other => other.to_string(),
+    })?;
     signed.verify().map_err(|e| e.to_string())?;
     Ok(signed)
 }
@@ -112,76 +54,28 @@ pub async fn append(State(state): State<AppState>, request: axum::extract::Reque
                     parsed.push((number, signed_line(line)));
                 }
             }
-            // The batch is checked against the stored histories of its own chips only (custody
-            // rules are per chip); `ledger audit` replays everything.
-            let size = store.ledger_size().map_err(ApiError::store)?;
-            let mut serials: Vec<&str> =
-                parsed.iter().filter_map(|(_, s)| s.as_ref().ok()).map(|s| s.event.serial.as_str()).collect();
-            serials.sort_unstable();
-            serials.dedup();
-            let mut custody = Custody::new();
-            for (index, bytes) in store.ledger_entries_for_serials(&serials).map_err(ApiError::store)? {
-                if index >= size {
-                    continue;
+            let checked = match check_batch(store, parsed) {
+                Err(ServiceError::Refused(refused)) => {
+                    let refused: Vec<String> =
+                        refused.iter().map(|r| format!("line {}: {}", r.line, r.reason)).collect();
+                    return Err(ApiError::input(format!(
+                        "{} event(s) refused, nothing was appended: {}",
+                        refused.len(),
+                        if refused.len() == 1 { refused[0].clone() } else { refused.join("; ") }
+                    )));
                 }
-                let broken = |e: LedgerError| {
-                    ApiError::internal(format!("the stored ledger does not replay at entry {index}: {e}"))
-                };
-                let stored = SignedEvent::from_entry(&bytes).map_err(broken)?;
-                custody.apply(&stored.event).map_err(broken)?;
-            }
-            let mut accepted: Vec<(usize, SignedEvent, Vec<u8>, Hash)> = Vec::new();
-            let mut seen: HashMap<Hash, usize> = HashMap::new();
-            let mut refused: Vec<String> = Vec::new();
-            for (number, signed) in parsed {
-                let checked = signed.and_then(|signed| {
-                    let entry = signed.entry_bytes();
-                    let leaf = leaf_hash(&entry);
-                    if let Some(first) = seen.get(&leaf) {
-                        return Err(format!("duplicate of line {first}"));
-                    }
-                    if let Some(index) = store.ledger_find(&leaf).map_err(|e| e.to_string())? {
-                        return Err(format!("duplicate: this event is already in the ledger as entry {index}"));
-                    }
-                    custody.apply(&signed.event).map_err(|e| e.to_string())?;
-                    Ok((signed, entry, leaf))
-                });
-                match checked {
-                    Ok((signed, entry, leaf)) => {
-                        seen.insert(leaf, number);
-                        accepted.push((number, signed, entry, leaf));
-                    }
-                    Err(reason) => refused.push(format!("line {number}: {reason}")),
-                }
-            }
-            if let Some(first) = refused.first() {
-                return Err(ApiError::input(format!(
-                    "{} event(s) refused, nothing was appended: {}",
-                    refused.len(),
-                    if refused.len() == 1 { first.clone() } else { refused.join("; ") }
-                )));
-            }
-            if accepted.is_empty() {
+                other => other?,
+            };
+            if checked.accepted.is_empty() {
                 return Err(ApiError::input("the body holds no signed entry"));
             }
-            let entries: Vec<&[u8]> = accepted.iter().map(|(_, _, entry, _)| entry.as_slice()).collect();
-            let first = store.ledger_append_after(size, &entries, &now()).map_err(|e| match e {
-                chipwarden_store::StoreError::Invalid(message) => ApiError::new(Code::Conflict, message),
-                other => ApiError::store(other),
+            let appended = append_checked(store, &checked, &now()).map_err(|e| match e {
+                ServiceError::Store(chipwarden_store::StoreError::Invalid(message)) => {
+                    ApiError::new(Code::Conflict, message)
+                }
+                other => ApiError::from(other),
             })?;
-            Ok(Json(
-                accepted
-                    .iter()
-                    .enumerate()
-                    .map(|(position, (line, signed, _, leaf))| Appended {
-                        line: *line,
-                        leaf_index: first + position as u64,
-                        serial: signed.event.serial.clone(),
-                        kind: signed.event.kind.name(),
-                        leaf_hash: leaf.to_hex(),
-                    })
-                    .collect(),
-            ))
+            Ok(Json(appended))
         })
         .await
 }

@@ -7,20 +7,15 @@ use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::extract::{Path, State};
-use chipwarden_lists::ListCode;
-use chipwarden_meter::{Customer, Link};
 use chipwarden_screen::{DEFAULT_THRESHOLD, Hit, Query};
-use chipwarden_store::{
-    CustomerRecord, CustomersRecorded, HitKey, ListVersion, Party, Store, StoredCustomer, StoredHit, Subject, Verdict,
-};
+use chipwarden_service::customers::Onboarded;
+use chipwarden_service::screening::{CHUNK, screen_and_record, suppress};
+use chipwarden_store::{CustomersRecorded, ListVersion, Party, StoredCustomer, Subject};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, Params, body_bytes, records_text};
 use crate::state::{AppState, now};
-
-/// Parties are recorded in chunks of this many, one transaction each, as the CLI does.
-const CHUNK: usize = 5_000;
 
 fn threshold(value: Option<f64>) -> ApiResult<f64> {
     let t = value.unwrap_or(DEFAULT_THRESHOLD);
@@ -35,38 +30,6 @@ fn country_code(field: &str, text: Option<&str>) -> ApiResult<Option<String>> {
         chipwarden_core::CountryCode::parse(c).map(|code| code.to_string()).map_err(|e| ApiError::field(field, e))
     })
     .transpose()
-}
-
-pub(crate) fn stored(hit: &Hit) -> ApiResult<StoredHit> {
-    Ok(StoredHit {
-        list: ListCode::new(&hit.list),
-        entry_id: hit.entry_id.clone(),
-        matched_name: hit.matched_name.clone(),
-        score: hit.score,
-        explanation: serde_json::to_value(hit).map_err(ApiError::internal)?,
-        matcher_version: hit.matcher_version.to_owned(),
-    })
-}
-
-/// Drops hits a reviewer marked as false positives; returns how many were dropped.
-fn suppress(store: &Store, subject: &Subject, hits: &mut Vec<Hit>) -> ApiResult<usize> {
-    let before = hits.len();
-    let mut kept = Vec::with_capacity(hits.len());
-    for hit in hits.drain(..) {
-        let key = HitKey {
-            subject: subject.clone(),
-            list: ListCode::new(&hit.list),
-            entry_id: hit.entry_id.clone(),
-            matched_name: hit.matched_name.clone(),
-        };
-        let decision = store.decision_for(&key).map_err(ApiError::store)?;
-        if decision.is_some_and(|d| d.decision.verdict == Verdict::FalsePositive) {
-            continue;
-        }
-        kept.push(hit);
-    }
-    *hits = kept;
-    Ok(before - hits.len())
 }
 
 // --- one name ---
@@ -218,29 +181,19 @@ pub async fn screen_batch(
             let at = now();
             let (mut results, mut hit_count, mut suppressed) = (Vec::new(), 0, 0);
             for chunk in good.chunks(CHUNK) {
-                let mut batch: Vec<(Party, Vec<StoredHit>)> = Vec::with_capacity(chunk.len());
-                for (i, party) in chunk {
-                    let query = Query {
-                        id: Some(party.id.clone()),
-                        name: party.name.clone(),
-                        country: party.country.clone(),
-                        address: party.address.clone(),
-                        date: party.date.clone(),
-                        identifiers: party.identifiers.clone(),
-                    };
-                    let mut hits = match index.screener.screen(&query, threshold) {
-                        Ok(hits) => hits,
-                        Err(e) => {
-                            rejected.push(Rejected { field: format!("parties[{i}].name"), reason: e.to_string() });
-                            continue;
+                let parties: Vec<&Party> = chunk.iter().map(|(_, party)| party).collect();
+                let done =
+                    screen_and_record(store, &index.screener, &index.versions, &parties, threshold, &at, &|| ())?;
+                suppressed += done.suppressed;
+                for ((i, party), result) in chunk.iter().zip(done.results) {
+                    match result {
+                        Ok(hits) => {
+                            hit_count += hits.len();
+                            results.push(PartyResult { id: party.id.clone(), hits });
                         }
-                    };
-                    suppressed += suppress(store, &Subject::Party(party.id.clone()), &mut hits)?;
-                    hit_count += hits.len();
-                    batch.push((party.clone(), hits.iter().map(stored).collect::<ApiResult<_>>()?));
-                    results.push(PartyResult { id: party.id.clone(), hits });
+                        Err(reason) => rejected.push(Rejected { field: format!("parties[{i}].name"), reason }),
+                    }
                 }
-                store.record_batch(&batch, &index.versions, &at).map_err(ApiError::store)?;
             }
             Ok(Json(BatchResponse {
                 threshold,
@@ -294,18 +247,6 @@ pub struct CustomersParams {
     pub no_screen: bool,
 }
 
-/// One customer's outcome, the fields of a `customers import --json` line.
-#[derive(Debug, Serialize)]
-pub struct Onboarded {
-    account: String,
-    legal_name: String,
-    /// `new`, `changed` or `unchanged` against the record in force before.
-    record: &'static str,
-    screened: bool,
-    hits: Vec<Hit>,
-    links: Vec<Link>,
-}
-
 #[derive(Debug, Serialize)]
 pub struct RecordRejected {
     /// 1-based line (or array element + 1).
@@ -323,56 +264,6 @@ pub struct CustomersResponse {
     pub hit_count: usize,
     pub customers: Vec<Onboarded>,
     pub list_versions: Vec<i64>,
-}
-
-/// The screened party id of a customer's legal name (as the CLI registers it).
-fn customer_party(account: &str) -> String {
-    format!("kyc:{account}")
-}
-
-/// The screened party id of one of a customer's beneficial owners.
-fn owner_party(account: &str, owner: &str) -> String {
-    format!("kyc:{account}/owner:{owner}")
-}
-
-/// The parties onboarding screens for a customer: the customer itself, then each owner.
-fn screened_parties(c: &Customer) -> Vec<Party> {
-    let mut out = vec![Party {
-        id: customer_party(&c.account),
-        name: c.legal_name.clone(),
-        country: c.country.clone(),
-        address: c.address.clone(),
-        date: None,
-        identifiers: vec![],
-    }];
-    for o in &c.beneficial_owners {
-        out.push(Party {
-            id: owner_party(&c.account, &o.name),
-            name: o.name.clone(),
-            country: o.country.clone(),
-            address: o.address.clone(),
-            date: None,
-            identifiers: o.identifier.iter().cloned().collect(),
-        });
-    }
-    out
-}
-
-/// Every customer in force in the store, as the meter engine reads them.
-pub(crate) fn stored_customers(store: &Store) -> ApiResult<Vec<Customer>> {
-    store
-        .customers()
-        .map_err(ApiError::store)?
-        .into_iter()
-        .map(|s| {
-            serde_json::from_value::<Customer>(s.customer.record).map_err(|e| {
-                ApiError::internal(format!(
-                    "stored customer record `{}` (version {}): {e}",
-                    s.customer.account, s.version
-                ))
-            })
-        })
-        .collect()
 }
 
 /// KYC records (JSON Lines or an array) stored as `customers import` stores them; each customer
@@ -405,91 +296,26 @@ pub async fn import_customers(
                     ..ApiError::input(format!("no customer record could be stored ({first})"))
                 });
             }
-            let records = good
-                .iter()
-                .map(|c| {
-                    Ok(CustomerRecord {
-                        account: c.account.clone(),
-                        legal_name: c.legal_name.clone(),
-                        country: c.country.clone(),
-                        verification: serde_json::to_value(c.verification)
-                            .map_err(ApiError::internal)?
-                            .as_str()
-                            .unwrap_or_default()
-                            .to_owned(),
-                        record: serde_json::to_value(c).map_err(ApiError::internal)?,
-                    })
-                })
-                .collect::<ApiResult<Vec<_>>>()?;
-            let at = now();
-            let recorded = store.record_customers(&records, "api", &at).map_err(ApiError::store)?;
-            let status: BTreeMap<String, &'static str> = recorded
-                .new
-                .iter()
-                .map(|a| (a.clone(), "new"))
-                .chain(recorded.changed.iter().map(|a| (a.clone(), "changed")))
-                .chain(recorded.unchanged.iter().map(|a| (a.clone(), "unchanged")))
-                .collect();
-
-            // Onboarding screening: the customer and every owner, against every list in force.
-            // The parties stay registered, so re-screening covers them after each list update.
-            let parties: Vec<Party> = good.iter().flat_map(screened_parties).collect();
             let index = inner.index(store)?;
-            let screening = !params.no_screen && index.screener.entry_count() > 0;
-            let mut hits_by_party: BTreeMap<String, Vec<Hit>> = BTreeMap::new();
-            if screening {
-                let mut batch: Vec<(Party, Vec<StoredHit>)> = Vec::with_capacity(parties.len());
-                for party in &parties {
-                    let query = Query {
-                        id: Some(party.id.clone()),
-                        name: party.name.clone(),
-                        country: party.country.clone(),
-                        address: party.address.clone(),
-                        date: None,
-                        identifiers: party.identifiers.clone(),
-                    };
-                    let Ok(mut hits) = index.screener.screen(&query, threshold) else {
-                        tracing::warn!(party = %party.id, "a party could not be screened");
-                        continue;
-                    };
-                    suppress(store, &Subject::Party(party.id.clone()), &mut hits)?;
-                    batch.push((party.clone(), hits.iter().map(stored).collect::<ApiResult<_>>()?));
-                    hits_by_party.insert(party.id.clone(), hits);
-                }
-                store.record_batch(&batch, &index.versions, &at).map_err(ApiError::store)?;
-            } else {
-                for party in &parties {
-                    store.upsert_party(party).map_err(ApiError::store)?;
-                }
-            }
-            let links = chipwarden_meter::derived_links(&stored_customers(store)?);
-            let mut hit_count = 0;
-            let mut customers = Vec::new();
-            for c in &good {
-                let hits: Vec<Hit> = screened_parties(c)
-                    .iter()
-                    .flat_map(|p| hits_by_party.get(&p.id).into_iter().flatten().cloned())
-                    .collect();
-                hit_count += hits.len();
-                customers.push(Onboarded {
-                    account: c.account.clone(),
-                    legal_name: c.legal_name.clone(),
-                    record: status.get(&c.account).copied().unwrap_or("new"),
-                    screened: screening,
-                    hits,
-                    links: links
-                        .iter()
-                        .filter(|l| l.account_a == c.account || l.account_b == c.account)
-                        .cloned()
-                        .collect(),
-                });
+            let onboarding = chipwarden_service::customers::onboard(
+                store,
+                &index.screener,
+                &index.versions,
+                &good,
+                "api",
+                threshold,
+                !params.no_screen,
+                &|| (),
+            )?;
+            for u in &onboarding.unscreened {
+                tracing::warn!(party = %u.id, "a party could not be screened");
             }
             Ok(Json(CustomersResponse {
-                recorded,
+                recorded: onboarding.recorded,
                 rejected,
-                screened: screening,
-                hit_count,
-                customers,
+                screened: onboarding.screened,
+                hit_count: onboarding.hit_count,
+                customers: onboarding.customers,
                 list_versions: index.versions.clone(),
             }))
         })

@@ -1,0 +1,97 @@
+//! `chipwarden locate`: landmark and measurement files in, the locate engine's verdicts out (one
+//! JSON object per target, or lines for people), and an SVG map of one target's region.
+
+use std::path::Path;
+
+use chipwarden_locate::{Borders, Options, TargetVerdict, VettingMode};
+
+use crate::Failure;
+use crate::args::{Cli, LocateArgs, LocateCommand};
+use crate::commands::read;
+use crate::exit;
+
+pub fn locate(cli: &Cli, command: &LocateCommand) -> Result<u8, Failure> {
+    match command {
+        LocateCommand::Verify(args) => {
+            let (_, verdicts) = verdicts(args)?;
+            for v in &verdicts {
+                if cli.json {
+                    crate::outln!("{}", serde_json::to_string(v).map_err(Failure::internal)?);
+                } else {
+                    print_verdict(v);
+                }
+            }
+            // A region that is empty or contradicts itself is suspicious: it needs a person.
+            Ok(if verdicts.iter().all(|v| v.consistent) { exit::OK } else { exit::HITS })
+        }
+        LocateCommand::Map { args, target } => {
+            let (landmarks, verdicts) = verdicts(args)?;
+            let verdict = match target {
+                Some(t) => verdicts.iter().find(|v| &v.target == t).ok_or_else(|| {
+                    let known: Vec<&str> = verdicts.iter().map(|v| v.target.as_str()).collect();
+                    Failure::input(format!("--target `{t}` has no measurements; targets: {}", known.join(", ")))
+                })?,
+                None => match verdicts.as_slice() {
+                    [only] => only,
+                    _ => {
+                        let known: Vec<&str> = verdicts.iter().map(|v| v.target.as_str()).collect();
+                        return Err(Failure::input(format!(
+                            "the measurements hold {} targets; choose one with --target ({})",
+                            verdicts.len(),
+                            known.join(", ")
+                        )));
+                    }
+                },
+            };
+            let borders = Borders::bundled().map_err(Failure::internal)?;
+            crate::outln!("{}", chipwarden_locate::render_svg(&borders, &landmarks, verdict, &options(args)));
+            Ok(exit::OK)
+        }
+    }
+}
+
+fn options(args: &LocateArgs) -> Options {
+    let mut options = Options::default();
+    if let Some(m) = args.margin_km {
+        options.margin_km = m;
+    }
+    if let Some(b) = args.buffer_km {
+        options.buffer_km = b;
+    }
+    if args.no_vetting {
+        options.vetting = VettingMode::Off;
+    }
+    options
+}
+
+fn verdicts(args: &LocateArgs) -> Result<(Vec<chipwarden_locate::Landmark>, Vec<TargetVerdict>), Failure> {
+    let name = |p: &Path| p.display().to_string();
+    let landmarks = chipwarden_locate::parse_landmarks(&name(&args.landmarks), &read(&args.landmarks)?)
+        .map_err(Failure::input)?;
+    let measurements =
+        chipwarden_locate::parse_measurements(&name(&args.measurements), &read(&args.measurements)?, &landmarks)
+            .map_err(Failure::input)?;
+    let borders = Borders::bundled().map_err(Failure::internal)?;
+    let verdicts =
+        chipwarden_locate::verify(&landmarks, &measurements, &borders, &options(args)).map_err(Failure::input)?;
+    Ok((landmarks, verdicts))
+}
+
+fn print_verdict(v: &TargetVerdict) {
+    let codes = |c: &[chipwarden_core::CountryCode]| c.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(" ");
+    crate::outln!(
+        "{}: {} — possibly in {} ({} countries provably outside){}",
+        v.target,
+        if v.consistent { "consistent" } else { "SUSPICIOUS: the measurements contradict each other" },
+        codes(&v.possible_countries),
+        v.provably_outside.len(),
+        if v.quarantined_landmarks.is_empty() {
+            String::new()
+        } else {
+            format!("; quarantined landmarks: {}", v.quarantined_landmarks.join(", "))
+        }
+    );
+    for reason in &v.reasons {
+        crate::outln!("    {reason}");
+    }
+}

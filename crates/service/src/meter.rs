@@ -1,0 +1,92 @@
+//! Metering over the store: usage records as the store keeps them, every link between accounts
+//! (explicit and KYC-derived), and the report over a window.
+
+use std::collections::HashMap;
+
+use chipwarden_core::{Catalog, Chip};
+use chipwarden_meter::{Link, Report, UsageRecord, Window};
+use chipwarden_store::{Store, StoredUsage};
+
+use crate::{ServiceError, ServiceResult};
+
+/// Usage records are committed in batches of this many; each batch is one transaction, and a
+/// re-run after a crash counts every record once because record ids are keys.
+pub const BATCH: usize = 50_000;
+
+/// A usage record as the store keeps it.
+pub fn stored(r: &UsageRecord) -> StoredUsage {
+    StoredUsage {
+        record_id: r.record_id.clone(),
+        account: r.account.clone(),
+        chip_model: r.chip_model.clone(),
+        chip_id: r.chip_id.clone(),
+        chips: r.chips,
+        start: r.start.to_string(),
+        end: r.end.to_string(),
+        utilization: r.utilization,
+        tensor_active: r.tensor_active,
+        run_id: r.run_id.clone(),
+    }
+}
+
+/// Explicit links and the links customer records imply, together.
+pub fn all_links(store: &Store) -> ServiceResult<Vec<Link>> {
+    let mut links = Vec::new();
+    for l in store.links()? {
+        let reason = chipwarden_meter::LinkReason::parse(&l.reason)
+            .ok_or_else(|| ServiceError::internal(format!("stored link reason `{}` is unknown", l.reason)))?;
+        links.push(Link { account_a: l.account_a, account_b: l.account_b, reason, evidence: l.evidence });
+    }
+    links.extend(chipwarden_meter::derived_links(&crate::customers::stored(store)?));
+    Ok(links)
+}
+
+/// Groups of linked accounts, each with its links and their evidence.
+pub fn groups(store: &Store) -> ServiceResult<Vec<chipwarden_meter::Group>> {
+    Ok(chipwarden_meter::groups(&all_links(store)?))
+}
+
+/// Compute per account, group and run over `window`, from every stored usage record that
+/// overlaps it, against the bundled thresholds.
+pub fn report(store: &Store, catalog: &Catalog, window: Window) -> ServiceResult<Report> {
+    let groups = groups(store)?;
+    let mut aggregator = chipwarden_meter::Aggregator::new(window, &groups);
+    // A few chip models serve millions of records: resolve each id once.
+    let mut chips: HashMap<String, &Chip> = HashMap::new();
+    let band = chipwarden_meter::Band::default();
+    let mut line = 0u64;
+    store.for_each_usage(|u| -> ServiceResult<()> {
+        line += 1;
+        let parse = |t: &str| t.parse::<jiff::Timestamp>().map_err(ServiceError::internal);
+        let (start, end) = (parse(u.start)?, parse(u.end)?);
+        if !aggregator.overlaps(start, end) {
+            return Ok(());
+        }
+        let chip = match chips.get(u.chip_id) {
+            Some(chip) => *chip,
+            None => {
+                let chip = catalog.lookup(u.chip_id).map_err(ServiceError::internal)?;
+                chips.insert(u.chip_id.to_owned(), chip);
+                chip
+            }
+        };
+        let record = UsageRecord {
+            record_id: u.record_id.to_owned(),
+            account: u.account.to_owned(),
+            chip_model: u.chip_model.to_owned(),
+            chip_id: u.chip_id.to_owned(),
+            chips: u.chips,
+            start,
+            end,
+            utilization: u.utilization,
+            tensor_active: u.tensor_active,
+            run_id: u.run_id.map(str::to_owned),
+            source_line: line,
+        };
+        let estimate = chipwarden_meter::estimate(&record, chip, band).map_err(ServiceError::Estimate)?;
+        aggregator.add(chipwarden_meter::MeteredRecord { record, estimate });
+        Ok(())
+    })?;
+    let thresholds = chipwarden_meter::Thresholds::bundled().map_err(ServiceError::internal)?;
+    Ok(aggregator.finish(&groups, &thresholds, &chipwarden_meter::SplitOptions::default()))
+}
