@@ -11,7 +11,8 @@
 //!
 //! Modules along the data flow: `input` (CSV in), `geo` (sphere, constants with their sources),
 //! `borders` (TopoJSON in), `vet` (landmarks against each other), `region` (the search),
-//! `verify` (the entry point and the verdict), `svg` (a map of a verdict). No I/O: parsers take
+//! `verify` (the entry point and the verdict), `svg` (a map of a verdict), `protocol` (the signed
+//! challenge, answer and measurement record between landmarks and chip agents). No I/O: parsers take
 //! `(origin, text)`.
 
 pub mod borders;
@@ -19,6 +20,7 @@ pub mod error;
 pub mod geo;
 pub mod input;
 mod iso;
+pub mod protocol;
 pub mod region;
 pub mod svg;
 pub mod verify;
