@@ -14,7 +14,7 @@
 //! signature; a relay (the key in one place, the answers sent from another) can only add delay,
 //! which widens the region around the key holder and never excludes where it really is.
 
-use ed25519_dalek::{Signature, Signer as _, SigningKey, Verifier as _, VerifyingKey};
+use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
@@ -268,7 +268,7 @@ mod tests {
     fn records_are_signed_and_expire() {
         let landmark = key(3);
         let measured = at("2026-11-29T10:00:00Z");
-        let record = sign_record("L1", (3.14, 101.69), "SN1", &[4.2, 3.9, 5.0], measured, &landmark).expect("record");
+        let record = sign_record("L1", (3.139, 101.687), "SN1", &[4.2, 3.9, 5.0], measured, &landmark).expect("record");
         assert_eq!(record.min_rtt_ms, 3.9);
         let m = verify_record(&record, &landmark.verifying_key(), at("2026-11-29T11:00:00Z"), DEFAULT_MAX_AGE)
             .expect("fresh");
