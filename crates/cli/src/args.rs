@@ -71,6 +71,11 @@ pub enum Command {
         #[command(subcommand)]
         command: CustomersCommand,
     },
+    /// Location verification: where chips can be, from round-trip times to landmarks.
+    Locate {
+        #[command(subcommand)]
+        command: LocateCommand,
+    },
     /// Ed25519 keys for parties that submit custody events.
     Keys {
         #[command(subcommand)]
@@ -517,4 +522,40 @@ pub enum CatalogCommand {
         /// Name, alias or id.
         name: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LocateCommand {
+    /// One verdict per target: possible countries, consistency, quarantined landmarks (exit 1:
+    /// a target's measurements contradict each other).
+    Verify(LocateArgs),
+    /// An SVG map of one target's region, the landmarks, their caps and the borders, on standard
+    /// output.
+    Map {
+        #[command(flatten)]
+        args: LocateArgs,
+        /// The target to draw (needed when the measurements hold several).
+        #[arg(long)]
+        target: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct LocateArgs {
+    /// A CSV with a header `id,lat,lon` (optionally `uncertainty_km`).
+    #[arg(long)]
+    pub landmarks: PathBuf,
+    /// A CSV with a header `target,landmark,rtt_ms`; a target that is also a landmark gives
+    /// landmark-to-landmark measurements for vetting.
+    #[arg(long)]
+    pub measurements: PathBuf,
+    /// Added to every radius, km (default 50).
+    #[arg(long)]
+    pub margin_km: Option<f64>,
+    /// Countries are grown by this much before they are judged outside, km (default 25).
+    #[arg(long)]
+    pub buffer_km: Option<f64>,
+    /// Use every landmark, even those whose measurements break the physical bound.
+    #[arg(long)]
+    pub no_vetting: bool,
 }

@@ -20,6 +20,7 @@ pub fn run(cli: &Cli) -> Result<u8, Failure> {
         Command::Meter { command } => crate::meter::meter(cli, command),
         Command::Accounts { command } => crate::meter::accounts(cli, command).map(|()| crate::exit::OK),
         Command::Customers { command } => crate::customers::customers(cli, command),
+        Command::Locate { command } => crate::locate::locate(cli, command),
         Command::Keys { command } => crate::ledger::keys(cli, command),
         Command::Ledger { command } => crate::ledger::ledger(cli, command),
         Command::Serve(args) => crate::serve::run(cli, args),
@@ -113,6 +114,7 @@ fn run_classify(cli: &Cli) -> Result<(), Failure> {
         | Command::Meter { .. }
         | Command::Accounts { .. }
         | Command::Customers { .. }
+        | Command::Locate { .. }
         | Command::Keys { .. }
         | Command::Ledger { .. }
         | Command::Serve(_)

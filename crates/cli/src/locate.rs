@@ -66,8 +66,8 @@ fn options(args: &LocateArgs) -> Options {
 
 fn verdicts(args: &LocateArgs) -> Result<(Vec<chipwarden_locate::Landmark>, Vec<TargetVerdict>), Failure> {
     let name = |p: &Path| p.display().to_string();
-    let landmarks = chipwarden_locate::parse_landmarks(&name(&args.landmarks), &read(&args.landmarks)?)
-        .map_err(Failure::input)?;
+    let landmarks =
+        chipwarden_locate::parse_landmarks(&name(&args.landmarks), &read(&args.landmarks)?).map_err(Failure::input)?;
     let measurements =
         chipwarden_locate::parse_measurements(&name(&args.measurements), &read(&args.measurements)?, &landmarks)
             .map_err(Failure::input)?;

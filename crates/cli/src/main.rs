@@ -12,6 +12,7 @@ mod commands;
 mod customers;
 mod ledger;
 mod listfiles;
+mod locate;
 mod meter;
 mod output;
 mod screening;
