@@ -101,7 +101,7 @@ fn ingest(
                 }
                 match item {
                     Ok(record) => {
-                        batch.push(stored(&record));
+                        batch.push(stored(&record)?);
                         if batch.len() == BATCH {
                             let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
                             // A closed channel means the writer failed: its error is reported below.

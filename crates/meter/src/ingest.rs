@@ -16,6 +16,8 @@ use std::io::{BufRead, BufReader, Read};
 
 use chipwarden_core::{Catalog, Chip};
 use jiff::Timestamp;
+
+use crate::record::storable_nanos;
 use jiff::tz::TimeZone;
 
 use crate::error::Reject;
@@ -218,6 +220,8 @@ fn validate(file: &str, line: u64, fields: &Fields<'_>, catalog: &Catalog) -> Re
     let chips = parse_chips(required(3)?).map_err(|r| reject(3, r))?;
     let start = parse_rfc3339(required(4)?).map_err(|r| reject(4, r))?;
     let end = parse_rfc3339(required(5)?).map_err(|r| reject(5, r))?;
+    storable_nanos(start).map_err(|r| reject(4, r))?;
+    storable_nanos(end).map_err(|r| reject(5, r))?;
     if end <= start {
         return Err(reject(5, format!("end `{end}` is not after start `{start}`")));
     }
@@ -446,6 +450,8 @@ impl<R: Read> SacctJobs<'_, R> {
         }
         let start = self.sacct_time(field(c.start)).map_err(|r| reject("Start", r))?;
         let end = self.sacct_time(field(c.end)).map_err(|r| reject("End", r))?;
+        storable_nanos(start).map_err(|r| reject("Start", r))?;
+        storable_nanos(end).map_err(|r| reject("End", r))?;
         if end <= start {
             return Err(reject("End", format!("end `{end}` is not after start `{start}`")));
         }
@@ -614,6 +620,8 @@ impl<R: Read> AlibabaPods<'_, R> {
         };
         let start = offset(c.scheduled, "scheduled_time", "the pod was never scheduled, so it has no start")?;
         let end = offset(c.deletion, "deletion_time", "the pod has no deletion time, so it has no end")?;
+        storable_nanos(start).map_err(|r| reject("scheduled_time", r))?;
+        storable_nanos(end).map_err(|r| reject("deletion_time", r))?;
         if end <= start {
             return Err(reject("deletion_time", format!("end `{end}` is not after start `{start}`")));
         }

@@ -29,6 +29,6 @@ pub use estimate::{Band, Estimate, estimate, peak_rate};
 pub use ingest::{AlibabaOptions, SacctOptions, alibaba_pods, csv_records, jsonl_records, sacct_jobs};
 pub use kyc::{BeneficialOwner, Customer, Verification, derived_links, parse_customers};
 pub use links::{Group, Link, LinkReason, groups, parse_links};
-pub use record::UsageRecord;
+pub use record::{UsageRecord, from_nanos, storable_nanos};
 pub use split::{SplitOptions, SplitRun, find_split_run};
 pub use thresholds::{Basis, Crossing, Threshold, Thresholds, crossings};

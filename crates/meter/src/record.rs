@@ -43,3 +43,15 @@ pub fn seconds_between(start: Timestamp, end: Timestamp) -> f64 {
     // is far below any figure we report.
     (end.as_nanosecond() - start.as_nanosecond()) as f64 / 1e9
 }
+
+/// A time as usage records are stored: nanoseconds since 1970-01-01T00:00:00Z in 64 bits, which
+/// covers the years 1677 to 2262. A time outside is refused with the reason.
+pub fn storable_nanos(t: Timestamp) -> Result<i64, String> {
+    i64::try_from(t.as_nanosecond())
+        .map_err(|_| format!("`{t}` is outside the years 1677 to 2262 that usage records may cover"))
+}
+
+/// The time of a stored nanosecond count (every `i64` is a valid time).
+pub fn from_nanos(ns: i64) -> Timestamp {
+    Timestamp::from_nanosecond(i128::from(ns)).unwrap_or(Timestamp::UNIX_EPOCH)
+}

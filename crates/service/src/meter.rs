@@ -13,20 +13,25 @@ use crate::{ServiceError, ServiceResult};
 /// re-run after a crash counts every record once because record ids are keys.
 pub const BATCH: usize = 50_000;
 
-/// A usage record as the store keeps it.
-pub fn stored(r: &UsageRecord) -> StoredUsage {
-    StoredUsage {
+/// A usage record as the store keeps it (times as nanoseconds since 1970; the meter's parsers
+/// refuse times the store cannot hold, so this fails only on a record built elsewhere).
+pub fn stored(r: &UsageRecord) -> ServiceResult<StoredUsage> {
+    let nanos = |t| {
+        chipwarden_meter::storable_nanos(t)
+            .map_err(|why| ServiceError::internal(format!("record `{}`: {why}", r.record_id)))
+    };
+    Ok(StoredUsage {
         record_id: r.record_id.clone(),
         account: r.account.clone(),
         chip_model: r.chip_model.clone(),
         chip_id: r.chip_id.clone(),
         chips: r.chips,
-        start: r.start.to_string(),
-        end: r.end.to_string(),
+        start_ns: nanos(r.start)?,
+        end_ns: nanos(r.end)?,
         utilization: r.utilization,
         tensor_active: r.tensor_active,
         run_id: r.run_id.clone(),
-    }
+    })
 }
 
 /// Explicit links and the links customer records imply, together.
@@ -57,8 +62,7 @@ pub fn report(store: &Store, catalog: &Catalog, window: Window) -> ServiceResult
     let mut line = 0u64;
     store.for_each_usage(|u| -> ServiceResult<()> {
         line += 1;
-        let parse = |t: &str| t.parse::<jiff::Timestamp>().map_err(ServiceError::internal);
-        let (start, end) = (parse(u.start)?, parse(u.end)?);
+        let (start, end) = (chipwarden_meter::from_nanos(u.start_ns), chipwarden_meter::from_nanos(u.end_ns));
         if !aggregator.overlaps(start, end) {
             return Ok(());
         }

@@ -7,7 +7,8 @@ use serde::Serialize;
 use crate::error::{Result, StoreError, db};
 use crate::store::Store;
 
-/// A usage record as stored. Times are RFC 3339 text.
+/// A usage record as stored. Times are nanoseconds since 1970-01-01T00:00:00Z (the years 1677
+/// to 2262; the meter's parsers refuse anything outside).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StoredUsage {
     pub record_id: String,
@@ -15,8 +16,8 @@ pub struct StoredUsage {
     pub chip_model: String,
     pub chip_id: String,
     pub chips: f64,
-    pub start: String,
-    pub end: String,
+    pub start_ns: i64,
+    pub end_ns: i64,
     pub utilization: Option<f64>,
     pub tensor_active: Option<f64>,
     pub run_id: Option<String>,
@@ -30,8 +31,8 @@ pub struct UsageRow<'a> {
     pub chip_model: &'a str,
     pub chip_id: &'a str,
     pub chips: f64,
-    pub start: &'a str,
-    pub end: &'a str,
+    pub start_ns: i64,
+    pub end_ns: i64,
     pub utilization: Option<f64>,
     pub tensor_active: Option<f64>,
     pub run_id: Option<&'a str>,
@@ -57,16 +58,25 @@ impl Store {
     /// Stores a batch of usage records in one transaction. A record id already stored is not
     /// stored again (and not updated): re-running an ingest counts nothing twice.
     pub fn ingest_usage(&mut self, batch: &[StoredUsage], source: &str, at: &str) -> Result<Ingested> {
+        let action = "store usage records";
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db("start an ingest"))?;
         let mut inserted = 0;
         {
+            // The source and time of an ingest are stored once, however many batches it takes.
+            tx.prepare_cached("INSERT OR IGNORE INTO usage_ingests (source, at) VALUES (?1, ?2)")
+                .and_then(|mut s| s.execute((source, at)))
+                .map_err(db(action))?;
+            let ingest_id: i64 = tx
+                .prepare_cached("SELECT id FROM usage_ingests WHERE source = ?1 AND at = ?2")
+                .and_then(|mut s| s.query_row((source, at), |row| row.get(0)))
+                .map_err(db(action))?;
             let mut insert = tx
                 .prepare_cached(
-                    "INSERT OR IGNORE INTO usage_records (record_id, account, chip_model, chip_id, chips, start, \"end\",
-                         utilization, tensor_active, run_id, source, ingested_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                    "INSERT OR IGNORE INTO usage_records (record_id, account, chip_model, chip_id, chips, start_ns,
+                         end_ns, utilization, tensor_active, run_id, ingest_id)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                 )
-                .map_err(db("store usage records"))?;
+                .map_err(db(action))?;
             for r in batch {
                 inserted += insert
                     .execute(rusqlite::params![
@@ -75,22 +85,21 @@ impl Store {
                         r.chip_model,
                         r.chip_id,
                         r.chips,
-                        r.start,
-                        r.end,
+                        r.start_ns,
+                        r.end_ns,
                         r.utilization,
                         r.tensor_active,
                         r.run_id,
-                        source,
-                        at
+                        ingest_id
                     ])
-                    .map_err(db("store usage records"))?;
+                    .map_err(db(action))?;
             }
         }
         tx.commit().map_err(db("commit an ingest"))?;
         Ok(Ingested { inserted, already_counted: batch.len() - inserted })
     }
 
-    /// Calls `f` with every usage record, in ingest order, without collecting them: a report
+    /// Calls `f` with every usage record, by record id, without collecting them: a report
     /// over millions of records holds one row at a time. The row borrows from the cursor.
     pub fn for_each_usage<E: From<StoreError>>(
         &self,
@@ -100,8 +109,9 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT record_id, account, chip_model, chip_id, chips, start, \"end\", utilization, tensor_active, run_id
-                 FROM usage_records ORDER BY rowid",
+                "SELECT record_id, account, chip_model, chip_id, chips, start_ns, end_ns, utilization, tensor_active,
+                        run_id
+                 FROM usage_records",
             )
             .map_err(db(action))?;
         let mut rows = stmt.query([]).map_err(db(action))?;
@@ -115,8 +125,8 @@ impl Store {
                 chip_model: text(2)?,
                 chip_id: text(3)?,
                 chips: row.get(4).map_err(db(action))?,
-                start: text(5)?,
-                end: text(6)?,
+                start_ns: row.get(5).map_err(db(action))?,
+                end_ns: row.get(6).map_err(db(action))?,
                 utilization: row.get(7).map_err(db(action))?,
                 tensor_active: row.get(8).map_err(db(action))?,
                 run_id: row.get_ref(9).and_then(|v| v.as_str_or_null().map_err(Into::into)).map_err(db(action))?,
@@ -126,14 +136,15 @@ impl Store {
         Ok(())
     }
 
-    /// Every usage record, in ingest order.
+    /// Every usage record, by record id.
     pub fn usage(&self) -> Result<Vec<StoredUsage>> {
         let action = "read usage records";
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT record_id, account, chip_model, chip_id, chips, start, \"end\", utilization, tensor_active, run_id
-                 FROM usage_records ORDER BY rowid",
+                "SELECT record_id, account, chip_model, chip_id, chips, start_ns, end_ns, utilization, tensor_active,
+                        run_id
+                 FROM usage_records",
             )
             .map_err(db(action))?;
         let rows = stmt
@@ -144,8 +155,8 @@ impl Store {
                     chip_model: row.get(2)?,
                     chip_id: row.get(3)?,
                     chips: row.get(4)?,
-                    start: row.get(5)?,
-                    end: row.get(6)?,
+                    start_ns: row.get(5)?,
+                    end_ns: row.get(6)?,
                     utilization: row.get(7)?,
                     tensor_active: row.get(8)?,
                     run_id: row.get(9)?,

@@ -555,7 +555,7 @@ fn everything_is_still_there_after_reopening() {
     // Reopening applies no migration twice, and the file stays in write-ahead-log mode.
     let raw = rusqlite::Connection::open(&path).expect("open directly");
     let migrations: i64 = raw.query_row("SELECT count(*) FROM schema_migrations", [], |r| r.get(0)).expect("count");
-    assert_eq!(migrations, 8, "each migration applied exactly once");
+    assert_eq!(migrations, 9, "each migration applied exactly once");
     let mode: String = raw.query_row("PRAGMA journal_mode", [], |r| r.get(0)).expect("journal mode");
     assert_eq!(mode, "wal");
     drop(raw);
@@ -587,7 +587,7 @@ fn opening_fails_with_the_path_and_the_reason() {
     let err = Store::open(&newer).expect_err("newer schema");
     assert!(
         err.to_string().ends_with(
-            "the store was written by a newer ChipWarden (schema version 99; this build knows versions up to 8)"
+            "the store was written by a newer ChipWarden (schema version 99; this build knows versions up to 9)"
         ),
         "{err}"
     );
@@ -640,4 +640,59 @@ fn customer_records_keep_their_history_and_store_a_version_only_on_change() {
     assert!(update.to_string().contains("never rewritten"), "{update}");
     let delete = raw.execute("DELETE FROM customer_records", []).expect_err("delete refused");
     assert!(delete.to_string().contains("never deleted"), "{delete}");
+}
+
+#[test]
+fn usage_records_of_a_version_8_store_move_to_the_compact_table_exactly() {
+    // A store as version 8 left it: usage times as RFC 3339 text, the source on every row.
+    let dir = TempDir::new();
+    let raw = rusqlite::Connection::open(dir.store_path()).expect("raw");
+    raw.execute_batch(
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+    )
+    .expect("migrations table");
+    let shipped = [
+        ("initial", include_str!("../migrations/sqlite/0001_initial.sql")),
+        ("party_qualifiers", include_str!("../migrations/sqlite/0002_party_qualifiers.sql")),
+        ("usage", include_str!("../migrations/sqlite/0003_usage.sql")),
+        ("customers", include_str!("../migrations/sqlite/0004_customers.sql")),
+        ("usage_account_index", include_str!("../migrations/sqlite/0005_usage_account_index.sql")),
+        ("ledger", include_str!("../migrations/sqlite/0006_ledger.sql")),
+        ("ledger_serials", include_str!("../migrations/sqlite/0007_ledger_serials.sql")),
+        ("api_tokens", include_str!("../migrations/sqlite/0008_api_tokens.sql")),
+    ];
+    for (i, (name, sql)) in shipped.iter().enumerate() {
+        raw.execute_batch(sql).expect(name);
+        raw.execute("INSERT INTO schema_migrations VALUES (?1, ?2, 'then')", (i as i64 + 1, name)).expect("record");
+    }
+    for (id, start, end, source) in [
+        ("r1", "2026-10-01T00:00:00Z", "2026-10-01T01:00:00Z", "a.csv"),
+        ("r2", "2026-10-01T00:00:00.5Z", "2026-10-02T00:00:00.123456789Z", "a.csv"),
+        ("r3", "1999-12-31T23:59:59.000001Z", "2000-01-01T00:00:00Z", "b.jsonl"),
+    ] {
+        raw.execute(
+            "INSERT INTO usage_records (record_id, account, chip_model, chip_id, chips, start, \"end\", source, ingested_at)
+             VALUES (?1, 'acct', 'H100', 'nvidia-h100-sxm5-80gb', 8, ?2, ?3, ?4, '2026-11-29T00:00:00Z')",
+            (id, start, end, source),
+        )
+        .expect("row");
+    }
+    drop(raw);
+    let store = Store::open(dir.store_path()).expect("migrate to the compact table");
+    let usage = store.usage().expect("usage");
+    let ns = |t: &str| i64::try_from(t.parse::<jiff::Timestamp>().expect("time").as_nanosecond()).expect("i64");
+    let got: Vec<(&str, i64, i64)> = usage.iter().map(|u| (u.record_id.as_str(), u.start_ns, u.end_ns)).collect();
+    assert_eq!(
+        got,
+        [
+            ("r1", ns("2026-10-01T00:00:00Z"), ns("2026-10-01T01:00:00Z")),
+            ("r2", ns("2026-10-01T00:00:00.5Z"), ns("2026-10-02T00:00:00.123456789Z")),
+            ("r3", ns("1999-12-31T23:59:59.000001Z"), ns("2000-01-01T00:00:00Z")),
+        ]
+    );
+    let raw = rusqlite::Connection::open(dir.store_path()).expect("raw");
+    let ingests: i64 = raw.query_row("SELECT count(*) FROM usage_ingests", [], |r| r.get(0)).expect("count");
+    assert_eq!(ingests, 2, "one row per source and time");
+    let update = raw.execute("UPDATE usage_records SET chips = 1", []).expect_err("never rewritten");
+    assert!(update.to_string().contains("never rewritten"), "{update}");
 }

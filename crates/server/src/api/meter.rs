@@ -36,7 +36,7 @@ pub async fn ingest(State(state): State<AppState>, request: axum::extract::Reque
             let mut rejected = Vec::new();
             for item in chipwarden_meter::jsonl_records("request", text.as_bytes(), &inner.catalog) {
                 match item {
-                    Ok(record) => good.push(stored(&record)),
+                    Ok(record) => good.push(stored(&record)?),
                     Err(r) => rejected.push(RecordRejected { line: r.line, field: r.field, reason: r.reason }),
                 }
             }
