@@ -76,6 +76,14 @@ pub enum Command {
         #[command(subcommand)]
         command: LocateCommand,
     },
+    /// The agent beside a chip: holds the chip's device key and answers landmarks' challenges
+    /// over UDP until SIGINT or SIGTERM.
+    Agent(AgentArgs),
+    /// A landmark at known coordinates: time a chip's agent over UDP and sign the measurement.
+    Landmark {
+        #[command(subcommand)]
+        command: LandmarkCommand,
+    },
     /// Ed25519 keys for parties that submit custody events.
     Keys {
         #[command(subcommand)]
@@ -547,8 +555,19 @@ pub struct LocateArgs {
     pub landmarks: PathBuf,
     /// A CSV with a header `target,landmark,rtt_ms`; a target that is also a landmark gives
     /// landmark-to-landmark measurements for vetting.
-    #[arg(long)]
-    pub measurements: PathBuf,
+    #[arg(long, required_unless_present = "records", conflicts_with = "records")]
+    pub measurements: Option<PathBuf>,
+    /// Signed measurement records (JSON Lines, as `landmark measure` writes them) instead of
+    /// --measurements: each landmark's signature, age and coordinates are checked.
+    #[arg(long, requires = "landmark_keys")]
+    pub records: Option<PathBuf>,
+    /// A CSV with a header `landmark,key`: each landmark's public key (64 hex digits, or the
+    /// verifier key `keys generate` wrote to KEY.pub).
+    #[arg(long, requires = "records")]
+    pub landmark_keys: Option<PathBuf>,
+    /// Records older than this many hours are refused (default 24: chips move).
+    #[arg(long, requires = "records")]
+    pub max_age_hours: Option<u32>,
     /// Added to every radius, km (default 50).
     #[arg(long)]
     pub margin_km: Option<f64>,
@@ -558,4 +577,94 @@ pub struct LocateArgs {
     /// Use every landmark, even those whose measurements break the physical bound.
     #[arg(long)]
     pub no_vetting: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AgentArgs {
+    /// The chip's serial: only challenges for this chip are answered.
+    #[arg(long)]
+    pub serial: String,
+    /// The chip's device key (a key file from `keys generate`), registered in the custody ledger.
+    #[arg(long)]
+    pub key: PathBuf,
+    /// UDP address to answer on (port 0: any free port, printed at start).
+    #[arg(long, default_value = "127.0.0.1:7400")]
+    pub listen: String,
+    /// Stop after this many answers (default: run until SIGINT or SIGTERM).
+    #[arg(long)]
+    pub count: Option<u64>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LandmarkCommand {
+    /// Challenge a chip's agent over several rounds, each with a fresh nonce, keep every round
+    /// whose answer the chip's device key signed, and print the signed measurement record as one
+    /// JSON line (or append it to --out). Exit 3 when no round produced a valid answer.
+    Measure(MeasureArgs),
+    /// Measure on request: a coordinator connects over TCP, sends one JSON line
+    /// `{"agent":"HOST:PORT","serial":"SN"}` and gets back one line with the signed record (device
+    /// keys from the custody ledger in --data-dir). Until SIGINT or SIGTERM.
+    Serve(LandmarkServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LandmarkIdentity {
+    /// The landmark's id, as the landmarks file of `locate verify` names it.
+    #[arg(long)]
+    pub id: String,
+    /// The landmark's latitude, degrees.
+    #[arg(long, allow_negative_numbers = true)]
+    pub lat: f64,
+    /// The landmark's longitude, degrees.
+    #[arg(long, allow_negative_numbers = true)]
+    pub lon: f64,
+    /// The landmark's signing key (a key file from `keys generate`).
+    #[arg(long)]
+    pub key: PathBuf,
+    /// Challenges per measurement; the record keeps every valid round.
+    #[arg(long, default_value_t = 5)]
+    pub rounds: u32,
+    /// How long to wait for each round's answer, ms.
+    #[arg(long, default_value_t = 2000)]
+    pub timeout_ms: u64,
+}
+
+#[derive(Debug, Args)]
+#[group(id = "device", required = true, multiple = false)]
+pub struct DeviceKeySource {
+    /// The chip's device public key, 64 hex digits.
+    #[arg(long)]
+    pub device_key: Option<String>,
+    /// Take the chip's device public key from its `registered` event in the custody ledger.
+    #[arg(long)]
+    pub from_ledger: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MeasureArgs {
+    #[command(flatten)]
+    pub landmark: LandmarkIdentity,
+    /// The chip's agent, HOST:PORT (UDP).
+    #[arg(long)]
+    pub agent: String,
+    /// The chip's serial.
+    #[arg(long)]
+    pub serial: String,
+    #[command(flatten)]
+    pub device: DeviceKeySource,
+    /// Append the record to this JSON Lines file instead of printing it.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct LandmarkServeArgs {
+    #[command(flatten)]
+    pub landmark: LandmarkIdentity,
+    /// TCP address to take requests on (port 0: any free port, printed at start).
+    #[arg(long, default_value = "127.0.0.1:7401")]
+    pub listen: String,
+    /// Stop after this many requests (default: run until SIGINT or SIGTERM).
+    #[arg(long)]
+    pub count: Option<u64>,
 }

@@ -21,6 +21,8 @@ pub fn run(cli: &Cli) -> Result<u8, Failure> {
         Command::Accounts { command } => crate::meter::accounts(cli, command).map(|()| crate::exit::OK),
         Command::Customers { command } => crate::customers::customers(cli, command),
         Command::Locate { command } => crate::locate::locate(cli, command),
+        Command::Agent(args) => crate::agent::agent(cli, args),
+        Command::Landmark { command } => crate::landmark::landmark(cli, command),
         Command::Keys { command } => crate::ledger::keys(cli, command),
         Command::Ledger { command } => crate::ledger::ledger(cli, command),
         Command::Serve(args) => crate::serve::run(cli, args),
@@ -115,6 +117,8 @@ fn run_classify(cli: &Cli) -> Result<(), Failure> {
         | Command::Accounts { .. }
         | Command::Customers { .. }
         | Command::Locate { .. }
+        | Command::Agent(_)
+        | Command::Landmark { .. }
         | Command::Keys { .. }
         | Command::Ledger { .. }
         | Command::Serve(_)

@@ -1,9 +1,13 @@
-//! `chipwarden locate`: landmark and measurement files in, the locate engine's verdicts out (one
-//! JSON object per target, or lines for people), and an SVG map of one target's region.
+//! `chipwarden locate`: landmark and measurement files (or signed measurement records and the
+//! landmarks' keys) in, the locate engine's verdicts out (one JSON object per target, or lines
+//! for people), and an SVG map of one target's region.
 
 use std::path::Path;
 
-use chipwarden_locate::{Borders, Options, TargetVerdict, VettingMode};
+use chipwarden_locate::protocol::DEFAULT_MAX_AGE;
+use chipwarden_locate::{Borders, Landmark, Measurement, Options, TargetVerdict, VettingMode};
+use chipwarden_service::locate::{BadLine, measurements_from_records, parse_landmark_keys};
+use jiff::SignedDuration;
 
 use crate::Failure;
 use crate::args::{Cli, LocateArgs, LocateCommand};
@@ -68,13 +72,33 @@ fn verdicts(args: &LocateArgs) -> Result<(Vec<chipwarden_locate::Landmark>, Vec<
     let name = |p: &Path| p.display().to_string();
     let landmarks =
         chipwarden_locate::parse_landmarks(&name(&args.landmarks), &read(&args.landmarks)?).map_err(Failure::input)?;
-    let measurements =
-        chipwarden_locate::parse_measurements(&name(&args.measurements), &read(&args.measurements)?, &landmarks)
-            .map_err(Failure::input)?;
+    let measurements = measurements(args, &landmarks)?;
     let borders = Borders::bundled().map_err(Failure::internal)?;
     let verdicts =
         chipwarden_locate::verify(&landmarks, &measurements, &borders, &options(args)).map_err(Failure::input)?;
     Ok((landmarks, verdicts))
+}
+
+/// The measurements of `--measurements`, or those of the signed `--records` checked against the
+/// landmarks' keys, their age and the landmarks file's coordinates (every bad line named).
+fn measurements(args: &LocateArgs, landmarks: &[Landmark]) -> Result<Vec<Measurement>, Failure> {
+    let name = |p: &Path| p.display().to_string();
+    match (&args.measurements, &args.records, &args.landmark_keys) {
+        (Some(path), _, _) => {
+            chipwarden_locate::parse_measurements(&name(path), &read(path)?, landmarks).map_err(Failure::input)
+        }
+        (None, Some(records), Some(keys)) => {
+            let bad = |file: &Path, lines: Vec<BadLine>| {
+                let lines: Vec<String> = lines.iter().map(|l| format!("`{}` {l}", file.display())).collect();
+                Failure::input(lines.join("\n"))
+            };
+            let keys_by_id = parse_landmark_keys(&read(keys)?).map_err(|lines| bad(keys, lines))?;
+            let max_age = args.max_age_hours.map_or(DEFAULT_MAX_AGE, |h| SignedDuration::from_hours(i64::from(h)));
+            measurements_from_records(&read(records)?, &keys_by_id, landmarks, jiff::Timestamp::now(), max_age)
+                .map_err(|lines| bad(records, lines))
+        }
+        _ => Err(Failure::input("give --measurements FILE, or --records FILE with --landmark-keys FILE")),
+    }
 }
 
 fn print_verdict(v: &TargetVerdict) {

@@ -6,10 +6,12 @@
 // The binary's job is to print; the lint guards the library crates.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod agent;
 mod args;
 mod capacity;
 mod commands;
 mod customers;
+mod landmark;
 mod ledger;
 mod listfiles;
 mod locate;

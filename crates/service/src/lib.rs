@@ -1,6 +1,7 @@
 //! Use cases over the store and the engines, shared by the CLI and the server: recording
 //! screenings, onboarding customers, the usage report, checking and appending ledger batches,
-//! the log's key, and the small pieces of classification and capacity both surfaces assemble.
+//! the log's key, a chip's device key for location checks, and the small pieces of
+//! classification and capacity both surfaces assemble.
 //!
 //! Each function takes ready inputs (a store, the bundled facts, parsed records) and returns
 //! values or a [`ServiceError`]. Nothing here prints, speaks HTTP or picks an exit code: the
@@ -10,6 +11,7 @@ pub mod capacity;
 pub mod classify;
 pub mod customers;
 pub mod ledger;
+pub mod locate;
 pub mod meter;
 pub mod screening;
 
