@@ -515,8 +515,7 @@ impl Drop for Namespace {
 }
 
 #[test]
-// A skip must say so where the person running the tests can see it.
-#[allow(clippy::print_stdout)]
+#[allow(clippy::print_stdout, reason = "a skip must say so where the person running the tests sees it")]
 fn added_delay_from_netem_in_a_network_namespace_keeps_the_true_country() {
     let pid = std::process::id();
     let (name, subnet) =
