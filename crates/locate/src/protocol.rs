@@ -26,6 +26,10 @@ pub const ANSWER_CONTEXT: &[u8] = b"chipwarden-locate-answer/v1\n";
 pub const RECORD_CONTEXT: &[u8] = b"chipwarden-locate-measurement/v1\n";
 /// Measurements older than this are not used by default: chips move.
 pub const DEFAULT_MAX_AGE: SignedDuration = SignedDuration::from_hours(24);
+/// How far ahead of the verifier's clock a landmark's clock may run (NTP keeps well-run clocks
+/// within milliseconds; this allows for a poorly kept one without accepting a record from the
+/// future in earnest).
+pub const CLOCK_SKEW_TOLERANCE: SignedDuration = SignedDuration::from_secs(30);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProtocolError {
@@ -196,10 +200,11 @@ pub fn verify_record(
             record.min_rtt_ms, record.rtts_ms
         )));
     }
-    if record.measured_at > now {
+    let ahead = record.measured_at.duration_since(now);
+    if ahead > CLOCK_SKEW_TOLERANCE {
         return Err(ProtocolError::FromTheFuture { measured_at: record.measured_at, now });
     }
-    let age = now.duration_since(record.measured_at);
+    let age = now.duration_since(record.measured_at).max(SignedDuration::ZERO);
     if age > max_age {
         return Err(ProtocolError::Expired {
             measured_at: record.measured_at,
@@ -278,7 +283,9 @@ mod tests {
             verify_record(&record, &landmark.verifying_key(), late, DEFAULT_MAX_AGE),
             Err(ProtocolError::Expired { .. })
         ));
-        let early = at("2026-11-29T09:59:59Z");
+        // A landmark clock a few seconds ahead is tolerated; a minute ahead is not.
+        assert!(verify_record(&record, &landmark.verifying_key(), at("2026-11-29T09:59:50Z"), DEFAULT_MAX_AGE).is_ok());
+        let early = at("2026-11-29T09:59:00Z");
         assert!(matches!(
             verify_record(&record, &landmark.verifying_key(), early, DEFAULT_MAX_AGE),
             Err(ProtocolError::FromTheFuture { .. })
