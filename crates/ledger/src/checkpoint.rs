@@ -200,6 +200,11 @@ impl NoteSigner {
         self.signing.to_bytes()
     }
 
+    /// The Ed25519 key itself, for the log's own audit entries.
+    pub(crate) fn signing_key(&self) -> &SigningKey {
+        &self.signing
+    }
+
     pub fn verifier(&self) -> NoteVerifier {
         let public_key = PublicKey(self.signing.verifying_key().to_bytes());
         NoteVerifier { name: self.name.clone(), key_hash: self.key_hash, public_key, key: self.signing.verifying_key() }

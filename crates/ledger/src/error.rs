@@ -34,6 +34,9 @@ pub enum LedgerError {
     #[error("signature of the `{kind}` event for chip `{serial}` by `{party}` does not verify")]
     BadSignature { serial: String, kind: &'static str, party: String },
     /// An event was to be signed with a key that is not the submitter's.
+    #[error("signature of the audit entry `{action}` on `{subject}` does not verify")]
+    BadAuditSignature { action: String, subject: String },
+
     #[error("event names submitter `{party}` with a different public key than the signing key")]
     KeyMismatch { party: String },
 

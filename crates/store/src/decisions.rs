@@ -43,6 +43,34 @@ fn decision_from_row(row: &Row<'_>) -> rusqlite::Result<RecordedDecision> {
     })
 }
 
+/// Appends a review decision on `conn` (a connection or the caller's transaction) and returns
+/// its sequence number.
+pub(crate) fn insert_decision(conn: &Connection, decision: &Decision) -> Result<i64> {
+    validate::decision(decision)?;
+    if let Subject::Party(id) = &decision.key.subject {
+        require_party(conn, id)?;
+    }
+    let key = &decision.key;
+    let (party_id, query) = subject_columns(&key.subject);
+    conn.execute(
+        "INSERT INTO decisions (party_id, query, list, entry_id, matched_name, decision, reviewer, at, reason)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        (
+            party_id,
+            query,
+            &key.list.0,
+            &key.entry_id,
+            &key.matched_name,
+            decision.verdict.as_str(),
+            &decision.reviewer,
+            &decision.at,
+            &decision.reason,
+        ),
+    )
+    .map_err(db("record a review decision"))?;
+    Ok(conn.last_insert_rowid())
+}
+
 /// The decision in force on a hit key: the one recorded last.
 pub(crate) fn latest_decision(
     conn: &Connection,
@@ -68,30 +96,7 @@ impl Store {
     /// deleted (the schema refuses it too); a later decision on the same hit key supersedes this
     /// one, and both stay in the history.
     pub fn record_decision(&mut self, decision: &Decision) -> Result<i64> {
-        validate::decision(decision)?;
-        if let Subject::Party(id) = &decision.key.subject {
-            require_party(&self.conn, id)?;
-        }
-        let key = &decision.key;
-        let (party_id, query) = subject_columns(&key.subject);
-        self.conn
-            .execute(
-                "INSERT INTO decisions (party_id, query, list, entry_id, matched_name, decision, reviewer, at, reason)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                (
-                    party_id,
-                    query,
-                    &key.list.0,
-                    &key.entry_id,
-                    &key.matched_name,
-                    decision.verdict.as_str(),
-                    &decision.reviewer,
-                    &decision.at,
-                    &decision.reason,
-                ),
-            )
-            .map_err(db("record a review decision"))?;
-        Ok(self.conn.last_insert_rowid())
+        insert_decision(&self.conn, decision)
     }
 
     /// The decision in force on `key` (the latest recorded), if any.

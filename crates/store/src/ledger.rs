@@ -76,49 +76,7 @@ impl Store {
     fn append<E: AsRef<[u8]>>(&mut self, expected_size: Option<u64>, entries: &[E], at: &str) -> Result<u64> {
         let action = "append to the ledger";
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db(action))?;
-        let first = log_size(&tx)?;
-        if let Some(expected) = expected_size.filter(|expected| *expected != first) {
-            return Err(StoreError::Invalid(format!(
-                "the ledger grew from {expected} to {first} entries while this batch was being checked; nothing was appended, check it again"
-            )));
-        }
-        let mut frontier = frontier(&tx, first)?;
-        {
-            let mut insert_entry = tx
-                .prepare_cached(
-                    "INSERT INTO ledger_entries (leaf_index, entry, leaf_hash, appended_at) VALUES (?1, ?2, ?3, ?4)",
-                )
-                .map_err(db(action))?;
-            let mut insert_subtree = tx
-                .prepare_cached("INSERT INTO ledger_subtrees (level, start, hash) VALUES (?1, ?2, ?3)")
-                .map_err(db(action))?;
-            for (position, entry) in entries.iter().enumerate() {
-                let index = first + position as u64;
-                let leaf = leaf_hash(entry.as_ref());
-                // The unique index on leaf hashes refuses a duplicate; only then is it looked up,
-                // to say which entry it repeats.
-                let inserted = insert_entry.execute(rusqlite::params![to_i64(index)?, entry.as_ref(), &leaf.0[..], at]);
-                if let Err(e) = inserted {
-                    return Err(match find_leaf(&tx, &leaf)? {
-                        Some(existing) => StoreError::Invalid(format!(
-                            "entry {position} of the batch is already in the ledger as entry {existing}; nothing was appended"
-                        )),
-                        None => db(action)(e),
-                    });
-                }
-                // Complete subtrees close as binary addition carries: each merge of two equal
-                // widths is a new complete subtree, stored once, never changed.
-                let mut node = (0u32, index, leaf);
-                while let Some(&(level, start, left)) = frontier.last().filter(|(level, ..)| *level == node.0) {
-                    frontier.pop();
-                    node = (level + 1, start, node_hash(&left, &node.2));
-                    insert_subtree
-                        .execute(rusqlite::params![node.0, to_i64(start)?, &node.2.0[..]])
-                        .map_err(db(action))?;
-                }
-                frontier.push(node);
-            }
-        }
+        let first = append_in(&tx, expected_size, entries, at)?;
         tx.commit().map_err(db("commit an append to the ledger"))?;
         Ok(first)
     }
@@ -129,6 +87,32 @@ impl Store {
             .query_row("SELECT entry FROM ledger_entries WHERE leaf_index = ?1", [to_i64(index)?], |row| row.get(0))
             .optional()
             .map_err(db("read a ledger entry"))
+    }
+
+    /// The last `limit` entries whose bytes start with `prefix` (the audit entries, for one),
+    /// newest first, with their leaf indices. The store does not read the entries; the prefix is
+    /// the caller's.
+    pub fn ledger_latest_with_prefix(&self, prefix: &[u8], limit: u64) -> Result<Vec<(u64, Vec<u8>)>> {
+        let action = "read the latest ledger entries";
+        let width = i64::try_from(prefix.len()).unwrap_or(i64::MAX);
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT leaf_index, entry FROM ledger_entries WHERE substr(entry, 1, ?1) = ?2
+                 ORDER BY leaf_index DESC LIMIT ?3",
+            )
+            .map_err(db(action))?;
+        let rows = stmt
+            .query_map(rusqlite::params![width, prefix, to_i64(limit)?], |row| {
+                Ok((row.get::<_, i64>(0)?, row.get::<_, Vec<u8>>(1)?))
+            })
+            .map_err(db(action))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (index, entry) = row.map_err(db(action))?;
+            out.push((from_i64(index, "ledger entry index")?, entry));
+        }
+        Ok(out)
     }
 
     /// The index of the entry with this leaf hash, if the log holds it.
@@ -265,6 +249,60 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+/// Appends `entries` inside the caller's transaction `tx` (which must have been taken for
+/// writing) and returns the leaf index of the first; the caller commits. Used by the ledger's
+/// own appends and by writes that log an audit entry with what they change, all or nothing.
+pub(crate) fn append_in<E: AsRef<[u8]>>(
+    tx: &Connection,
+    expected_size: Option<u64>,
+    entries: &[E],
+    at: &str,
+) -> Result<u64> {
+    let action = "append to the ledger";
+    let first = log_size(tx)?;
+    if let Some(expected) = expected_size.filter(|expected| *expected != first) {
+        return Err(StoreError::Invalid(format!(
+            "the ledger grew from {expected} to {first} entries while this batch was being checked; nothing was appended, check it again"
+        )));
+    }
+    let mut frontier = frontier(tx, first)?;
+    {
+        let mut insert_entry = tx
+            .prepare_cached(
+                "INSERT INTO ledger_entries (leaf_index, entry, leaf_hash, appended_at) VALUES (?1, ?2, ?3, ?4)",
+            )
+            .map_err(db(action))?;
+        let mut insert_subtree = tx
+            .prepare_cached("INSERT INTO ledger_subtrees (level, start, hash) VALUES (?1, ?2, ?3)")
+            .map_err(db(action))?;
+        for (position, entry) in entries.iter().enumerate() {
+            let index = first + position as u64;
+            let leaf = leaf_hash(entry.as_ref());
+            // The unique index on leaf hashes refuses a duplicate; only then is it looked up,
+            // to say which entry it repeats.
+            let inserted = insert_entry.execute(rusqlite::params![to_i64(index)?, entry.as_ref(), &leaf.0[..], at]);
+            if let Err(e) = inserted {
+                return Err(match find_leaf(tx, &leaf)? {
+                    Some(existing) => StoreError::Invalid(format!(
+                        "entry {position} of the batch is already in the ledger as entry {existing}; nothing was appended"
+                    )),
+                    None => db(action)(e),
+                });
+            }
+            // Complete subtrees close as binary addition carries: each merge of two equal
+            // widths is a new complete subtree, stored once, never changed.
+            let mut node = (0u32, index, leaf);
+            while let Some(&(level, start, left)) = frontier.last().filter(|(level, ..)| *level == node.0) {
+                frontier.pop();
+                node = (level + 1, start, node_hash(&left, &node.2));
+                insert_subtree.execute(rusqlite::params![node.0, to_i64(start)?, &node.2.0[..]]).map_err(db(action))?;
+            }
+            frontier.push(node);
+        }
+    }
+    Ok(first)
 }
 
 fn log_size(conn: &Connection) -> Result<u64> {

@@ -16,9 +16,12 @@
 //! - the custody ledger is append-only: entries are numbered from 0 without gaps, a batch is
 //!   appended in one transaction or not at all, and the schema refuses to update or delete
 //!   entries, subtree hashes or checkpoints;
+//! - cases are never deleted and their notes are append-only; every change to a case is one
+//!   transaction with the audit entries of the change, appended to the ledger;
 //! - API tokens are stored as SHA-256 hashes only, are never deleted, and change only once:
 //!   when they are revoked.
 
+mod cases;
 mod customers;
 mod decisions;
 mod error;
@@ -33,6 +36,7 @@ mod tokens;
 mod usage;
 mod validate;
 
+pub use cases::{AuditEntries, Case, CaseChange, CaseNote, CaseOutcome, CaseState, CaseUpdate, NewCase};
 pub use customers::{CustomerRecord, CustomersRecorded, StoredCustomer};
 pub use error::{Cause, Result, StoreError};
 pub use ledger::{LedgerLeaves, StoredCheckpoint};

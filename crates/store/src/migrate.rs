@@ -32,6 +32,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     Migration { version: 7, name: "ledger_serials", sql: include_str!("../migrations/sqlite/0007_ledger_serials.sql") },
     Migration { version: 8, name: "api_tokens", sql: include_str!("../migrations/sqlite/0008_api_tokens.sql") },
     Migration { version: 9, name: "usage_compact", sql: include_str!("../migrations/sqlite/0009_usage_compact.sql") },
+    Migration { version: 10, name: "cases", sql: include_str!("../migrations/sqlite/0010_cases.sql") },
 ];
 
 /// Brings the schema up to this build's latest version. The whole upgrade is one transaction,

@@ -6,6 +6,7 @@ use rusqlite::{OptionalExtension, TransactionBehavior};
 use serde::Serialize;
 
 use crate::error::{Result, StoreError, db};
+use crate::ledger::append_in;
 use crate::store::Store;
 
 /// The roles a token can carry; the server gives them their meaning.
@@ -46,6 +47,30 @@ impl Store {
     /// already names a live token, the role is unknown, or the hash is not 64 lowercase hex
     /// digits or is already stored.
     pub fn create_token(&mut self, name: &str, role: &str, token_hash: &str, at: &str) -> Result<StoredToken> {
+        self.create(name, role, token_hash, at, None)
+    }
+
+    /// As [`Store::create_token`], appending `audit_entry` (the caller's audit entry of the
+    /// creation) to the ledger in the same transaction.
+    pub fn create_token_audited(
+        &mut self,
+        name: &str,
+        role: &str,
+        token_hash: &str,
+        at: &str,
+        audit_entry: &[u8],
+    ) -> Result<StoredToken> {
+        self.create(name, role, token_hash, at, Some(audit_entry))
+    }
+
+    fn create(
+        &mut self,
+        name: &str,
+        role: &str,
+        token_hash: &str,
+        at: &str,
+        audit_entry: Option<&[u8]>,
+    ) -> Result<StoredToken> {
         if name.trim().is_empty() {
             return Err(StoreError::Invalid("a token needs a name".to_owned()));
         }
@@ -78,6 +103,9 @@ impl Store {
         )
         .map_err(db("create a token"))?;
         let id = tx.last_insert_rowid();
+        if let Some(entry) = audit_entry {
+            append_in(&tx, None, &[entry], at)?;
+        }
         tx.commit().map_err(db("commit a new token"))?;
         Ok(StoredToken {
             id,
@@ -109,6 +137,16 @@ impl Store {
 
     /// Revokes the live token with this name; `None` when no live token has it.
     pub fn revoke_token(&mut self, name: &str, at: &str) -> Result<Option<StoredToken>> {
+        self.revoke(name, at, None)
+    }
+
+    /// As [`Store::revoke_token`], appending `audit_entry` to the ledger in the same
+    /// transaction (nothing is appended when no live token has the name).
+    pub fn revoke_token_audited(&mut self, name: &str, at: &str, audit_entry: &[u8]) -> Result<Option<StoredToken>> {
+        self.revoke(name, at, Some(audit_entry))
+    }
+
+    fn revoke(&mut self, name: &str, at: &str, audit_entry: Option<&[u8]>) -> Result<Option<StoredToken>> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db("revoke a token"))?;
         let found = tx
             .query_row(&format!("SELECT {COLUMNS} FROM api_tokens WHERE name = ?1 AND revoked_at IS NULL"), [name], row)
@@ -117,6 +155,9 @@ impl Store {
         let Some(mut token) = found else { return Ok(None) };
         tx.execute("UPDATE api_tokens SET revoked_at = ?1 WHERE id = ?2", (at, token.id))
             .map_err(db("revoke a token"))?;
+        if let Some(entry) = audit_entry {
+            append_in(&tx, None, &[entry], at)?;
+        }
         tx.commit().map_err(db("commit a revocation"))?;
         token.revoked_at = Some(at.to_owned());
         Ok(Some(token))
