@@ -44,6 +44,7 @@ fn import(cli: &Cli, path: &Path, threshold: f64, no_screen: bool) -> Result<u8,
         &name,
         threshold,
         !no_screen,
+        &crate::screening::auditor(cli)?,
         &|| bar.inc(1),
     )?;
     bar.finish_and_clear();

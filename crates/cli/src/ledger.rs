@@ -9,9 +9,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use chipwarden_ledger::{
-    Checkpoint, Custody, CustodyEvent, EventDraft, GapKind, Hash, LeafHashes, LedgerError, NoteSigner, NoteVerifier,
-    PartyKey, SignedEvent, consistency_proof, inclusion_proof, leaf_hash, node_hash, open_checkpoint, root,
-    verify_checkpoint_consistency, verify_entry_inclusion,
+    Checkpoint, Custody, CustodyEvent, EventDraft, GapKind, Hash, LeafHashes, LedgerError, LogEntry, NoteSigner,
+    NoteVerifier, PartyKey, SignedEvent, consistency_proof, inclusion_proof, is_audit_entry, leaf_hash, node_hash,
+    open_checkpoint, root, verify_checkpoint_consistency, verify_entry_inclusion,
 };
 use chipwarden_store::Store;
 use serde_json::{Value, json};
@@ -126,10 +126,14 @@ fn replay(store: &Store) -> Result<Replayed, Failure> {
                 "the stored ledger does not replay at entry {index}: {e} (run `chipwarden ledger audit`)"
             ))
         };
+        out.size = index + 1;
+        // Audit entries are not custody events: the custody replay skips them.
+        if is_audit_entry(bytes) {
+            return Ok(());
+        }
         let signed = SignedEvent::from_entry(bytes).map_err(broken)?;
         out.custody.apply(&signed.event).map_err(broken)?;
         out.indices.entry(signed.event.serial.clone()).or_default().push(index);
-        out.size = index + 1;
         Ok::<_, Failure>(())
     })?;
     Ok(out)
@@ -409,8 +413,42 @@ fn verify_proof(
     }
     let verified = verify_entry_inclusion(&note, &verifier, &entry, index, &path).map_err(failed)?;
     // The entry is in the log; its own signature is the submitter's claim, checked too.
-    let signed = SignedEvent::from_entry(&entry)
+    let read = LogEntry::from_entry(&entry)
         .map_err(|e| Failure::input(format!("the entry is in the log, but it is not a valid signed entry: {e}")))?;
+    let signed = match read {
+        LogEntry::Custody(signed) => signed,
+        LogEntry::Audit(audit) => {
+            let a = &audit.event;
+            if cli.json {
+                let v = json!({
+                    "verified": true,
+                    "origin": verified.checkpoint.origin,
+                    "leaf_index": verified.index,
+                    "tree_size": verified.checkpoint.size,
+                    "root_hash": verified.checkpoint.root.to_hex(),
+                    "leaf_hash": verified.leaf_hash.to_hex(),
+                    "type": "audit",
+                    "actor": a.actor,
+                    "action": a.action,
+                    "subject": a.subject,
+                });
+                crate::outln!("{v}");
+            } else {
+                crate::outln!(
+                    "verified: entry {} (audit entry `{}` on `{}` by `{}`) is in the log `{}` of size {} (root {})",
+                    verified.index,
+                    a.action,
+                    a.subject,
+                    a.actor,
+                    verified.checkpoint.origin,
+                    verified.checkpoint.size,
+                    verified.checkpoint.root
+                );
+            }
+            return Ok(exit::OK);
+        }
+    };
+
     if cli.json {
         let v = json!({
             "verified": true,
@@ -485,6 +523,8 @@ fn audit(cli: &Cli) -> Result<u8, Failure> {
     let mut problems: Vec<String> = Vec::new();
     let mut leaves: Vec<Hash> = Vec::new();
     let mut custody = Custody::new();
+    let log_public_key = signer.as_ref().map(|s| s.verifier().public_key());
+    let mut audits = 0u64;
     store.for_each_ledger_entry(|index, bytes, stored| {
         if index != leaves.len() as u64 {
             problems.push(format!("entries {} to {} are missing", leaves.len(), index.saturating_sub(1)));
@@ -496,12 +536,21 @@ fn audit(cli: &Cli) -> Result<u8, Failure> {
                 hex(stored)
             ));
         }
-        match SignedEvent::from_entry(bytes) {
-            Ok(signed) => {
+        match LogEntry::from_entry(bytes) {
+            Ok(LogEntry::Custody(signed)) => {
                 if let Err(e) = custody.apply(&signed.event) {
                     problems.push(format!("entry {index}: the custody history does not replay: {e}"));
                 }
             }
+            // An audit entry is signed by the log's own key, and by no other.
+            Ok(LogEntry::Audit(audit)) => match &log_public_key {
+                Some(key) if *key == audit.event.signer => audits += 1,
+                Some(_) => problems.push(format!(
+                    "entry {index}: the audit entry is signed by `{}`, not by the log's key",
+                    audit.event.signer
+                )),
+                None => problems.push(format!("entry {index}: the log's key `{LOG_KEY_FILE}` is missing")),
+            },
             Err(e) => problems.push(format!("entry {index}: {e}")),
         }
         leaves.push(leaf);
@@ -565,6 +614,7 @@ fn audit(cli: &Cli) -> Result<u8, Failure> {
             "entries": size,
             "subtree_hashes": cached,
             "checkpoints": checkpoints.len(),
+            "audit_entries": audits,
             "root_hash": root_hash.to_hex(),
             "problems": problems,
         });
@@ -581,7 +631,7 @@ fn audit(cli: &Cli) -> Result<u8, Failure> {
     }
     if !cli.json {
         crate::outln!(
-            "audit passed: {size} entries (hashes, signatures, custody history), {cached} subtree hashes, {} checkpoints; root {root_hash}",
+            "audit passed: {size} entries ({audits} of them audit entries; hashes, signatures, custody history), {cached} subtree hashes, {} checkpoints; root {root_hash}",
             checkpoints.len()
         );
     }

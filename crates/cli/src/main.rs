@@ -66,7 +66,13 @@ impl From<chipwarden_service::ServiceError> for Failure {
             e @ E::Replay { .. } => Failure::internal(format!("{e} (run `chipwarden ledger audit`)")),
             E::OriginInvalid(e) => Failure::input(format!("--origin: {e}")),
             e @ E::OriginFixed { .. } => Failure::input(format!("--origin {e}")),
-            e @ (E::Refused(_) | E::Estimate(_) | E::FleetLine { .. } | E::Fleet(_)) => Failure::input(e),
+            e @ (E::Refused(_)
+            | E::Estimate(_)
+            | E::FleetLine { .. }
+            | E::Fleet(_)
+            | E::NoSuchCase(_)
+            | E::Invalid(_)
+            | E::Conflict(_)) => Failure::input(e),
         }
     }
 }

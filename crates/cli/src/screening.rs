@@ -292,12 +292,13 @@ fn screen_file(
     if !cli.json {
         write_line(out, TEXT_HEADER)?;
     }
+    let auditor = auditor(cli)?;
     let bar = progress(rows.len());
     let (mut screened, mut total_hits, mut bad_rows, mut suppressed) = (0usize, 0usize, 0usize, 0usize);
     let at = now();
     for chunk in rows.chunks(CHUNK) {
         let good: Vec<&Party> = chunk.iter().filter_map(|r| r.party.as_ref().ok()).collect();
-        let done = screen_and_record(store, screener, versions, &good, threshold, &at, &|| bar.inc(1))?;
+        let done = screen_and_record(store, screener, versions, &good, threshold, &at, &auditor, &|| bar.inc(1))?;
         suppressed += done.suppressed;
         let mut results = done.results.into_iter();
         for row in chunk {
@@ -471,7 +472,7 @@ fn record_review(cli: &Cli, r: &ReviewArgs) -> Result<u8, Failure> {
         at: now(),
         reason: r.reason.clone(),
     };
-    let seq = store.record_decision(&decision).map_err(Failure::io)?;
+    let seq = chipwarden_service::screening::review(&mut store, &auditor(cli)?, &decision)?;
     if cli.json {
         crate::outln!("{}", serde_json::json!({ "seq": seq, "decision": decision }));
     } else {
@@ -503,6 +504,12 @@ fn decisions(cli: &Cli) -> Result<u8, Failure> {
     Ok(exit::OK)
 }
 
+/// The log's key acting as the operating-system user who runs the command.
+pub fn auditor(cli: &Cli) -> Result<chipwarden_service::audit::Auditor, Failure> {
+    let user = std::env::var("USER").ok().filter(|u| !u.trim().is_empty()).unwrap_or_else(|| "unknown".to_owned());
+    Ok(chipwarden_service::audit::Auditor::open(&cli.data_dir, &format!("cli:{}", user.trim()))?)
+}
+
 fn rescreen(cli: &Cli, threshold: f64) -> Result<u8, Failure> {
     let mut store = open_store(cli)?;
     let (screener, versions) = screener(&store)?;
@@ -514,9 +521,11 @@ fn rescreen(cli: &Cli, threshold: f64) -> Result<u8, Failure> {
     let at = now();
     let mut new_total = 0;
     let mut batch: Vec<(Party, Vec<StoredHit>)> = Vec::with_capacity(parties.len());
+    let mut every_hit: Vec<(Subject, Hit)> = Vec::new();
     let mut out = std::io::BufWriter::new(std::io::stdout());
     for (party, result) in parties.iter().zip(results) {
         let Ok(hits) = result else { continue };
+        every_hit.extend(hits.iter().map(|h| (Subject::Party(party.id.clone()), h.clone())));
         let all: Vec<StoredHit> = hits.iter().map(stored).collect::<Result<_, _>>()?;
         let fresh = store.new_hits(&party.id, &all).map_err(Failure::io)?;
         batch.push((party.clone(), all));
@@ -530,8 +539,16 @@ fn rescreen(cli: &Cli, threshold: f64) -> Result<u8, Failure> {
         new_total += fresh.len();
     }
     store.record_batch(&batch, &versions, &at).map_err(Failure::io)?;
+    // Every hit's case: a hit changed by the list update reopens its cleared case.
+    let refs: Vec<(Subject, &Hit)> = every_hit.iter().map(|(s, h)| (s.clone(), h)).collect();
+    let outcomes = chipwarden_service::cases::record_hits(&mut store, &auditor(cli)?, &refs)?;
+    let reopened = outcomes.iter().filter(|(_, o)| *o == chipwarden_store::CaseOutcome::Reopened).count();
     out.flush().map_err(io_failure)?;
-    eprintln!("{} parties re-screened against list versions {:?}: {new_total} new hit(s)", parties.len(), versions);
+    eprintln!(
+        "{} parties re-screened against list versions {:?}: {new_total} new hit(s), {reopened} cleared case(s) reopened",
+        parties.len(),
+        versions
+    );
     Ok(if new_total == 0 { exit::OK } else { exit::HITS })
 }
 

@@ -1,12 +1,13 @@
 //! `chipwarden tokens`: API tokens of the HTTP server. A token is drawn from the system's random
-//! generator and printed once; the store keeps only its SHA-256.
+//! generator and printed once; the store keeps only its SHA-256. Making and revoking one is
+//! logged as an audit entry in the ledger.
 
 use chipwarden_server::Role;
 
 use crate::Failure;
 use crate::args::{Cli, TokensCommand};
 use crate::exit;
-use crate::screening::{now, open_store};
+use crate::screening::open_store;
 
 pub fn tokens(cli: &Cli, command: &TokensCommand) -> Result<u8, Failure> {
     match command {
@@ -24,10 +25,16 @@ fn create(cli: &Cli, name: &str, role: &str) -> Result<u8, Failure> {
     let token = chipwarden_server::new_token()
         .map_err(|e| Failure::internal(format!("cannot draw a token from the system's random generator: {e}")))?;
     let mut store = open_store(cli)?;
-    let stored = store.create_token(name, role.name(), &token.hash, &now()).map_err(|e| match e {
-        chipwarden_store::StoreError::Invalid(message) => Failure::input(format!("--name `{name}`: {message}")),
-        other => Failure::io(other),
-    })?;
+    let auditor = crate::screening::auditor(cli)?;
+    let stored = chipwarden_service::tokens::create(&mut store, &auditor, name, role.name(), &token.hash).map_err(
+        |e| match e {
+            chipwarden_service::ServiceError::Store(chipwarden_store::StoreError::Invalid(message))
+            | chipwarden_service::ServiceError::Invalid(message) => {
+                Failure::input(format!("--name `{name}`: {message}"))
+            }
+            other => Failure::from(other),
+        },
+    )?;
     if cli.json {
         let v = serde_json::json!({
             "name": stored.name, "role": stored.role, "created_at": stored.created_at, "token": token.token,
@@ -58,7 +65,8 @@ fn list(cli: &Cli) -> Result<u8, Failure> {
 
 fn revoke(cli: &Cli, name: &str) -> Result<u8, Failure> {
     let mut store = open_store(cli)?;
-    match store.revoke_token(name, &now())? {
+    let auditor = crate::screening::auditor(cli)?;
+    match chipwarden_service::tokens::revoke(&mut store, &auditor, name)? {
         Some(t) if cli.json => {
             crate::outln!("{}", serde_json::json!({ "name": t.name, "role": t.role, "revoked_at": t.revoked_at }));
         }

@@ -1,5 +1,6 @@
 //! The handlers, one module per engine, plus the operations endpoints.
 
+pub mod cases;
 pub mod classify;
 pub mod ledger;
 pub mod meter;

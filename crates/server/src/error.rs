@@ -157,6 +157,13 @@ impl From<chipwarden_service::ServiceError> for ApiError {
         match e {
             E::Store(e) => ApiError::store(e),
             E::Refused(_) => ApiError::input(e),
+            E::NoSuchCase(_) => ApiError::not_found(e),
+            E::Conflict(_) => ApiError::new(Code::Conflict, e),
+            E::Invalid(ref message) => {
+                // The service names the field in backticks at the start: `reason`: ...
+                let field = message.strip_prefix('`').and_then(|rest| rest.split('`').next()).map(str::to_owned);
+                ApiError { field, ..ApiError::input(message) }
+            }
             E::FleetLine { index, cause, .. } => ApiError::field(&format!("inventory[{index}]"), cause),
             E::Fleet(cause) => ApiError::field("inventory", cause),
             other => ApiError::internal(other),

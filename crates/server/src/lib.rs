@@ -14,6 +14,7 @@
 //! - on SIGINT or SIGTERM the server stops accepting and answers the requests it has accepted.
 
 pub mod api;
+pub mod assets;
 pub mod auth;
 pub mod demo;
 pub mod error;

@@ -114,6 +114,15 @@ pub static ROUTES: &[Route] = &[
     route(Get, "/api/v1/ledger/checkpoint", Roles(LEDGER_READ), SMALL_BODY, |m| on(m, api::ledger::checkpoint)),
     route(Get, "/api/v1/ledger/proof", Roles(LEDGER_READ), SMALL_BODY, |m| on(m, api::ledger::proof)),
     route(Get, "/api/v1/ledger/consistency", Roles(LEDGER_READ), SMALL_BODY, |m| on(m, api::ledger::consistency)),
+    route(Get, "/api/v1/overview", Roles(ANALYSIS), SMALL_BODY, |m| on(m, api::cases::overview)),
+    route(Get, "/api/v1/cases", Roles(ANALYSIS), SMALL_BODY, |m| on(m, api::cases::list)),
+    route(Get, "/api/v1/cases/{id}", Roles(ANALYSIS), SMALL_BODY, |m| on(m, api::cases::show)),
+    route(Post, "/api/v1/cases/{id}/assign", Roles(ANALYSIS), SMALL_BODY, |m| on(m, api::cases::assign)),
+    route(Post, "/api/v1/cases/{id}/notes", Roles(ANALYSIS), SMALL_BODY, |m| on(m, api::cases::note)),
+    route(Post, "/api/v1/cases/{id}/decide", Roles(ANALYSIS), SMALL_BODY, |m| on(m, api::cases::decide)),
+    route(Get, "/api/v1/audit", Roles(ANALYSIS), SMALL_BODY, |m| on(m, api::cases::audit)),
+    route(Get, "/", Public, SMALL_BODY, |m| on(m, crate::assets::index)),
+    route(Get, "/assets/{file}", Public, SMALL_BODY, |m| on(m, crate::assets::asset)),
 ];
 
 /// The whole application: every route of the table behind its role check and body limit, then

@@ -153,7 +153,7 @@ fn error(value: &Value, code: &str) -> Option<String> {
 }
 
 fn concrete(path: &str) -> String {
-    path.replace("{source}", "csl")
+    path.replace("{source}", "csl").replace("{id}", "1").replace("{file}", "app.js")
 }
 
 #[test]
@@ -510,4 +510,105 @@ fn the_openapi_description_matches_the_route_table() {
             }
         }
     }
+}
+
+/// A screened name opens a case per hit (a repeat opens none); assigning, noting and clearing
+/// it are logged as audit entries signed by the log's key, clearing records the review decision
+/// that suppresses the hit afterwards, and the audit trail lists every step with its leaf index.
+#[test]
+fn screening_hits_become_cases_and_every_decision_is_in_the_log() {
+    let server = Server::start();
+    let analyst = role_token(Role::Analyst);
+    let (status, first) = server.post("/api/v1/screen", &analyst, r#"{"name":"Banco Nacional de Cuba"}"#);
+    assert_eq!(status, 200, "{first}");
+    let hits = first["hits"].as_array().expect("hits");
+    assert!(!hits.is_empty(), "{first}");
+    let case_ids = first["case_ids"].as_array().expect("case ids").clone();
+    assert_eq!(case_ids.len(), hits.len());
+    let (_, again) = server.post("/api/v1/screen", &analyst, r#"{"name":"Banco Nacional de Cuba"}"#);
+    assert_eq!(again["case_ids"], json!(case_ids), "a repeat opens no new case");
+    let (_, open) = server.get("/api/v1/cases?state=open", &analyst);
+    assert_eq!(open.as_array().map(Vec::len), Some(case_ids.len()), "{open}");
+
+    let id = case_ids[0].as_i64().expect("id");
+    let (status, case) = server.get(&format!("/api/v1/cases/{id}"), &analyst);
+    assert_eq!(status, 200, "{case}");
+    assert_eq!(case["state"], "open");
+    assert_eq!(case["evidence"]["entry_id"], hits[0]["entry_id"]);
+    assert!(case["evidence"]["alignment"].is_array(), "the explanation is kept: {case}");
+
+    let (status, assigned) =
+        server.post(&format!("/api/v1/cases/{id}/assign"), &analyst, r#"{"assignee":"a.analyst"}"#);
+    assert_eq!(status, 200, "{assigned}");
+    assert_eq!(assigned["state"], "under_review");
+    let (status, _) = server.post(&format!("/api/v1/cases/{id}/notes"), &analyst, r#"{"text":"checked the address"}"#);
+    assert_eq!(status, 200);
+    let (status, body) =
+        server.post(&format!("/api/v1/cases/{id}/decide"), &analyst, r#"{"state":"cleared","reason":" "}"#);
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(error(&body, "invalid_input").as_deref(), Some("reason"));
+    let (status, body) =
+        server.post(&format!("/api/v1/cases/{id}/decide"), &analyst, r#"{"state":"open","reason":"x"}"#);
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(error(&body, "invalid_input").as_deref(), Some("state"));
+    let (status, cleared) = server.post(
+        &format!("/api/v1/cases/{id}/decide"),
+        &analyst,
+        r#"{"state":"cleared","reason":"a different bank"}"#,
+    );
+    assert_eq!(status, 200, "{cleared}");
+    assert_eq!(cleared["state"], "cleared");
+    let notes = cleared["notes"].as_array().expect("notes");
+    assert!(notes.iter().any(|n| n["text"].as_str().is_some_and(|t| t.contains("a different bank"))), "{cleared}");
+    let (status, body) =
+        server.post(&format!("/api/v1/cases/{id}/decide"), &analyst, r#"{"state":"cleared","reason":"again"}"#);
+    assert_eq!(status, 409, "{body}");
+    let (status, body) = server.get("/api/v1/cases/99999", &analyst);
+    assert_eq!(status, 404, "{body}");
+
+    // The cleared hit is suppressed from now on; its case stays what it was.
+    let (_, later) = server.post("/api/v1/screen", &analyst, r#"{"name":"Banco Nacional de Cuba"}"#);
+    assert_eq!(later["suppressed"], 1, "{later}");
+    assert!(!later["case_ids"].as_array().expect("ids").contains(&json!(id)));
+
+    let (status, audit) = server.get("/api/v1/audit?limit=100", &analyst);
+    assert_eq!(status, 200, "{audit}");
+    let entries = audit["entries"].as_array().expect("entries");
+    let actions: Vec<&str> = entries.iter().filter_map(|e| e["action"].as_str()).collect();
+    for action in ["case.opened", "case.assigned", "case.under_review", "case.noted", "case.cleared"] {
+        assert!(actions.contains(&action), "{action} missing from {actions:?}");
+    }
+    let last = &entries[0];
+    assert_eq!(last["action"], "case.cleared");
+    assert_eq!(last["actor"], "analyst", "the token's name acts");
+    assert_eq!(last["subject"], format!("case:{id}"));
+    assert_eq!(last["leaf_index"].as_u64(), audit["ledger_size"].as_u64().map(|n| n - 1));
+    let (status, checkpoint) = server.get("/api/v1/ledger/checkpoint", &analyst);
+    assert_eq!(status, 200, "{checkpoint}");
+    assert_eq!(checkpoint["tree_size"], audit["ledger_size"]);
+    let (status, body) = server.get("/api/v1/audit?limit=0", &analyst);
+    assert_eq!(status, 400, "{body}");
+    let (status, overview) = server.get("/api/v1/overview", &analyst);
+    assert_eq!(status, 200, "{overview}");
+    assert!(overview["cases"].as_array().is_some_and(|c| !c.is_empty()), "{overview}");
+    assert!(overview["lists"].as_array().is_some_and(|l| l.len() == 2), "{overview}");
+}
+
+/// The dashboard is served from the binary with a policy that admits nothing from elsewhere.
+#[test]
+fn the_dashboard_is_embedded_and_self_contained() {
+    let server = Server::start();
+    for (path, kind) in [("/", "text/html"), ("/assets/app.js", "text/javascript"), ("/assets/style.css", "text/css")] {
+        let mut response = server.agent.get(&server.url(path)).call().expect("response");
+        assert_eq!(response.status().as_u16(), 200, "{path}");
+        let headers = response.headers();
+        let content_type = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
+        assert!(content_type.starts_with(kind), "{path}: {content_type}");
+        let policy = headers.get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or("");
+        assert!(policy.contains("default-src 'none'") && policy.contains("script-src 'self'"), "{policy}");
+        let text = response.body_mut().read_to_string().expect("body");
+        assert!(!text.contains("http://") && !text.contains("https://"), "{path} refers to another site");
+    }
+    let (status, body) = server.call("GET", "/assets/nothing.js", None, None);
+    assert_eq!(status, 404, "{body}");
 }

@@ -130,6 +130,7 @@ pub fn onboard(
     source: &str,
     threshold: f64,
     screen: bool,
+    auditor: &crate::audit::Auditor,
     on_each: &(dyn Fn() + Sync),
 ) -> ServiceResult<Onboarding> {
     let records = customers.iter().map(record).collect::<ServiceResult<Vec<_>>>()?;
@@ -151,7 +152,7 @@ pub fn onboard(
     let mut unscreened = Vec::new();
     if screening {
         let refs: Vec<&Party> = parties.iter().collect();
-        let done = screen_and_record(store, screener, versions, &refs, threshold, &at, on_each)?;
+        let done = screen_and_record(store, screener, versions, &refs, threshold, &at, auditor, on_each)?;
         for (party, result) in parties.iter().zip(done.results) {
             match result {
                 Ok(hits) => {

@@ -16,6 +16,15 @@ pub enum ServiceError {
     /// A file of the data directory could not be read or written.
     #[error("{0}")]
     Io(String),
+    /// There is no case with this id.
+    #[error("there is no case {0}")]
+    NoSuchCase(i64),
+    /// A value given to a use case is refused (the message names the field in backticks).
+    #[error("{0}")]
+    Invalid(String),
+    /// The request contradicts the current state (a case already in the state asked for).
+    #[error("{0}")]
+    Conflict(String),
     /// A bug, or corrupt bundled or stored data.
     #[error("{0}")]
     Internal(String),

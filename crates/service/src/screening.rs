@@ -3,7 +3,9 @@
 
 use chipwarden_lists::ListCode;
 use chipwarden_screen::{Hit, Lexicon, Listed, Query, Screener};
-use chipwarden_store::{HitKey, Party, Store, StoredHit, Subject, Verdict};
+use chipwarden_store::{CaseOutcome, Decision, HitKey, Party, Store, StoredHit, Subject, Verdict};
+
+use crate::audit::Auditor;
 
 use crate::{ServiceError, ServiceResult};
 
@@ -113,10 +115,16 @@ pub struct Recorded {
     pub results: Vec<Result<Vec<Hit>, String>>,
     /// Hits dropped because a reviewer marked them false positives.
     pub suppressed: usize,
+    /// Cases opened, and cleared cases reopened because their hit changed.
+    pub cases_opened: usize,
+    pub cases_reopened: usize,
 }
 
 /// Screens `parties` (at most [`CHUNK`] of them: one transaction), drops the hits review
-/// decisions dismissed, and records each screened party with its hits against `versions`.
+/// decisions dismissed, records each screened party with its hits against `versions`, and opens
+/// (or, for a changed hit, reopens) the case of every hit, suppressed ones included: a list
+/// update that changes a dismissed hit must come back to a person.
+#[allow(clippy::too_many_arguments)]
 pub fn screen_and_record(
     store: &mut Store,
     screener: &Screener,
@@ -124,16 +132,72 @@ pub fn screen_and_record(
     parties: &[&Party],
     threshold: f64,
     at: &str,
+    auditor: &Auditor,
     on_each: &(dyn Fn() + Sync),
 ) -> ServiceResult<Recorded> {
     let mut results = screen_all(screener, parties, threshold, on_each);
     let mut suppressed = 0;
     let mut batch: Vec<(Party, Vec<StoredHit>)> = Vec::with_capacity(parties.len());
+    let mut all_hits: Vec<(Subject, Hit)> = Vec::new();
     for (party, result) in parties.iter().zip(results.iter_mut()) {
         let Ok(hits) = result else { continue };
-        suppressed += suppress(store, &Subject::Party(party.id.clone()), hits)?;
+        let subject = Subject::Party(party.id.clone());
+        all_hits.extend(hits.iter().map(|h| (subject.clone(), h.clone())));
+        suppressed += suppress(store, &subject, hits)?;
         batch.push(((*party).clone(), hits.iter().map(stored).collect::<ServiceResult<_>>()?));
     }
     store.record_batch(&batch, versions, at)?;
-    Ok(Recorded { results, suppressed })
+    let refs: Vec<(Subject, &Hit)> = all_hits.iter().map(|(s, h)| (s.clone(), h)).collect();
+    let outcomes = crate::cases::record_hits(store, auditor, &refs)?;
+    let count = |o: CaseOutcome| outcomes.iter().filter(|(_, x)| *x == o).count();
+    Ok(Recorded {
+        results,
+        suppressed,
+        cases_opened: count(CaseOutcome::Opened),
+        cases_reopened: count(CaseOutcome::Reopened),
+    })
+}
+
+/// A free-text query's hits (not stored as a party): their cases opened or reopened, then the
+/// hits review decisions dismissed dropped. Returns the hits kept, each with its case id, and
+/// how many were dropped.
+pub fn query_cases(
+    store: &mut Store,
+    auditor: &Auditor,
+    query: &str,
+    hits: Vec<Hit>,
+) -> ServiceResult<(Vec<(Hit, i64)>, usize)> {
+    let subject = Subject::Query(query.to_owned());
+    let refs: Vec<(Subject, &Hit)> = hits.iter().map(|h| (subject.clone(), h)).collect();
+    let outcomes = crate::cases::record_hits(store, auditor, &refs)?;
+    let mut kept = Vec::with_capacity(hits.len());
+    let mut dropped = 0;
+    for (hit, (case_id, _)) in hits.into_iter().zip(outcomes) {
+        let decision = store.decision_for(&key(subject.clone(), &hit))?;
+        if decision.is_some_and(|d| d.decision.verdict == Verdict::FalsePositive) {
+            dropped += 1;
+        } else {
+            kept.push((hit, case_id));
+        }
+    }
+    Ok((kept, dropped))
+}
+
+/// Records a reviewer's decision on a hit with its audit entry, in one transaction; returns the
+/// decision's sequence number.
+pub fn review(store: &mut Store, auditor: &Auditor, decision: &Decision) -> ServiceResult<i64> {
+    let k = &decision.key;
+    let entry = auditor.entry(
+        &format!("review.{}", verdict_name(decision.verdict)),
+        &crate::cases::subject_text(&k.subject),
+        &format!("{} {} ({}) by {}: {}", k.list.0, k.entry_id, k.matched_name, decision.reviewer, decision.reason),
+    )?;
+    Ok(store.record_decision_audited(decision, &entry, &crate::now())?)
+}
+
+fn verdict_name(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::FalsePositive => "false_positive",
+        Verdict::ConfirmedMatch => "confirmed_match",
+    }
 }

@@ -2,12 +2,13 @@
 //! a rolling window, and groups of linked accounts. The same engine calls as `meter ingest`,
 //! `meter report` and `accounts groups`.
 
-use axum::Json;
 use axum::extract::State;
+use axum::{Extension, Json};
 use chipwarden_service::meter::{BATCH, stored};
 use serde::{Deserialize, Serialize};
 
 use crate::api::screen::RecordRejected;
+use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Params, body_bytes, records_text};
 use crate::state::{AppState, Inner, now};
@@ -71,11 +72,14 @@ pub struct ReportParams {
     pub as_of: Option<String>,
 }
 
-/// Compute per account, group and run over the window (`meter report --json`).
+/// Compute per account, group and run over the window (`meter report --json`); its alerts
+/// (thresholds crossed on the high estimate, split runs) open cases, once each.
 pub async fn report(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Params(params): Params<ReportParams>,
 ) -> ApiResult<Json<chipwarden_meter::Report>> {
+    let app = state.clone();
     state
         .with_store(move |store, inner| {
             let as_of = match params.as_of.as_deref() {
@@ -84,7 +88,10 @@ pub async fn report(
             };
             let window = chipwarden_meter::Window::ending(as_of, params.window.unwrap_or(90))
                 .map_err(|e| ApiError::field("window", e))?;
-            Ok(Json(chipwarden_service::meter::report(store, &inner.catalog, window)?))
+            let report = chipwarden_service::meter::report(store, &inner.catalog, window)?;
+            let auditor = crate::api::cases::auditor(&app, &caller)?;
+            chipwarden_service::cases::record_alerts(store, &auditor, &report)?;
+            Ok(Json(report))
         })
         .await
 }

@@ -1,18 +1,21 @@
 //! Screening endpoints: one name, a batch of parties (recorded like `screen --file`), list
 //! versions, and customer (KYC) records with onboarding screening (like `customers import`).
+//! Every hit opens (or, when a list update changed it, reopens) its case.
 //! Hits are the screen engine's `Hit`, serialized as the CLI prints them: the contract fields
 //! `query`, `entry_id`, `list`, `score`, `matched_name`, then the explanation.
 
 use std::collections::BTreeMap;
 
-use axum::Json;
 use axum::extract::{Path, State};
+use axum::{Extension, Json};
 use chipwarden_screen::{DEFAULT_THRESHOLD, Hit, Query};
 use chipwarden_service::customers::Onboarded;
-use chipwarden_service::screening::{CHUNK, screen_and_record, suppress};
-use chipwarden_store::{CustomersRecorded, ListVersion, Party, StoredCustomer, Subject};
+use chipwarden_service::screening::{CHUNK, query_cases, screen_and_record};
+use chipwarden_store::{CustomersRecorded, ListVersion, Party, StoredCustomer};
 use serde::{Deserialize, Serialize};
 
+use crate::api::cases::auditor;
+use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, Params, body_bytes, records_text};
 use crate::state::{AppState, now};
@@ -53,12 +56,19 @@ pub struct ScreenResponse {
     pub query: String,
     pub threshold: f64,
     pub hits: Vec<Hit>,
+    /// The case of each hit, in the order of `hits` (`GET /cases/{id}`).
+    pub case_ids: Vec<i64>,
     /// Hits dropped because a reviewer marked them false positives.
     pub suppressed: usize,
     pub list_versions: Vec<i64>,
 }
 
-pub async fn screen(State(state): State<AppState>, Body(req): Body<ScreenRequest>) -> ApiResult<Json<ScreenResponse>> {
+pub async fn screen(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Body(req): Body<ScreenRequest>,
+) -> ApiResult<Json<ScreenResponse>> {
+    let app = state.clone();
     state
         .with_store(move |store, inner| {
             let threshold = threshold(req.threshold)?;
@@ -71,12 +81,15 @@ pub async fn screen(State(state): State<AppState>, Body(req): Body<ScreenRequest
                 identifiers: req.identifiers.clone(),
             };
             let index = inner.nonempty_index(store)?;
-            let mut hits = index.screener.screen(&query, threshold).map_err(|e| ApiError::field("name", e))?;
-            let suppressed = suppress(store, &Subject::Query(req.name.clone()), &mut hits)?;
+            let hits = index.screener.screen(&query, threshold).map_err(|e| ApiError::field("name", e))?;
+            let auditor = auditor(&app, &caller)?;
+            let (kept, suppressed) = query_cases(store, &auditor, &req.name, hits)?;
+            let (hits, case_ids) = kept.into_iter().unzip();
             Ok(Json(ScreenResponse {
                 query: req.name,
                 threshold,
                 hits,
+                case_ids,
                 suppressed,
                 list_versions: index.versions.clone(),
             }))
@@ -163,10 +176,13 @@ fn party(i: usize, p: &PartyRequest, seen: &mut BTreeMap<String, usize>) -> Resu
 
 pub async fn screen_batch(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Body(req): Body<BatchRequest>,
 ) -> ApiResult<Json<BatchResponse>> {
+    let app = state.clone();
     state
         .with_store(move |store, inner| {
+            let auditor = auditor(&app, &caller)?;
             let threshold = threshold(req.threshold)?;
             let index = inner.nonempty_index(store)?;
             let mut seen = BTreeMap::new();
@@ -182,8 +198,16 @@ pub async fn screen_batch(
             let (mut results, mut hit_count, mut suppressed) = (Vec::new(), 0, 0);
             for chunk in good.chunks(CHUNK) {
                 let parties: Vec<&Party> = chunk.iter().map(|(_, party)| party).collect();
-                let done =
-                    screen_and_record(store, &index.screener, &index.versions, &parties, threshold, &at, &|| ())?;
+                let done = screen_and_record(
+                    store,
+                    &index.screener,
+                    &index.versions,
+                    &parties,
+                    threshold,
+                    &at,
+                    &auditor,
+                    &|| (),
+                )?;
                 suppressed += done.suppressed;
                 for ((i, party), result) in chunk.iter().zip(done.results) {
                     match result {
@@ -270,13 +294,16 @@ pub struct CustomersResponse {
 /// and owner screened and registered for re-screening.
 pub async fn import_customers(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Params(params): Params<CustomersParams>,
     request: axum::extract::Request,
 ) -> ApiResult<Json<CustomersResponse>> {
     let bytes = body_bytes(request, &()).await?;
     let text = records_text(&bytes)?;
+    let app = state.clone();
     state
         .with_store(move |store, inner| {
+            let auditor = auditor(&app, &caller)?;
             let threshold = threshold(params.threshold)?;
             let mut good = Vec::new();
             let mut rejected = Vec::new();
@@ -305,6 +332,7 @@ pub async fn import_customers(
                 "api",
                 threshold,
                 !params.no_screen,
+                &auditor,
                 &|| (),
             )?;
             for u in &onboarding.unscreened {
