@@ -14,6 +14,7 @@ use crate::error::ApiError;
 pub const ASSETS: &[(&str, &str, &[u8])] = &[
     ("app.js", "text/javascript; charset=utf-8", include_bytes!("../assets/app.js")),
     ("style.css", "text/css; charset=utf-8", include_bytes!("../assets/style.css")),
+    ("icon.svg", "image/svg+xml", include_bytes!("../assets/icon.svg")),
 ];
 
 const INDEX: &[u8] = include_bytes!("../assets/index.html");

@@ -1,0 +1,102 @@
+// Drives the ChipWarden dashboard in a real browser (Debian's chromium through playwright-core,
+// no browser download): sign in with a token, screen a listed name, open the hit's case, clear
+// it with a reason, and find the decision in the audit trail. Screenshots of every page go to
+// the directory given; their paths are printed. Exit code 0 when every step passed.
+//
+// usage: node dashboard.mjs URL TOKEN SCREENSHOT_DIR
+import { chromium } from "playwright-core";
+import path from "node:path";
+
+const [url, token, shots] = process.argv.slice(2);
+if (!url || !token || !shots) {
+  console.error("usage: node dashboard.mjs URL TOKEN SCREENSHOT_DIR");
+  process.exit(2);
+}
+const NAME = "Banco Nacional de Cuba";
+const REASON = "a different bank (browser test)";
+const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
+
+const browser = await chromium.launch({ executablePath, headless: true, args: ["--no-sandbox"] });
+const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+const problems = [];
+page.on("pageerror", (error) => problems.push("page error: " + error.message));
+page.on("console", (message) => {
+  // The browser logs the deliberate refused sign-in (401) too; the response check covers the rest.
+  if (message.type() === "error" && !message.text().includes("status of 401")) {
+    problems.push("console error: " + message.text());
+  }
+});
+page.on("requestfailed", (request) => problems.push("request failed: " + request.url()));
+page.on("response", (response) => {
+  // 401 is the refused sign-in this script tries on purpose.
+  if (response.status() >= 400 && response.status() !== 401) problems.push(response.status() + " from " + response.url());
+});
+page.on("request", (request) => {
+  if (!request.url().startsWith(url)) problems.push("request to another site: " + request.url());
+});
+
+async function shot(name) {
+  const file = path.join(shots, name + ".png");
+  await page.screenshot({ path: file, fullPage: true });
+  console.log("screenshot: " + file);
+}
+
+let caseId = null;
+try {
+  page.setDefaultTimeout(15000);
+  await page.goto(url);
+  await page.getByLabel("API token").fill("cwt_wrong");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByText("Sign-in failed").waitFor();
+  await shot("0-signin-refused");
+
+  await page.getByLabel("API token").fill(token);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("heading", { name: "Overview" }).waitFor();
+  await page.locator("#lists-table tbody tr").first().waitFor();
+  await shot("1-overview");
+
+  await page.getByRole("button", { name: "Screening" }).click();
+  await page.getByLabel("Name", { exact: true }).fill(NAME);
+  await page.getByRole("button", { name: "Screen", exact: true }).click();
+  const hit = page.locator("#hits-table tbody tr", { hasText: /BANCO NACIONAL DE CUBA/i }).first();
+  await hit.waitFor();
+  await shot("2-screening");
+
+  const open = hit.getByRole("button", { name: /Open case \d+/ });
+  caseId = (await open.textContent()).match(/\d+/)[0];
+  await open.click();
+  await page.getByRole("heading", { name: new RegExp("Case " + caseId + ":") }).waitFor();
+  await page.getByRole("heading", { name: "Alignment" }).waitFor();
+  await page.locator("#case-evidence").getByText(/BANCO NACIONAL DE CUBA/i).first().waitFor();
+  await shot("3-case");
+
+  await page.getByLabel("Reason (recorded in the audit trail)").fill(REASON);
+  await page.getByRole("button", { name: "Clear (false positive)" }).click();
+  await page.getByRole("status").getByText("Case " + caseId + " cleared.").waitFor();
+  await page.locator("#case-notes").getByText(REASON).waitFor();
+  await shot("4-case-cleared");
+
+  await page.getByRole("button", { name: "Audit trail" }).click();
+  const entry = page.locator("#audit-table tbody tr", { hasText: "case.cleared" }).filter({ hasText: "case:" + caseId });
+  await entry.first().waitFor();
+  if (!(await entry.first().textContent()).includes(REASON)) throw new Error("the audit entry does not carry the reason");
+  const checkpoint = await page.locator("#audit-checkpoint").textContent();
+  if (!/^\S+\n\d+\n\S+=\n/.test(checkpoint)) throw new Error("no checkpoint on the audit page: " + checkpoint);
+  await shot("5-audit");
+
+  if (problems.length) throw new Error(problems.join("; "));
+  console.log("dashboard: signed in, screened, opened case " + caseId + ", cleared it, found it in the audit trail");
+  await browser.close();
+  process.exit(0);
+} catch (error) {
+  console.error("dashboard test failed: " + error.message);
+  for (const problem of problems) console.error(problem);
+  try {
+    await shot("failure");
+  } catch (_) {
+    // The page may be gone; the error above says why.
+  }
+  await browser.close();
+  process.exit(1);
+}
