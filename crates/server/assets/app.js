@@ -181,7 +181,8 @@ async function loadCase(id) {
   $("#case-evidence").replaceChildren(evidenceView(c));
   const notes = $("#case-notes");
   notes.replaceChildren(...c.notes.map((n) => el("li", {}, el("strong", {}, n.author), " (" + n.at + "): " + n.text)));
-  if (c.notes.length === 0) notes.append(el("li", { class: "muted" }, "no note yet"));
+  notes.hidden = c.notes.length === 0;
+  $("#no-notes").hidden = c.notes.length !== 0;
 }
 
 async function loadAudit() {
@@ -212,8 +213,8 @@ async function signIn(token) {
   }
   $("#nav").hidden = false;
   $("#token").value = "";
-  status("Signed in.");
   await go("overview");
+  status("Signed in.");
 }
 
 function onSubmit(selector, handler) {
