@@ -31,6 +31,8 @@ fn chromium() -> PathBuf {
     path
 }
 
+// The script's output (the screenshots' paths) is the point of printing here.
+#[allow(clippy::print_stdout, clippy::print_stderr)]
 #[test]
 fn the_dashboard_signs_in_screens_clears_a_case_and_shows_the_audit_entry() {
     let script_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
