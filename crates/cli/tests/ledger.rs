@@ -462,3 +462,34 @@ fn appends_killed_with_sigkill_lose_no_acknowledged_entry() {
     assert_eq!(audit["entries"].as_u64(), Some((batches * per_batch) as u64), "{audit}");
     assert!(acknowledged.len() >= per_batch, "{}", acknowledged.len());
 }
+
+/// Audit entries (here: a token made and revoked) sit in the log between custody events: the
+/// custody queries skip them, `ledger audit` checks them, and `verify-proof` proves them.
+#[test]
+fn audit_entries_share_the_log_with_custody_events() {
+    let dir = populated("audit-entries");
+    let before = json_lines(&dir.ok(&["--json", "ledger", "history", "--serial", "SN1"]));
+    dir.ok(&["tokens", "create", "--name", "desk", "--role", "analyst"]);
+    dir.ok(&["tokens", "revoke", "--name", "desk"]);
+    assert_eq!(json_lines(&dir.ok(&["--json", "ledger", "history", "--serial", "SN1"])), before);
+    let audit = json_lines(&dir.ok(&["--json", "ledger", "audit"]));
+    assert_eq!(audit[0]["ok"], true, "{audit:?}");
+    assert_eq!(audit[0]["audit_entries"], 2, "{audit:?}");
+    let size = audit[0]["entries"].as_u64().expect("size");
+    let index = (size - 1).to_string();
+    let proof = dir.write("audit-proof.json", &dir.ok(&["--json", "ledger", "prove", "--index", &index]));
+    let vkey = dir.write("log.vkey", &dir.ok(&["ledger", "vkey"]));
+    let note = dir.write("cp.note", &dir.ok(&["ledger", "checkpoint"]));
+    let verified = json_lines(&dir.ok(&[
+        "--json",
+        "ledger",
+        "verify-proof",
+        "--checkpoint",
+        &note,
+        "--vkey",
+        &vkey,
+        "--proof",
+        &proof,
+    ]));
+    assert_eq!((verified[0]["type"].as_str(), verified[0]["action"].as_str()), (Some("audit"), Some("token.revoked")));
+}
