@@ -2,6 +2,8 @@
 //! for every endpoint of the route table, the JSON contracts, bad input, revocation, graceful
 //! shutdown, and the OpenAPI description held to the route table.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
@@ -64,22 +66,7 @@ impl Server {
         }
         let config = Config { request_timeout, ..Config::new(&dir.0) };
         let state = AppState::open(config).expect("state");
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let runtime =
-                tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-                addr_tx.send(listener.local_addr().expect("address")).expect("send the address");
-                chipwarden_server::serve(listener, state, async move {
-                    let _ = stop_rx.await;
-                })
-                .await
-                .expect("serve");
-            });
-        });
-        let addr = addr_rx.recv().expect("the server's address");
+        let common::Running { addr, stop: stop_tx, thread } = common::start(state);
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .proxy(None)

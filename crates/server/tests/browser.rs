@@ -8,6 +8,8 @@
 //! missing: `.ci/run` installs chromium and Node.js and runs `npm ci --ignore-scripts` in
 //! `tests/browser` before the tests. Nothing here touches the network beyond loopback.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -46,22 +48,7 @@ fn the_dashboard_signs_in_screens_clears_a_case_and_shows_the_audit_entry() {
     let data = fresh_dir("data");
     let demo = chipwarden_server::demo::prepare(&data).expect("demo data");
     let state = AppState::open(Config::new(&data)).expect("state");
-    let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = std::thread::spawn(move || {
-        let runtime =
-            tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-            addr_tx.send(listener.local_addr().expect("address")).expect("send the address");
-            chipwarden_server::serve(listener, state, async move {
-                let _ = stop_rx.await;
-            })
-            .await
-            .expect("serve");
-        });
-    });
-    let addr = addr_rx.recv().expect("the server's address");
+    let common::Running { addr, stop: stop_tx, thread: server } = common::start(state);
 
     let shots = fresh_dir("screenshots");
     let output = Command::new("node")

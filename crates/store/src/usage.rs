@@ -138,32 +138,23 @@ impl Store {
 
     /// Every usage record, by record id.
     pub fn usage(&self) -> Result<Vec<StoredUsage>> {
-        let action = "read usage records";
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT record_id, account, chip_model, chip_id, chips, start_ns, end_ns, utilization, tensor_active,
-                        run_id
-                 FROM usage_records",
-            )
-            .map_err(db(action))?;
-        let rows = stmt
-            .query_map([], |row| {
-                Ok(StoredUsage {
-                    record_id: row.get(0)?,
-                    account: row.get(1)?,
-                    chip_model: row.get(2)?,
-                    chip_id: row.get(3)?,
-                    chips: row.get(4)?,
-                    start_ns: row.get(5)?,
-                    end_ns: row.get(6)?,
-                    utilization: row.get(7)?,
-                    tensor_active: row.get(8)?,
-                    run_id: row.get(9)?,
-                })
-            })
-            .map_err(db(action))?;
-        rows.collect::<rusqlite::Result<_>>().map_err(db(action))
+        let mut out = Vec::new();
+        self.for_each_usage(|u| -> Result<()> {
+            out.push(StoredUsage {
+                record_id: u.record_id.to_owned(),
+                account: u.account.to_owned(),
+                chip_model: u.chip_model.to_owned(),
+                chip_id: u.chip_id.to_owned(),
+                chips: u.chips,
+                start_ns: u.start_ns,
+                end_ns: u.end_ns,
+                utilization: u.utilization,
+                tensor_active: u.tensor_active,
+                run_id: u.run_id.map(str::to_owned),
+            });
+            Ok(())
+        })?;
+        Ok(out)
     }
 
     /// Adds links (one transaction); a link already stored is kept once. Returns how many were new.

@@ -18,6 +18,17 @@ pub(crate) fn auditor(state: &AppState, caller: &Caller) -> ApiResult<Auditor> {
     Ok(Auditor::open(state.data_dir(), &caller.name)?)
 }
 
+/// Runs `f` on the store with the caller's auditor: every change to a case is logged as the
+/// caller, in the same transaction as the change.
+async fn audited<T, F>(state: AppState, caller: Caller, f: F) -> ApiResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut chipwarden_store::Store, &Auditor) -> ApiResult<T> + Send + 'static,
+{
+    let app = state.clone();
+    state.with_store(move |store, _| f(store, &auditor(&app, &caller)?)).await
+}
+
 fn state_param(text: Option<&str>) -> ApiResult<Option<CaseState>> {
     text.map(|t| {
         CaseState::parse(t).ok_or_else(|| {
@@ -62,13 +73,10 @@ pub async fn assign(
     Body(req): Body<AssignRequest>,
 ) -> ApiResult<Json<Case>> {
     let id = case_id(&id)?;
-    let app = state.clone();
-    state
-        .with_store(move |store, _| {
-            let auditor = auditor(&app, &caller)?;
-            Ok(Json(chipwarden_service::cases::assign(store, &auditor, id, &req.assignee)?))
-        })
-        .await
+    audited(state, caller, move |store, auditor| {
+        Ok(Json(chipwarden_service::cases::assign(store, auditor, id, &req.assignee)?))
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -84,13 +92,10 @@ pub async fn note(
     Body(req): Body<NoteRequest>,
 ) -> ApiResult<Json<Case>> {
     let id = case_id(&id)?;
-    let app = state.clone();
-    state
-        .with_store(move |store, _| {
-            let auditor = auditor(&app, &caller)?;
-            Ok(Json(chipwarden_service::cases::note(store, &auditor, id, &req.text)?))
-        })
-        .await
+    audited(state, caller, move |store, auditor| {
+        Ok(Json(chipwarden_service::cases::note(store, auditor, id, &req.text)?))
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -112,13 +117,10 @@ pub async fn decide(
         Some(s @ (CaseState::Cleared | CaseState::Escalated)) => s,
         _ => return Err(ApiError::field("state", format!("`{}` is not `cleared` or `escalated`", req.state))),
     };
-    let app = state.clone();
-    state
-        .with_store(move |store, _| {
-            let auditor = auditor(&app, &caller)?;
-            Ok(Json(chipwarden_service::cases::decide(store, &auditor, id, decided, &req.reason)?))
-        })
-        .await
+    audited(state, caller, move |store, auditor| {
+        Ok(Json(chipwarden_service::cases::decide(store, auditor, id, decided, &req.reason)?))
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize)]
