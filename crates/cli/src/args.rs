@@ -577,6 +577,10 @@ pub struct LocateArgs {
     /// Use every landmark, even those whose measurements break the physical bound.
     #[arg(long)]
     pub no_vetting: bool,
+    /// With `verify`: append each consistent verdict about a chip registered in the custody
+    /// ledger (in --data-dir) as a `location_verified` event signed with this party key.
+    #[arg(long)]
+    pub ledger_key: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

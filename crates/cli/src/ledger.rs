@@ -96,7 +96,7 @@ fn generate(cli: &Cli, out: &Path, party: Option<&str>) -> Result<(), Failure> {
 }
 
 /// A party's key from a file written by `keys generate`.
-fn party_key(path: &Path) -> Result<PartyKey, Failure> {
+pub(crate) fn party_key(path: &Path) -> Result<PartyKey, Failure> {
     let text = read(path)?;
     let signer =
         NoteSigner::from_skey(text.trim()).map_err(|e| Failure::input(format!("`{}`: {e}", path.display())))?;

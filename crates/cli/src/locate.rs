@@ -25,6 +25,9 @@ pub fn locate(cli: &Cli, command: &LocateCommand) -> Result<u8, Failure> {
                     print_verdict(v);
                 }
             }
+            if let Some(key) = &args.ledger_key {
+                record_in_ledger(cli, key, &verdicts)?;
+            }
             // A region that is empty or contradicts itself is suspicious: it needs a person.
             Ok(if verdicts.iter().all(|v| v.consistent) { exit::OK } else { exit::HITS })
         }
@@ -118,4 +121,53 @@ fn print_verdict(v: &TargetVerdict) {
     for reason in &v.reasons {
         crate::outln!("    {reason}");
     }
+}
+
+/// Appends a `location_verified` event for every consistent verdict about a chip the custody
+/// ledger knows, signed with the verifier's party key, checked like `ledger append` (all or
+/// nothing). Targets the ledger does not know are named and left out; an inconsistent verdict is
+/// never recorded as a verification.
+fn record_in_ledger(cli: &Cli, key: &Path, verdicts: &[TargetVerdict]) -> Result<(), Failure> {
+    let key = crate::ledger::party_key(key)?;
+    let mut store = crate::screening::open_store(cli)?;
+    let now = jiff::Timestamp::now();
+    let mut parsed = Vec::new();
+    for (i, v) in verdicts.iter().enumerate() {
+        if !v.consistent {
+            eprintln!("ledger: `{}` not recorded: its measurements contradict each other", v.target);
+            continue;
+        }
+        if v.possible_countries.is_empty() {
+            eprintln!("ledger: `{}` not recorded: its region meets no country's land", v.target);
+            continue;
+        }
+        if store.ledger_entries_for_serials(&[v.target.as_str()])?.is_empty() {
+            eprintln!("ledger: `{}` is not a chip registered in the custody ledger; not recorded", v.target);
+            continue;
+        }
+        let region = format!(
+            "{} caps at 2/3 c plus margins; quarantined landmarks: {}",
+            v.caps.len(),
+            if v.quarantined_landmarks.is_empty() { "none".to_owned() } else { v.quarantined_landmarks.join(", ") }
+        );
+        let draft = chipwarden_ledger::EventDraft {
+            serial: v.target.clone(),
+            time: now,
+            kind: chipwarden_ledger::EventKind::LocationVerified {
+                verifier: key.party().to_owned(),
+                region,
+                possible_countries: v.possible_countries.clone(),
+                measured_at: now,
+            },
+        };
+        parsed.push((i + 1, Ok(key.sign_draft(draft))));
+    }
+    if parsed.is_empty() {
+        return Ok(());
+    }
+    let checked = chipwarden_service::ledger::check_batch(&store, parsed)?;
+    for a in chipwarden_service::ledger::append_checked(&mut store, &checked, &now.to_string())? {
+        eprintln!("ledger: leaf {} (location_verified `{}`)", a.leaf_index, a.serial);
+    }
+    Ok(())
 }

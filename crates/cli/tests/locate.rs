@@ -79,3 +79,59 @@ fn bad_rows_are_named_and_nothing_is_judged() {
         assert_eq!(r.stdout, "");
     }
 }
+
+#[test]
+fn verdicts_about_registered_chips_go_into_the_ledger_and_a_move_shows_as_a_gap() {
+    let (dir, l, m) = setup("ledger", &MEASUREMENTS.replace("chip-1", "SN-KL"));
+    let key = |name: &str| dir.join(name).display().to_string();
+    assert_eq!(run(&dir, &["keys", "generate", "--out", &key("maker.key"), "--party", "maker"]).code, 0);
+    assert_eq!(run(&dir, &["keys", "generate", "--out", &key("verifier.key"), "--party", "verifier"]).code, 0);
+    let events = dir.join("events.jsonl");
+    std::fs::write(
+        &events,
+        r#"{"type":"registered","serial":"SN-KL","model":"H100 SXM","holder":"maker","time":"2026-01-05T00:00:00Z"}
+{"type":"installed","serial":"SN-KL","site":"KUL-1","country":"MY","time":"2026-01-06T00:00:00Z"}
+"#,
+    )
+    .expect("write");
+    let r = run(&dir, &["ledger", "append", "--file", &events.display().to_string(), "--key", &key("maker.key")]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+
+    // Measured where it was installed: recorded, and no gap.
+    let r =
+        run(&dir, &["locate", "verify", "--landmarks", &l, "--measurements", &m, "--ledger-key", &key("verifier.key")]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("location_verified `SN-KL`"), "{}", r.stderr);
+    let history = run(&dir, &["ledger", "history", "--serial", "SN-KL"]);
+    assert!(history.stdout.contains("location_verified"), "{}", history.stdout);
+    assert!(!run(&dir, &["ledger", "gaps"]).stdout.contains("SN-KL"));
+
+    // Measured a few ms from Hong Kong and far from Singapore: Malaysia is excluded, the
+    // ledger's gap query shows the chip is not where it was installed.
+    let moved = dir.join("moved.csv");
+    std::fs::write(&moved, "target,landmark,rtt_ms\nSN-KL,hkg,3.0\nSN-KL,sin,35.0\nSN-KL,bkk,20.0\nSN-KL,jkt,40.0\n")
+        .expect("write");
+    let r = run(
+        &dir,
+        &[
+            "locate",
+            "verify",
+            "--landmarks",
+            &l,
+            "--measurements",
+            &moved.display().to_string(),
+            "--ledger-key",
+            &key("verifier.key"),
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let gaps = run(&dir, &["ledger", "gaps"]);
+    assert!(gaps.stdout.contains("SN-KL"), "{}", gaps.stdout);
+    // A target the ledger does not know is named and left out.
+    let (_, _, other) = setup("ledger-other", MEASUREMENTS);
+    let r = run(
+        &dir,
+        &["locate", "verify", "--landmarks", &l, "--measurements", &other, "--ledger-key", &key("verifier.key")],
+    );
+    assert!(r.stderr.contains("`chip-1` is not a chip registered"), "{}", r.stderr);
+}
