@@ -68,6 +68,31 @@ const ENTITY_TYPE_SYMBOLS: &[&str] = &[
 /// Score factor when both names carry legal forms and none is shared (AG / GmbH, ANO / LLC).
 const LEGAL_FORM_CONFLICT_FACTOR: f64 = 0.9;
 
+/// The most two names both written in Hangul score when their syllables differ (below the
+/// default threshold: a different syllable is a different name).
+const SAME_SCRIPT_SYLLABLE_CAP: f64 = 0.7;
+
+/// Two names both written in Hangul compare syllable by syllable: a Hangul block is a whole
+/// syllable, so a different block is a different name (김정은 / 김종은), not a spelling variant as a
+/// changed letter in a romanisation is. Spaces and punctuation do not count; order does not.
+fn hangul_syllables_differ(a: &str, b: &str) -> bool {
+    fn syllables(s: &str) -> Option<Vec<char>> {
+        let mut out: Vec<char> = Vec::new();
+        for c in s.chars().filter(|c| c.is_alphanumeric()) {
+            if !matches!(c as u32, 0xAC00..=0xD7A3) {
+                return None;
+            }
+            out.push(c);
+        }
+        out.sort_unstable();
+        (!out.is_empty()).then_some(out)
+    }
+    match (syllables(a), syllables(b)) {
+        (Some(x), Some(y)) => x != y,
+        _ => false,
+    }
+}
+
 fn legal_forms_conflict(q: &[Token], c: &[Token]) -> bool {
     fn forms(t: &[Token]) -> impl Iterator<Item = &Token> {
         t.iter().filter(|x| x.kind == TokenKind::LegalForm)
@@ -510,6 +535,9 @@ fn align(query: &NameForm, candidate: &NameForm, explain: bool) -> Comparison {
     if number_mismatch {
         score = score.min(NUMBER_MISMATCH_CAP);
     }
+    if hangul_syllables_differ(&query.original, &candidate.original) {
+        score = score.min(SAME_SCRIPT_SYLLABLE_CAP);
+    }
     Comparison { score, alignment }
 }
 
@@ -523,6 +551,15 @@ mod tests {
         let qa = lex.analyze(a, org).expect("a");
         let qb = lex.analyze(b, org).expect("b");
         compare(&qa, &qb).score
+    }
+
+    #[test]
+    fn names_both_in_hangul_differ_by_syllable_not_by_romanised_letter() {
+        // 김정은 / 김종은 romanise to Kim Jeong-eun / Kim Jong-eun, one letter apart; in Hangul they
+        // are different names.
+        assert!(score("김정은", "김종은", false) < DEFAULT_THRESHOLD);
+        assert!((score("김정은", "김 정은", false) - 1.0).abs() < 1e-9);
+        assert!(score("김정은", "Kim Jong Un", false) >= DEFAULT_THRESHOLD);
     }
 
     #[test]
