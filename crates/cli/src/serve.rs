@@ -17,24 +17,40 @@ fn demo_dir() -> Result<PathBuf, Failure> {
 }
 
 pub fn run(cli: &Cli, args: &ServeArgs) -> Result<u8, Failure> {
-    let data_dir = if args.demo {
+    let (data_dir, token) = if args.demo {
         let dir = demo_dir()?;
         let demo = chipwarden_server::demo::prepare(&dir).map_err(Failure::io)?;
         crate::outln!("demo data in `{}` (delete it when done)", dir.display());
         for (source, entries) in &demo.lists {
             crate::outln!("  list `{source}`: {entries} entries");
         }
-        crate::outln!("admin token (shown this once): {}", demo.admin_token);
-        dir
+        crate::outln!(
+            "  {} customers onboarded ({} screening hit(s), each a case); {} usage records from the Alibaba trace ({} rows rejected)",
+            demo.customers,
+            demo.customer_hits,
+            demo.usage_records,
+            demo.usage_rejected
+        );
+        crate::outln!(
+            "  {} custody events in the ledger, checkpoint at size {}",
+            demo.custody_events,
+            demo.ledger_size
+        );
+        (dir, Some(demo.admin_token))
     } else {
-        cli.data_dir.clone()
+        (cli.data_dir.clone(), None)
     };
     let config = chipwarden_server::Config::new(data_dir);
     chipwarden_server::run(&args.addr, config, |addr| {
         crate::outln!("listening on http://{addr} (API under http://{addr}/api/v1, described at /api/v1/openapi.json)");
-        crate::outln!(
-            "try: curl -s -H \"Authorization: Bearer $TOKEN\" -d '{{\"model\":\"H100\"}}' http://{addr}/api/v1/classify"
-        );
+        match &token {
+            Some(token) => {
+                crate::outln!("open http://{addr}/ and sign in with the admin token (shown this once): {token}");
+            }
+            None => crate::outln!(
+                "try: curl -s -H \"Authorization: Bearer $TOKEN\" -d '{{\"model\":\"H100\"}}' http://{addr}/api/v1/classify"
+            ),
+        }
     })
     .map_err(|e| match e {
         chipwarden_server::StartError::Bundled { .. } => Failure::internal(e),

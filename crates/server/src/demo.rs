@@ -1,11 +1,30 @@
-//! Demo data for `chipwarden serve --demo`: real list excerpts from the repository's test data
-//! (the trade.gov CSL 2025 sample and the OFAC SDN subset of July 2021, both US government work)
-//! imported into a fresh store, and an admin token. The bundled catalog and rules need nothing.
+//! Demo data for `chipwarden serve --demo`, every byte from files in the repository (nothing from
+//! the network), put through the same service calls as real data:
+//! - real list excerpts (the trade.gov CSL 2025 sample and the OFAC SDN subset of July 2021, both
+//!   US government work) imported into a fresh store;
+//! - demo KYC customers (`demo/customers.jsonl`) onboarded and screened: two are linked (shared
+//!   owner and payment card), one has an owner on the SDN list, which opens a screening case;
+//! - real usage: the Alibaba 2023 GPU trace sample through the meter's `alibaba_pods` parser,
+//!   its QoS classes mapped to demo customer accounts, its times placed to end at the start;
+//! - a custody ledger (`demo/custody.jsonl`) signed with party keys drawn at start, chips
+//!   registered with device keys drawn at start, checked and appended as `ledger append` does;
+//!   then a signed checkpoint;
+//! - an admin token, shown once.
+//!
+//! The files under `crates/server/demo/` say where they come from in their README.
 
 use std::path::Path;
 
+use chipwarden_core::Catalog;
+use chipwarden_ledger::{EventDraft, EventKind, PartyKey, SignedEvent};
 use chipwarden_lists::ofac_csv::{OfacCsvParts, Part};
+use chipwarden_meter::{AlibabaOptions, Customer, UsageRecord};
+use chipwarden_screen::{DEFAULT_THRESHOLD, Lexicon};
+use chipwarden_service::ServiceError;
+use chipwarden_service::audit::Auditor;
+use chipwarden_service::ledger::{append_checked, check_batch, random_seed};
 use chipwarden_store::Store;
+use serde::Deserialize;
 
 use crate::state::{STORE_FILE, now};
 
@@ -14,9 +33,19 @@ const SDN: &[u8] = include_bytes!("../../lists/test_data/ofac_sdn_2021/sdn.csv")
 const SDN_ADD: &[u8] = include_bytes!("../../lists/test_data/ofac_sdn_2021/add.csv");
 const SDN_ALT: &[u8] = include_bytes!("../../lists/test_data/ofac_sdn_2021/alt.csv");
 const SDN_COMMENTS: &[u8] = include_bytes!("../../lists/test_data/ofac_sdn_2021/sdn_comments.csv");
+const ALIBABA: &[u8] = include_bytes!("../../meter/test_data/alibaba_v2023_openb_pod_sample.csv");
+const CUSTOMERS: &[u8] = include_bytes!("../demo/customers.jsonl");
+const CUSTODY: &str = include_str!("../demo/custody.jsonl");
 
 /// The name of the demo's admin token.
 pub const ADMIN_TOKEN_NAME: &str = "demo-admin";
+/// Who the demo's own writes (onboarding, its cases) are logged as.
+pub const DEMO_ACTOR: &str = "demo-setup";
+/// The chip model the trace's pods are taken to use: the trace names none, and its cluster mixes
+/// T4, P100, V100 and undisclosed models.
+pub const TRACE_MODEL: &str = "V100";
+/// The trace's QoS classes and the demo customer accounts their usage is put under.
+pub const QOS_ACCOUNTS: &[(&str, &str)] = &[("LS", "aurora"), ("BE", "harbor-lane"), ("Burstable", "kestrel")];
 
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
@@ -24,10 +53,20 @@ pub enum DemoError {
     Dir { path: String, cause: std::io::Error },
     #[error(transparent)]
     Store(#[from] chipwarden_store::StoreError),
+    #[error(transparent)]
+    Service(Box<ServiceError>),
     #[error("a bundled demo list does not parse: {0}")]
     List(#[from] chipwarden_lists::ParseError),
+    #[error("bundled demo data: {0}")]
+    Bundled(String),
     #[error("cannot draw a token: {0}")]
     Random(String),
+}
+
+impl From<ServiceError> for DemoError {
+    fn from(e: ServiceError) -> DemoError {
+        DemoError::Service(Box::new(e))
+    }
 }
 
 /// What the demo set up.
@@ -37,13 +76,60 @@ pub struct Demo {
     pub admin_token: String,
     /// `(source, entries)` of each list imported.
     pub lists: Vec<(String, u64)>,
+    /// Customers onboarded, and the screening hits their onboarding found.
+    pub customers: usize,
+    pub customer_hits: usize,
+    /// Usage records stored from the trace, and the trace's rows the parser rejected.
+    pub usage_records: usize,
+    pub usage_rejected: usize,
+    /// Custody events appended, and the log's size after the checkpoint.
+    pub custody_events: usize,
+    pub ledger_size: u64,
 }
 
-/// Fills the data directory `dir` (made if needed) with the demo lists and an admin token.
+/// Fills the data directory `dir` (made if needed) with the demo data and an admin token.
 pub fn prepare(dir: &Path) -> Result<Demo, DemoError> {
+    let (mut store, lists, admin_token) = open_with_lists(dir)?;
+    let at = now();
+    let catalog = Catalog::bundled().map_err(|e| DemoError::Bundled(e.to_string()))?;
+    let auditor = Auditor::open(dir, DEMO_ACTOR)?;
+    let (customers, customer_hits) = onboard(&mut store, &auditor)?;
+    let (usage_records, usage_rejected) = usage(&mut store, &catalog, &at)?;
+    let custody_events = custody(&mut store, &at)?;
+    let signer = chipwarden_service::ledger::log_key(dir, None)?;
+    let issued = chipwarden_service::ledger::checkpoint(&mut store, &signer, &at)?;
+    Ok(Demo {
+        admin_token,
+        lists,
+        customers,
+        customer_hits,
+        usage_records,
+        usage_rejected,
+        custody_events,
+        ledger_size: issued.tree_size,
+    })
+}
+
+/// The demo lists and an admin token only (no customers, usage or ledger): a store the API
+/// tests start from. Returns the admin token.
+pub fn prepare_lists(dir: &Path) -> Result<String, DemoError> {
+    Ok(open_with_lists(dir)?.2)
+}
+
+/// The store, the lists imported (`(source, entries)`) and the admin token.
+type Opened = (Store, Vec<(String, u64)>, String);
+
+fn open_with_lists(dir: &Path) -> Result<Opened, DemoError> {
     std::fs::create_dir_all(dir).map_err(|cause| DemoError::Dir { path: dir.display().to_string(), cause })?;
     let mut store = Store::open(dir.join(STORE_FILE))?;
     let at = now();
+    let lists = import_lists(&mut store, &at)?;
+    let token = crate::auth::new_token().map_err(|e| DemoError::Random(e.to_string()))?;
+    store.create_token(ADMIN_TOKEN_NAME, crate::Role::Admin.name(), &token.hash, &at)?;
+    Ok((store, lists, token.token))
+}
+
+fn import_lists(store: &mut Store, at: &str) -> Result<Vec<(String, u64)>, DemoError> {
     let csl = chipwarden_lists::parse_file(chipwarden_lists::csl_csv::FORMAT, "csl_2025_sample.csv", CSL_2025)?;
     let sdn = chipwarden_lists::ofac_csv::parse(&OfacCsvParts {
         primary: Part { file: "sdn.csv", bytes: SDN },
@@ -53,10 +139,107 @@ pub fn prepare(dir: &Path) -> Result<Demo, DemoError> {
     })?;
     let mut lists = Vec::new();
     for (source, parsed) in [("csl", &csl), ("ofac-sdn", &sdn)] {
-        let outcome = store.import_list(source, parsed, &at)?;
+        let outcome = store.import_list(source, parsed, at)?;
         lists.push((source.to_owned(), outcome.version.entry_count));
     }
-    let token = crate::auth::new_token().map_err(|e| DemoError::Random(e.to_string()))?;
-    store.create_token(ADMIN_TOKEN_NAME, crate::Role::Admin.name(), &token.hash, &at)?;
-    Ok(Demo { admin_token: token.token, lists })
+    Ok(lists)
+}
+
+/// Onboards the demo customers with screening, as `customers import` does.
+fn onboard(store: &mut Store, auditor: &Auditor) -> Result<(usize, usize), DemoError> {
+    let customers: Vec<Customer> = chipwarden_meter::parse_customers("demo/customers.jsonl", CUSTOMERS)
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .map_err(|r| DemoError::Bundled(format!("line {}, field `{}`: {}", r.line, r.field, r.reason)))?;
+    let lexicon = Lexicon::bundled().map_err(|e| DemoError::Bundled(e.to_string()))?;
+    let (screener, versions) = chipwarden_service::screening::screener(store, lexicon)?;
+    let done = chipwarden_service::customers::onboard(
+        store,
+        &screener,
+        &versions,
+        &customers,
+        "demo/customers.jsonl",
+        DEFAULT_THRESHOLD,
+        true,
+        auditor,
+        &|| {},
+    )?;
+    Ok((done.customers.len(), done.hit_count))
+}
+
+/// The trace's pods as usage of the demo accounts, ending now.
+fn usage(store: &mut Store, catalog: &Catalog, at: &str) -> Result<(usize, usize), DemoError> {
+    let file = "alibaba_v2023_openb_pod_sample.csv";
+    let read = |options: &AlibabaOptions| {
+        let mut good: Vec<UsageRecord> = Vec::new();
+        let mut rejected = 0;
+        for item in chipwarden_meter::alibaba_pods(file, ALIBABA, catalog, options) {
+            match item {
+                Ok(record) => good.push(record),
+                Err(_) => rejected += 1,
+            }
+        }
+        (good, rejected)
+    };
+    // The trace's times are seconds after an unpublished start: read it once to find its end,
+    // then again with the start placed so that the trace ends now.
+    let mut options = AlibabaOptions::new(Some(TRACE_MODEL.to_owned()));
+    options.account_prefix = String::new();
+    let (first, _) = read(&options);
+    let end = first.iter().map(|r| r.end).max().ok_or_else(|| DemoError::Bundled(format!("`{file}` holds no pod")))?;
+    let length = end.duration_since(options.epoch);
+    options.epoch = jiff::Timestamp::now()
+        .checked_sub(length)
+        .map_err(|e| DemoError::Bundled(format!("cannot place the trace: {e}")))?;
+    let (mut records, rejected) = read(&options);
+    for record in &mut records {
+        let account = QOS_ACCOUNTS.iter().find(|(qos, _)| *qos == record.account).map(|(_, account)| *account);
+        record.account = account
+            .ok_or_else(|| DemoError::Bundled(format!("`{file}`: QoS class `{}` has no demo account", record.account)))?
+            .to_owned();
+    }
+    let (inserted, _) = chipwarden_service::meter::ingest(store, &records, &format!("demo/{file}"), at)?;
+    Ok((inserted, rejected))
+}
+
+/// One line of `demo/custody.jsonl`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CustodyLine {
+    party: String,
+    #[serde(default)]
+    device_key: bool,
+    event: serde_json::Value,
+}
+
+/// Signs the demo's custody events with party keys drawn now and appends them through the
+/// checks of `ledger append`.
+fn custody(store: &mut Store, at: &str) -> Result<usize, DemoError> {
+    let mut keys: Vec<PartyKey> = Vec::new();
+    let mut parsed: Vec<(usize, Result<SignedEvent, String>)> = Vec::new();
+    for (number, text) in CUSTODY.lines().enumerate().map(|(i, line)| (i + 1, line.trim())) {
+        if text.is_empty() || text.starts_with('#') {
+            continue;
+        }
+        let bad = |e: String| DemoError::Bundled(format!("demo/custody.jsonl line {number}: {e}"));
+        let line: CustodyLine = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
+        let mut draft = EventDraft::from_json(&line.event.to_string()).map_err(|e| bad(e.to_string()))?;
+        if line.device_key
+            && let EventKind::Registered { device_public_key, .. } = &mut draft.kind
+        {
+            let device = PartyKey::from_seed(&draft.serial, &random_seed()?).map_err(|e| bad(e.to_string()))?;
+            *device_public_key = Some(device.public_key());
+        }
+        let key = match keys.iter().position(|k| k.party() == line.party) {
+            Some(i) => &keys[i],
+            None => {
+                keys.push(PartyKey::from_seed(&line.party, &random_seed()?).map_err(|e| bad(e.to_string()))?);
+                &keys[keys.len() - 1]
+            }
+        };
+        let signed = key.sign_draft(draft);
+        parsed.push((number, signed.verify().map(|()| signed).map_err(|e| e.to_string())));
+    }
+    let checked = check_batch(store, parsed)?;
+    Ok(append_checked(store, &checked, at)?.len())
 }

@@ -55,7 +55,7 @@ impl Server {
 
     fn start_with(request_timeout: Duration) -> Server {
         let dir = TempDir::new();
-        let demo = chipwarden_server::demo::prepare(&dir.0).expect("demo data");
+        let admin = chipwarden_server::demo::prepare_lists(&dir.0).expect("demo lists");
         {
             let mut store = Store::open(dir.0.join("chipwarden.sqlite")).expect("store");
             for role in Role::ALL {
@@ -73,7 +73,7 @@ impl Server {
             .timeout_global(Some(Duration::from_secs(60)))
             .build()
             .into();
-        Server { addr, admin: demo.admin_token, agent, stop: Some(stop_tx), thread: Some(thread), dir }
+        Server { addr, admin, agent, stop: Some(stop_tx), thread: Some(thread), dir }
     }
 
     fn url(&self, path: &str) -> String {

@@ -231,3 +231,60 @@ pub fn append_checked(store: &mut Store, checked: &Checked, at: &str) -> Service
         })
         .collect())
 }
+
+// --- the log as the custody state machine sees it ---
+
+/// The stored log replayed through the custody state machine, with the leaf indices of each
+/// chip's events.
+#[derive(Debug, Default)]
+pub struct Replayed {
+    /// Entries in the log, audit entries included.
+    pub size: u64,
+    pub custody: Custody,
+    pub indices: HashMap<String, Vec<u64>>,
+}
+
+/// Replays every stored entry in log order; audit entries are not custody events and are
+/// skipped. An entry that does not replay is [`ServiceError::Replay`] (the log was altered).
+pub fn replay(store: &Store) -> ServiceResult<Replayed> {
+    let mut out = Replayed::default();
+    store.for_each_ledger_entry(|index, bytes, _| {
+        out.size = index + 1;
+        if chipwarden_ledger::is_audit_entry(bytes) {
+            return Ok(());
+        }
+        let broken = |cause| ServiceError::Replay { index, cause };
+        let signed = SignedEvent::from_entry(bytes).map_err(broken)?;
+        out.custody.apply(&signed.event).map_err(broken)?;
+        out.indices.entry(signed.event.serial.clone()).or_default().push(index);
+        Ok::<_, ServiceError>(())
+    })?;
+    Ok(out)
+}
+
+// --- checkpoints ---
+
+/// A checkpoint as issued: the fields of `ledger checkpoint --json`.
+#[derive(Debug, Serialize)]
+pub struct Issued {
+    pub origin: String,
+    pub tree_size: u64,
+    pub root_hash: String,
+    /// The C2SP signed note.
+    pub note: String,
+}
+
+/// Signs a checkpoint of the log as it is now with the log's key and records it.
+pub fn checkpoint(store: &mut Store, signer: &NoteSigner, at: &str) -> ServiceResult<Issued> {
+    let (size, root_hash) = {
+        let leaves = store.ledger_leaves()?;
+        let size = chipwarden_ledger::LeafHashes::size(&leaves);
+        (size, chipwarden_ledger::root(&leaves, size).map_err(ServiceError::internal)?)
+    };
+    let note =
+        chipwarden_ledger::Checkpoint { origin: signer.name().to_owned(), size, root: root_hash, extensions: vec![] }
+            .sign(signer)
+            .map_err(ServiceError::internal)?;
+    store.ledger_record_checkpoint(size, &root_hash, &note, at)?;
+    Ok(Issued { origin: signer.name().to_owned(), tree_size: size, root_hash: root_hash.to_hex(), note })
+}

@@ -15,6 +15,7 @@ pub mod customers;
 pub mod ledger;
 pub mod locate;
 pub mod meter;
+pub mod registry;
 pub mod screening;
 pub mod tokens;
 

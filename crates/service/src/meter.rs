@@ -94,3 +94,16 @@ pub fn report(store: &Store, catalog: &Catalog, window: Window) -> ServiceResult
     let thresholds = chipwarden_meter::Thresholds::bundled().map_err(ServiceError::internal)?;
     Ok(aggregator.finish(&groups, &thresholds, &chipwarden_meter::SplitOptions::default()))
 }
+
+/// Stores parsed usage records from `source` in batches of [`BATCH`] (one transaction each):
+/// `(inserted, already_counted)`.
+pub fn ingest(store: &mut Store, records: &[UsageRecord], source: &str, at: &str) -> ServiceResult<(usize, usize)> {
+    let (mut inserted, mut already_counted) = (0, 0);
+    for chunk in records.chunks(BATCH) {
+        let batch = chunk.iter().map(stored).collect::<ServiceResult<Vec<_>>>()?;
+        let done = store.ingest_usage(&batch, source, at)?;
+        inserted += done.inserted;
+        already_counted += done.already_counted;
+    }
+    Ok((inserted, already_counted))
+}

@@ -11,10 +11,10 @@ use std::path::Path;
 use axum::Json;
 use axum::extract::State;
 use chipwarden_ledger::{
-    Checkpoint, Hash, LeafHashes, LedgerError, NoteSigner, SignedEvent, consistency_proof, inclusion_proof, root,
+    Hash, LeafHashes, LedgerError, NoteSigner, SignedEvent, consistency_proof, inclusion_proof, root,
 };
 use chipwarden_service::ServiceError;
-use chipwarden_service::ledger::{Appended, EntryError, append_checked, check_batch, signed_entry};
+use chipwarden_service::ledger::{Appended, EntryError, Issued, append_checked, check_batch, signed_entry};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -82,22 +82,11 @@ pub async fn append(State(state): State<AppState>, request: axum::extract::Reque
 
 /// A checkpoint of the log as it is now, signed with the log's key and recorded
 /// (`ledger checkpoint --json`: `origin`, `tree_size`, `root_hash`, `note`).
-pub async fn checkpoint(State(state): State<AppState>) -> ApiResult<Json<Value>> {
+pub async fn checkpoint(State(state): State<AppState>) -> ApiResult<Json<Issued>> {
     state
         .with_store(|store, inner| {
             let signer = log_key(&inner.config.data_dir)?;
-            let (size, root_hash) = {
-                let leaves = store.ledger_leaves().map_err(ApiError::store)?;
-                let size = leaves.size();
-                (size, root(&leaves, size).map_err(ApiError::internal)?)
-            };
-            let note = Checkpoint { origin: signer.name().to_owned(), size, root: root_hash, extensions: vec![] }
-                .sign(&signer)
-                .map_err(ApiError::internal)?;
-            store.ledger_record_checkpoint(size, &root_hash, &note, &now()).map_err(ApiError::store)?;
-            Ok(Json(
-                json!({ "origin": signer.name(), "tree_size": size, "root_hash": root_hash.to_hex(), "note": note }),
-            ))
+            Ok(Json(chipwarden_service::ledger::checkpoint(store, &signer, &now())?))
         })
         .await
 }
