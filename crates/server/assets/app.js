@@ -53,7 +53,7 @@ function fail(error) {
 
 // --- pages ---
 
-const PAGES = ["signin", "overview", "cases", "case", "screen", "audit"];
+const PAGES = ["signin", "overview", "cases", "case", "screen", "registry", "usage", "classify", "stress", "audit"];
 
 function show(page) {
   for (const name of PAGES) $("#page-" + name).hidden = name !== page;
@@ -78,6 +78,10 @@ async function go(page, argument) {
     if (page === "cases") await loadCases();
     if (page === "case") await loadCase(argument);
     if (page === "audit") await loadAudit();
+    if (page === "registry") await loadRegistry();
+    if (page === "usage") await loadUsage();
+    if (page === "classify") await loadCatalog();
+    if (page === "stress") await loadRuleSets();
     show(page);
   } catch (error) {
     fail(error);
@@ -194,6 +198,217 @@ async function loadAudit() {
       el("td", {}, a.action), el("td", {}, a.subject), el("td", {}, a.detail)), "no audit entry yet");
 }
 
+// --- chip registry ---
+
+const SVG_NS = "http://www.w3.org/2000/svg";
+
+function svg(tag, attributes, ...children) {
+  const node = document.createElementNS(SVG_NS, tag);
+  for (const [key, value] of Object.entries(attributes || {})) node.setAttribute(key, value);
+  for (const child of children) {
+    if (child === null || child === undefined) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+// A document the API answers as text (the map), fetched with the token like every call.
+async function apiText(path) {
+  const response = await fetch("/api/v1" + path, { headers: { Authorization: "Bearer " + sessionStorage.getItem(TOKEN_KEY) } });
+  if (!response.ok) {
+    const data = await response.json().catch(() => null);
+    const error = new Error((data && data.error && data.error.message) || response.statusText);
+    error.status = response.status;
+    throw error;
+  }
+  return response.text();
+}
+
+async function loadRegistry() {
+  const [registry, mapText] = await Promise.all([api("GET", "/registry"), apiText("/registry/map.svg")]);
+  const located = registry.countries.reduce((sum, c) => sum + c.chips, 0);
+  $("#registry-summary").textContent = registry.chips.length + " chip(s) in the custody ledger (" + registry.ledger_size +
+    " entries), " + located + " located in " + registry.countries.length + " countr" + (registry.countries.length === 1 ? "y" : "ies") +
+    ", " + registry.gaps.length + " custody gap(s).";
+  const parsed = new DOMParser().parseFromString(mapText, "image/svg+xml");
+  $("#registry-map").replaceChildren(document.importNode(parsed.documentElement, true));
+  rows("#gaps-table", registry.gaps, (g) =>
+    el("tr", {}, el("td", {}, g.serial), el("td", {}, g.holder), el("td", {}, g.gap.replace("_", " ")), el("td", {}, g.text)),
+    "no gap in custody");
+  rows("#countries-table", registry.countries, (c) => el("tr", {}, el("td", {}, c.name), el("td", { class: "num" }, c.chips)), "no chip located");
+  rows("#holders-table", registry.holders, (h) => el("tr", {}, el("td", {}, h.name), el("td", { class: "num" }, h.chips)), "no chip");
+  rows("#chips-table", registry.chips, (c) =>
+    el("tr", {}, el("td", {}, c.serial), el("td", {}, c.model), el("td", {}, c.holder), el("td", {}, c.country || "—"),
+      el("td", {}, c.status_text), el("td", {}, c.device_key ? "yes" : "no"), el("td", {}, c.last_event)),
+    "no chip in the ledger");
+}
+
+// --- usage ---
+
+function flop(value) {
+  return Number(value).toExponential(2).replace("e+", "e");
+}
+
+function usageRows(report) {
+  const out = report.accounts.map((a) => ({ label: a.account, kind: "account", ...a }));
+  for (const g of report.groups) out.push({ label: "group: " + g.accounts.join(" + "), kind: "group", ...g });
+  return out;
+}
+
+// A horizontal bar per account and group on a log scale: the bar reaches the mid estimate, the
+// whisker spans low to high; a vertical line per threshold, solid when in force, dashed when not.
+function usageChart(items, thresholds) {
+  const width = 960, left = 230, right = 20, top = 64, row = 34, axis = 30;
+  const height = top + Math.max(items.length, 1) * row + axis;
+  const values = items.flatMap((i) => [i.flop_low, i.flop_high]).filter((v) => v > 0);
+  const lo = Math.min(17, Math.floor(Math.log10(Math.min(...values, 1e17))));
+  const hi = 27;
+  const x = (v) => left + ((Math.log10(Math.max(v, Math.pow(10, lo))) - lo) / (hi - lo)) * (width - left - right);
+  const chart = svg("svg", { viewBox: "0 0 " + width + " " + height, role: "img", "aria-labelledby": "usage-chart-title usage-chart-desc" },
+    svg("title", { id: "usage-chart-title" }, "Training compute per account and linked group, with the thresholds"),
+    svg("desc", { id: "usage-chart-desc" }, items.map((i) => i.label + ": " + flop(i.flop_low) + " to " + flop(i.flop_high) + " FLOP").join("; ")));
+  for (let e = lo; e <= hi; e++) {
+    chart.append(svg("line", { x1: x(Math.pow(10, e)), x2: x(Math.pow(10, e)), y1: top - 6, y2: height - axis, stroke: "#d0d7de" }),
+      svg("text", { x: x(Math.pow(10, e)), y: height - 10, "text-anchor": "middle", "font-size": 12, fill: "#57606a" }, "1e" + e));
+  }
+  items.forEach((item, i) => {
+    const y = top + i * row;
+    const fill = item.kind === "group" ? "#2f74c0" : "#6fa8dc";
+    chart.append(
+      svg("text", { x: left - 8, y: y + row / 2 + 4, "text-anchor": "end", "font-size": 13, fill: "#1b1f24" }, item.label),
+      svg("rect", { x: left, y: y + 8, width: Math.max(x(item.flop_mid) - left, 1), height: row - 16, fill }),
+      svg("line", { x1: x(item.flop_low), x2: x(item.flop_high), y1: y + row / 2, y2: y + row / 2, stroke: "#1b1f24", "stroke-width": 2 }),
+      svg("line", { x1: x(item.flop_low), x2: x(item.flop_low), y1: y + 10, y2: y + row - 10, stroke: "#1b1f24", "stroke-width": 2 }),
+      svg("line", { x1: x(item.flop_high), x2: x(item.flop_high), y1: y + 10, y2: y + row - 10, stroke: "#1b1f24", "stroke-width": 2 }));
+  });
+  thresholds.forEach((t, i) => {
+    const tx = x(t.flop);
+    const color = t.in_force ? "#a40e26" : "#57606a";
+    const line = { x1: tx, x2: tx, y1: top - 8, y2: height - axis, stroke: color, "stroke-width": 2 };
+    if (!t.in_force) line["stroke-dasharray"] = "6 4";
+    chart.append(svg("line", line),
+      svg("text", { x: tx - 4, y: 16 + (i % 3) * 18, "text-anchor": "end", "font-size": 12, fill: color },
+        t.id + " " + flop(t.flop) + (t.in_force ? " (in force)" : " (not in force)")));
+  });
+  return chart;
+}
+
+function crossingsText(crossings) {
+  if (!crossings || crossings.length === 0) return "none";
+  return crossings.map((c) => c.threshold + " (" + c.basis + " estimate" + (c.in_force ? ", in force" : ", not in force") + ")").join(", ");
+}
+
+async function loadUsage() {
+  const windowDays = $("#usage-window").value || "90";
+  const day = $("#usage-asof").value;
+  let query = "?window=" + encodeURIComponent(windowDays);
+  if (day) query += "&as_of=" + encodeURIComponent(day + "T23:59:59Z");
+  const [report, thresholds] = await Promise.all([
+    api("GET", "/usage/report" + query),
+    api("GET", "/usage/thresholds" + (day ? "?at=" + day : "")),
+  ]);
+  const items = usageRows(report);
+  $("#usage-summary").textContent = "Compute over the " + report.window_days + " days to " + report.as_of + ": " +
+    report.accounts.length + " account(s), " + report.groups.length + " linked group(s). Bars reach the mid estimate; whiskers span low to high.";
+  $("#usage-chart").replaceChildren(usageChart(items, thresholds.thresholds));
+  rows("#usage-table", items, (i) =>
+    el("tr", {}, el("th", { scope: "row" }, i.label), el("td", { class: "num" }, flop(i.flop_low)), el("td", { class: "num" }, flop(i.flop_mid)),
+      el("td", { class: "num" }, flop(i.flop_high)), el("td", {}, crossingsText(i.thresholds_crossed))),
+    "no usage in this window");
+  $("#usage-thresholds").replaceChildren(...thresholds.thresholds.map((t) =>
+    el("li", {}, el("strong", {}, t.id + " " + flop(t.flop) + " FLOP"), " — " + (t.in_force ? "in force" : "not in force") + " on " + thresholds.date +
+      " (from " + t.effective + (t.until ? " until " + t.until : "") + "); " + t.scope + ". " + t.citation)));
+  const alerts = report.groups.filter((g) => g.split_run);
+  const box = $("#split-runs");
+  if (alerts.length === 0) {
+    box.replaceChildren(el("p", { class: "muted" }, "No split-run alert in this window: no linked group's combined run crosses a threshold that none of its accounts crosses alone."));
+    return;
+  }
+  box.replaceChildren(...alerts.map((g) => {
+    const r = g.split_run;
+    return el("div", { class: "alert" },
+      el("h4", {}, "Split run across " + r.accounts.join(" + ")),
+      el("dl", { class: "facts" },
+        el("dt", {}, "Overlap"), el("dd", {}, r.overlap_start + " to " + r.overlap_end),
+        el("dt", {}, "Combined FLOP"), el("dd", {}, flop(r.flop_low) + " / " + flop(r.flop_mid) + " / " + flop(r.flop_high)),
+        el("dt", {}, "Thresholds crossed together"), el("dd", {}, crossingsText(r.thresholds_crossed)),
+        el("dt", {}, "Links"), el("dd", {}, r.links.map((l) => l.reason + ": " + l.evidence).join("; ")),
+        el("dt", {}, "Synchronized starts"), el("dd", {}, String((r.synchronized_starts || []).length)),
+        el("dt", {}, "Matching shapes"), el("dd", {}, String((r.matching_shapes || []).length))),
+      el("pre", { class: "note" }, JSON.stringify({ figures: r.figures, synchronized_starts: r.synchronized_starts, matching_shapes: r.matching_shapes }, null, 2)));
+  }));
+}
+
+// --- classification ---
+
+let catalogLoaded = false;
+
+async function loadCatalog() {
+  if (catalogLoaded) return;
+  const chips = await api("GET", "/catalog");
+  $("#catalog-models").replaceChildren(...chips.map((c) => el("option", { value: c.name })));
+  catalogLoaded = true;
+}
+
+function percent(value) {
+  return value === null || value === undefined ? "—" : Number(value).toFixed(1) + "%";
+}
+
+function number(value, digits) {
+  return value === null || value === undefined ? "unknown" : Number(value).toLocaleString("en-US", { maximumFractionDigits: digits });
+}
+
+async function classify() {
+  const request = { model: $("#classify-model").value.trim() };
+  const day = $("#classify-date").value;
+  if (day) request.at = day;
+  const c = await api("POST", "/classify", request);
+  $("#classify-facts").replaceChildren(
+    el("dt", {}, "Item"), el("dd", {}, c.item + (c.catalog_id ? " (" + c.catalog_id + ")" : "")),
+    el("dt", {}, "ECCN"), el("dd", { class: "eccn" }, c.eccn || "not controlled under 3A090"),
+    el("dt", {}, "Status"), el("dd", {}, c.status + (c.assembly_eccn ? "; systems containing it: " + c.assembly_eccn : "")),
+    el("dt", {}, "TPP"), el("dd", {}, number(c.tpp, 0) + (c.tpp_precision ? " (" + c.tpp_precision + ")" : "")),
+    el("dt", {}, "Performance density"), el("dd", {}, number(c.performance_density, 2)),
+    el("dt", {}, "Rule set"), el("dd", {}, c.ruleset + " on " + c.date + ": " + c.ruleset_title),
+    el("dt", {}, "Missing figures"), el("dd", {}, (c.missing || []).join(", ") || "none"));
+  rows("#classify-thresholds", c.thresholds, (t) =>
+    el("tr", {}, el("td", {}, t.eccn), el("td", {}, t.prong), el("td", {}, t.metric.replace(/_/g, " ")),
+      el("td", {}, t.op + " " + number(t.threshold, 2)), el("td", { class: "num" }, number(t.value, 2)),
+      el("td", { class: t.met ? "met" : "unmet" }, t.met === null ? "undecided" : t.met ? "met" : "not met"),
+      el("td", { class: "num" }, percent(t.margin_pct))),
+    "no threshold");
+  $("#classify-reasons").replaceChildren(...c.reasons.map((r) => el("li", {}, r)));
+  $("#classify-citations").replaceChildren(...c.citations.map((r) => el("li", {}, r)));
+  $("#classify-result").hidden = false;
+  status(c.item + ": " + (c.eccn || "not controlled") + ".");
+}
+
+// --- stress test ---
+
+let ruleSetsLoaded = false;
+
+async function loadRuleSets() {
+  if (ruleSetsLoaded) return;
+  const sets = await api("GET", "/rules");
+  $("#stress-ruleset").replaceChildren(...sets.map((r) =>
+    el("option", { value: r.effective }, r.effective + " — " + r.id)));
+  ruleSetsLoaded = true;
+}
+
+async function stress() {
+  const request = { at: $("#stress-ruleset").value, margin: Number($("#stress-margin").value) };
+  const r = await api("POST", "/rules/stress", request);
+  $("#stress-summary").textContent = r.near_misses.length + " chip(s) within " + r.margin_pct + "% below a line of rule set " + r.ruleset +
+    "; " + r.undetermined.length + " cannot be placed for want of a figure; " + r.not_yet_released.length + " not yet released on that date are left out.";
+  rows("#stress-table", r.near_misses, (n) =>
+    el("tr", {}, el("th", { scope: "row" }, n.chip), el("td", {}, n.current_eccn || "not controlled"), el("td", {}, n.would_be_eccn),
+      el("td", {}, n.prong), el("td", { class: "num" }, percent(n.shortfall_pct)),
+      el("td", {}, n.changes.map((c) => c.lever + ": " + number(c.from, 2) + " → " + number(c.to, 2) + " (" + c.op + " " + number(c.threshold, 2) + ", +" + percent(c.change_pct) + ")").join("; "))),
+    "no chip near a line");
+  $("#stress-undetermined").replaceChildren(...r.undetermined.map((u) => el("li", {}, u.chip + ": " + u.missing.join(", "))));
+  status("");
+}
+
 // --- forms ---
 
 function signOut() {
@@ -275,6 +490,12 @@ document.addEventListener("DOMContentLoaded", () => {
       "no hit");
     status("");
   });
+  onSubmit("#usage-form", async () => {
+    await loadUsage();
+    status("");
+  });
+  onSubmit("#classify-form", classify);
+  onSubmit("#stress-form", stress);
   if (sessionStorage.getItem(TOKEN_KEY)) {
     $("#nav").hidden = false;
     go("overview");

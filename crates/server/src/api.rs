@@ -5,4 +5,5 @@ pub mod classify;
 pub mod ledger;
 pub mod meter;
 pub mod ops;
+pub mod registry;
 pub mod screen;

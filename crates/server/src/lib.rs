@@ -19,6 +19,7 @@ pub mod auth;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod map;
 pub mod metrics;
 pub mod routes;
 pub mod state;

@@ -1,7 +1,9 @@
-//! The dashboard in a real browser: the server with the demo lists on 127.0.0.1:0, an admin
+//! The dashboard in a real browser: the server with the full demo data on 127.0.0.1:0, an admin
 //! token, and `node tests/browser/dashboard.mjs`, which drives Debian's `chromium` through
 //! playwright-core: sign in, screen "Banco Nacional de Cuba", open the hit's case, clear it with
-//! a reason, and find the decision on the audit page. Screenshots are kept in a temporary
+//! a reason, find the decision on the audit page, then the chip registry (map, gap), usage (the
+//! demo accounts and linked group against the threshold lines), classification (H100: 3A090.a)
+//! and stress-test pages on the full demo data. Screenshots are kept in a temporary
 //! directory and their paths printed.
 //!
 //! This test fails (never skips) when `node`, `chromium` or the script's `node_modules` are
@@ -36,7 +38,7 @@ fn chromium() -> PathBuf {
 // The script's output (the screenshots' paths) is the point of printing here.
 #[allow(clippy::print_stdout, clippy::print_stderr)]
 #[test]
-fn the_dashboard_signs_in_screens_clears_a_case_and_shows_the_audit_entry() {
+fn the_dashboard_signs_in_screens_clears_a_case_shows_the_audit_entry_and_every_page() {
     let script_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
     let chromium = chromium();
     assert!(
@@ -69,7 +71,17 @@ fn the_dashboard_signs_in_screens_clears_a_case_and_shows_the_audit_entry() {
     println!("{stdout}");
     eprintln!("{stderr}");
     assert!(output.status.success(), "the dashboard script failed ({}):\n{stdout}\n{stderr}", output.status);
-    for page in ["1-overview", "2-screening", "3-case", "4-case-cleared", "5-audit"] {
+    for page in [
+        "1-overview",
+        "2-screening",
+        "3-case",
+        "4-case-cleared",
+        "5-audit",
+        "6-registry",
+        "7-usage",
+        "8-classification",
+        "9-stress",
+    ] {
         assert!(shots.join(format!("{page}.png")).is_file(), "no screenshot of {page} in `{}`", shots.display());
     }
 }

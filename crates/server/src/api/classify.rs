@@ -250,3 +250,35 @@ pub async fn capacity_handler(
         })
         .await
 }
+
+/// One chip of the bundled catalog, as a form offers it.
+#[derive(Debug, serde::Serialize)]
+pub struct CatalogChip {
+    pub id: String,
+    pub name: String,
+    pub vendor: String,
+    pub aliases: Vec<String>,
+    pub release_date: Option<String>,
+}
+
+/// The bundled catalog's chips (id, name, vendor, aliases, release date), by name.
+pub async fn catalog(State(state): State<AppState>) -> ApiResult<Json<Vec<CatalogChip>>> {
+    state
+        .compute(|inner| {
+            let mut chips: Vec<CatalogChip> = inner
+                .catalog
+                .chips()
+                .iter()
+                .map(|c| CatalogChip {
+                    id: c.id.clone(),
+                    name: c.name.clone(),
+                    vendor: c.vendor.clone(),
+                    aliases: c.aliases.clone(),
+                    release_date: c.release_date.clone(),
+                })
+                .collect();
+            chips.sort_by(|a, b| a.name.cmp(&b.name));
+            Ok(Json(chips))
+        })
+        .await
+}

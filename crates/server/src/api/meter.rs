@@ -95,3 +95,52 @@ pub async fn report(
         })
         .await
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThresholdsParams {
+    /// YYYY-MM-DD; default today (UTC).
+    pub at: Option<String>,
+}
+
+/// One bundled compute threshold and whether it is in force on the date asked.
+#[derive(Debug, Serialize)]
+pub struct ThresholdView {
+    #[serde(flatten)]
+    pub threshold: chipwarden_meter::Threshold,
+    pub in_force: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ThresholdsResponse {
+    pub version: String,
+    pub date: String,
+    pub sources: Vec<String>,
+    pub thresholds: Vec<ThresholdView>,
+}
+
+/// The meter's bundled training-compute thresholds, each marked in force or not on `at`.
+pub async fn thresholds(
+    State(state): State<AppState>,
+    Params(params): Params<ThresholdsParams>,
+) -> ApiResult<Json<ThresholdsResponse>> {
+    state
+        .compute(move |_| {
+            let date = match params.at.as_deref() {
+                Some(text) => chipwarden_core::parse_date(text).map_err(|e| ApiError::field("at", e))?,
+                None => crate::state::today(),
+            };
+            let bundled = chipwarden_meter::Thresholds::bundled().map_err(ApiError::internal)?;
+            Ok(Json(ThresholdsResponse {
+                version: bundled.version,
+                date: date.to_string(),
+                sources: bundled.sources,
+                thresholds: bundled
+                    .thresholds
+                    .into_iter()
+                    .map(|t| ThresholdView { in_force: t.in_force(date), threshold: t })
+                    .collect(),
+            }))
+        })
+        .await
+}

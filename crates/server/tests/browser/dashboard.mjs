@@ -1,6 +1,7 @@
 // Drives the ChipWarden dashboard in a real browser (Debian's chromium through playwright-core,
 // no browser download): sign in with a token, screen a listed name, open the hit's case, clear
-// it with a reason, and find the decision in the audit trail. Screenshots of every page go to
+// it with a reason, find the decision in the audit trail, then visit the chip registry, usage,
+// classification (H100: 3A090.a) and stress-test pages on the demo data. Screenshots of every page go to
 // the directory given; their paths are printed. Exit code 0 when every step passed.
 //
 // usage: node dashboard.mjs URL TOKEN SCREENSHOT_DIR
@@ -85,8 +86,46 @@ try {
   if (!/^\S+\n\d+\n\S+=\n/.test(checkpoint)) throw new Error("no checkpoint on the audit page: " + checkpoint);
   await shot("5-audit");
 
+  // The chip registry of the demo ledger: the map, the gap, the counts.
+  await page.getByRole("button", { name: "Chip registry" }).click();
+  await page.getByRole("heading", { name: "Chip registry" }).waitFor();
+  await page.locator('#registry-map svg path[data-country="MY"][data-chips="1"]').waitFor({ state: "attached" });
+  await page.locator('#registry-map svg path[data-country="US"][data-chips="2"]').waitFor({ state: "attached" });
+  await page.locator("#gaps-table tbody tr", { hasText: "DEMO-H20-0004" }).getByText(/never received/).waitFor();
+  await page.locator("#countries-table tbody tr", { hasText: "MY" }).waitFor();
+  await page.locator("#chips-table tbody tr", { hasText: "Kestrel Johor JB1" }).waitFor();
+  await shot("6-registry");
+
+  // Usage of the demo accounts (the Alibaba trace) with the threshold lines.
+  await page.getByRole("button", { name: "Usage" }).click();
+  await page.getByRole("heading", { name: "Usage", exact: true }).waitFor();
+  await page.locator("#usage-table tbody tr", { hasText: "aurora" }).waitFor();
+  await page.locator("#usage-table tbody tr", { hasText: "group: harbor-lane + kestrel" }).waitFor();
+  for (const line of ["eo14110-bio 1.00e23 (not in force)", "eu-ai-act-art51 1.00e25 (in force)", "eo14110-general 1.00e26 (not in force)"]) {
+    await page.locator("#usage-chart svg text", { hasText: line }).waitFor();
+  }
+  await page.locator("#split-runs").getByText(/No split-run alert/).waitFor();
+  await shot("7-usage");
+
+  // Classification of the H100 today.
+  await page.getByRole("button", { name: "Classification" }).click();
+  await page.getByLabel("Model (from the catalog)").fill("H100");
+  await page.getByRole("button", { name: "Classify", exact: true }).click();
+  await page.locator("#classify-facts .eccn", { hasText: "3A090.a" }).waitFor();
+  await page.locator("#classify-thresholds tbody tr", { hasText: "3A090.a.1" }).first().waitFor();
+  await page.locator("#classify-citations li", { hasText: "15 CFR 774" }).first().waitFor();
+  await shot("8-classification");
+
+  // Stress test of the first rule set (2022): the H800 and A800 sit just under its I/O line.
+  await page.getByRole("button", { name: "Stress test" }).click();
+  await page.getByLabel("Rule set").selectOption({ index: 0 });
+  await page.getByLabel("Margin (% below a line)").fill("35");
+  await page.getByRole("button", { name: "Run stress test" }).click();
+  await page.locator("#stress-table tbody tr", { hasText: "A800" }).first().waitFor();
+  await shot("9-stress");
+
   if (problems.length) throw new Error(problems.join("; "));
-  console.log("dashboard: signed in, screened, opened case " + caseId + ", cleared it, found it in the audit trail");
+  console.log("dashboard: signed in, screened, opened case " + caseId + ", cleared it, found it in the audit trail; registry, usage, classification and stress pages shown");
   await browser.close();
   process.exit(0);
 } catch (error) {

@@ -1,0 +1,35 @@
+//! The chip registry: where the custody ledger's chips are now (by holder and by country), the
+//! gaps in their custody, and a world map of the chips per country. The same replay as `ledger
+//! chips` and `ledger gaps`, through the service layer.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::HeaderValue;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{IntoResponse, Response};
+use chipwarden_service::registry::Registry;
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// Every chip with its holder, country and status, the counts by holder and by country, and the
+/// custody gaps.
+pub async fn registry(State(state): State<AppState>) -> ApiResult<Json<Registry>> {
+    state.with_store(|store, _| Ok(Json(chipwarden_service::registry::registry(store)?))).await
+}
+
+/// The world map of the registry (SVG): countries shaded by the chips the ledger places there.
+pub async fn map(State(state): State<AppState>) -> ApiResult<Response> {
+    let svg = state
+        .with_store(|store, _| {
+            let registry = chipwarden_service::registry::registry(store)?;
+            let counts: BTreeMap<String, usize> = registry.countries.into_iter().map(|c| (c.name, c.chips)).collect();
+            crate::map::chips_map(&counts).map_err(|e| ApiError::internal(format!("the bundled borders: {e}")))
+        })
+        .await?;
+    let mut response = svg.into_response();
+    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("image/svg+xml"));
+    Ok(response)
+}
