@@ -238,8 +238,8 @@ async function loadRegistry() {
   rows("#countries-table", registry.countries, (c) => el("tr", {}, el("td", {}, c.name), el("td", { class: "num" }, c.chips)), "no chip located");
   rows("#holders-table", registry.holders, (h) => el("tr", {}, el("td", {}, h.name), el("td", { class: "num" }, h.chips)), "no chip");
   rows("#chips-table", registry.chips, (c) =>
-    el("tr", {}, el("td", {}, c.serial), el("td", {}, c.model), el("td", {}, c.holder), el("td", {}, c.country || "—"),
-      el("td", {}, c.status_text), el("td", {}, c.device_key ? "yes" : "no"), el("td", {}, c.last_event)),
+    el("tr", {}, el("td", { class: "nowrap" }, c.serial), el("td", {}, c.model), el("td", {}, c.holder), el("td", {}, c.country || "—"),
+      el("td", {}, c.status_text), el("td", {}, c.device_key ? "yes" : "no"), el("td", { class: "nowrap" }, c.last_event)),
     "no chip in the ledger");
 }
 
@@ -309,7 +309,8 @@ async function loadUsage() {
   ]);
   const items = usageRows(report);
   $("#usage-summary").textContent = "Compute over the " + report.window_days + " days to " + report.as_of + ": " +
-    report.accounts.length + " account(s), " + report.groups.length + " linked group(s). Bars reach the mid estimate; whiskers span low to high.";
+    report.accounts.length + " account(s), " + report.groups.length + " linked group(s). Bars reach the mid estimate (light: an account, dark: a linked group), whiskers span low to high; " +
+    "threshold lines are solid red when in force, dashed grey when not.";
   $("#usage-chart").replaceChildren(usageChart(items, thresholds.thresholds));
   rows("#usage-table", items, (i) =>
     el("tr", {}, el("th", { scope: "row" }, i.label), el("td", { class: "num" }, flop(i.flop_low)), el("td", { class: "num" }, flop(i.flop_mid)),

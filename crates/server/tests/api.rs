@@ -594,8 +594,83 @@ fn the_dashboard_is_embedded_and_self_contained() {
         let policy = headers.get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or("");
         assert!(policy.contains("default-src 'none'") && policy.contains("script-src 'self'"), "{policy}");
         let text = response.body_mut().read_to_string().expect("body");
+        // The SVG namespace is a name, never fetched: the charts are drawn in it.
+        let text = text.replace("\"http://www.w3.org/2000/svg\"", "");
         assert!(!text.contains("http://") && !text.contains("https://"), "{path} refers to another site");
     }
     let (status, body) = server.call("GET", "/assets/nothing.js", None, None);
     assert_eq!(status, 404, "{body}");
+}
+
+/// The full demo (`serve --demo`): the registry reads the demo ledger (chips by country, the
+/// shipment never received), the map shades their countries, usage of the trace is under the
+/// demo accounts and their linked group, the KYC owner on the SDN list has a case, and the
+/// thresholds and catalog the dashboard's forms use are served.
+#[test]
+fn the_demo_holds_a_registry_usage_customers_and_a_case() {
+    let dir = TempDir::new();
+    let demo = chipwarden_server::demo::prepare(&dir.0).expect("demo data");
+    assert_eq!((demo.customers, demo.customer_hits, demo.usage_records, demo.custody_events), (4, 1, 131, 15));
+    let state = AppState::open(Config::new(&dir.0)).expect("state");
+    let running = common::start(state);
+    let token = demo.admin_token.as_str();
+    let get = |path: &str| -> (u16, String) {
+        let agent = ureq::Agent::config_builder().http_status_as_error(false).build().new_agent();
+        let mut response = agent
+            .get(&format!("http://{}{path}", running.addr))
+            .header("Authorization", &format!("Bearer {token}"))
+            .call()
+            .expect("response");
+        (response.status().as_u16(), response.body_mut().read_to_string().expect("body"))
+    };
+
+    let (status, body) = get("/api/v1/registry");
+    assert_eq!(status, 200, "{body}");
+    let registry: Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(registry["chips"].as_array().map(Vec::len), Some(5), "{registry}");
+    let countries: Vec<(String, u64)> = registry["countries"]
+        .as_array()
+        .expect("countries")
+        .iter()
+        .map(|c| (c["name"].as_str().unwrap_or_default().to_owned(), c["chips"].as_u64().unwrap_or(0)))
+        .collect();
+    assert_eq!(countries, [("US".to_owned(), 2), ("MY".to_owned(), 1), ("TW".to_owned(), 1)]);
+    assert_eq!(registry["gaps"][0]["serial"], "DEMO-H20-0004", "{registry}");
+    assert_eq!(registry["gaps"][0]["gap"], "in_transit");
+
+    let (status, svg) = get("/api/v1/registry/map.svg");
+    assert_eq!(status, 200);
+    assert!(svg.contains(r#"data-country="MY" data-chips="1""#) && svg.contains(r#"data-country="US" data-chips="2""#));
+
+    let (status, body) = get("/api/v1/usage/report?window=365");
+    assert_eq!(status, 200, "{body}");
+    let report: Value = serde_json::from_str(&body).expect("JSON");
+    let accounts: Vec<&str> =
+        report["accounts"].as_array().expect("accounts").iter().filter_map(|a| a["account"].as_str()).collect();
+    assert_eq!(accounts, ["aurora", "harbor-lane", "kestrel"]);
+    assert_eq!(report["groups"][0]["accounts"], json!(["harbor-lane", "kestrel"]), "{report}");
+
+    let (status, body) = get("/api/v1/cases?state=open");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("kyc:tidewater/owner:Li Jiadong") && body.contains("LI, Jiadong"), "{body}");
+
+    let (status, body) = get("/api/v1/usage/thresholds?at=2024-06-01");
+    assert_eq!(status, 200, "{body}");
+    let thresholds: Value = serde_json::from_str(&body).expect("JSON");
+    let in_force: Vec<(&str, bool)> = thresholds["thresholds"]
+        .as_array()
+        .expect("thresholds")
+        .iter()
+        .map(|t| (t["id"].as_str().unwrap_or_default(), t["in_force"].as_bool().unwrap_or(false)))
+        .collect();
+    assert_eq!(in_force, [("eo14110-bio", true), ("eu-ai-act-art51", false), ("eo14110-general", true)]);
+    let (status, body) = get("/api/v1/usage/thresholds?at=June");
+    assert_eq!(status, 400, "{body}");
+
+    let (status, body) = get("/api/v1/catalog");
+    assert_eq!(status, 200);
+    assert!(body.contains("\"name\":\"NVIDIA H100 SXM5 80GB\""), "the catalog lists the H100");
+
+    let _ = running.stop.send(());
+    running.thread.join().expect("the server thread");
 }
