@@ -5,13 +5,13 @@
 //! The log's own signing key lives in the data directory (`ledger.key`, made on first use); its
 //! name is the log's origin. Party keys live wherever `keys generate --out` put them.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use chipwarden_ledger::{
     Checkpoint, Custody, CustodyEvent, EventDraft, GapKind, Hash, LeafHashes, LedgerError, LogEntry, NoteSigner,
-    NoteVerifier, PartyKey, SignedEvent, consistency_proof, inclusion_proof, is_audit_entry, leaf_hash, node_hash,
-    open_checkpoint, root, verify_checkpoint_consistency, verify_entry_inclusion,
+    NoteVerifier, PartyKey, SignedEvent, consistency_proof, inclusion_proof, leaf_hash, node_hash, open_checkpoint,
+    root, verify_checkpoint_consistency, verify_entry_inclusion,
 };
 use chipwarden_store::Store;
 use serde_json::{Value, json};
@@ -20,6 +20,8 @@ use chipwarden_service::ServiceError;
 use chipwarden_service::ledger::{
     LOG_KEY_FILE, append_checked, check_batch, existing_log_key, random_seed, signed_entry, write_new,
 };
+
+use chipwarden_service::ledger::Replayed;
 
 use crate::Failure;
 use crate::args::{Cli, KeysCommand, LedgerCommand};
@@ -110,33 +112,10 @@ fn log_key(cli: &Cli, origin: Option<&str>) -> Result<NoteSigner, Failure> {
 
 // --- the log as the custody state machine sees it ---
 
-/// The stored log replayed through the custody state machine, with the leaf indices of each
-/// chip's events.
-struct Replayed {
-    size: u64,
-    custody: Custody,
-    indices: HashMap<String, Vec<u64>>,
-}
-
+/// The stored log replayed through the custody state machine (audit entries skipped), with the
+/// leaf indices of each chip's events.
 fn replay(store: &Store) -> Result<Replayed, Failure> {
-    let mut out = Replayed { size: 0, custody: Custody::new(), indices: HashMap::new() };
-    store.for_each_ledger_entry(|index, bytes, _| {
-        let broken = |e: LedgerError| {
-            Failure::internal(format!(
-                "the stored ledger does not replay at entry {index}: {e} (run `chipwarden ledger audit`)"
-            ))
-        };
-        out.size = index + 1;
-        // Audit entries are not custody events: the custody replay skips them.
-        if is_audit_entry(bytes) {
-            return Ok(());
-        }
-        let signed = SignedEvent::from_entry(bytes).map_err(broken)?;
-        out.custody.apply(&signed.event).map_err(broken)?;
-        out.indices.entry(signed.event.serial.clone()).or_default().push(index);
-        Ok::<_, Failure>(())
-    })?;
-    Ok(out)
+    Ok(chipwarden_service::ledger::replay(store)?)
 }
 
 // --- append ---

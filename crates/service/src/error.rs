@@ -29,7 +29,7 @@ pub enum ServiceError {
     #[error("{0}")]
     Internal(String),
     /// The stored ledger does not replay through the custody state machine.
-    #[error("the stored ledger does not replay at entry {index}: {cause}")]
+    #[error("the stored ledger does not replay at entry {index}: {cause} (run `chipwarden ledger audit`)")]
     Replay { index: u64, cause: LedgerError },
     /// Events of a batch were refused; nothing was appended.
     #[error("{} event(s) refused, nothing was appended", .0.len())]
