@@ -166,6 +166,18 @@ fn join_meets(joins: &[crate::analyze::Join], short: &[Token]) -> (u64, u64) {
 /// (`CONTRADICTION_COST >= EXTRA_COST`); the bound counts every token that could meet as aligned
 /// at similarity 1 and only the certain leftovers at the lower extra cost.
 pub fn score_bound(query: &NameForm, candidate: &NameForm) -> f64 {
+    bound(query, candidate, f64::INFINITY)
+}
+
+/// Whether the pair's score could reach `floor`: `score_bound(query, candidate) >= floor`, with
+/// the joined-token part of the bound computed only when the single tokens alone stay below it
+/// (joins can only raise the bound).
+pub fn could_reach(query: &NameForm, candidate: &NameForm, floor: f64) -> bool {
+    bound(query, candidate, floor) >= floor
+}
+
+/// The bound; once the single-token part reaches `enough`, the joins are not looked at.
+fn bound(query: &NameForm, candidate: &NameForm, enough: f64) -> f64 {
     if query.abjad || candidate.abjad {
         // Abjad consonant skeletons meet in ways the cheap test does not model.
         return 1.0;
@@ -184,11 +196,20 @@ pub fn score_bound(query: &NameForm, candidate: &NameForm) -> f64 {
             }
         }
     }
+    let singles = bound_of(q, c, q_meet, c_meet);
+    if singles >= enough {
+        return singles;
+    }
     // Adjacent tokens glued together against one token of the other name.
     let (c_joined, q_single) = join_meets(&candidate.joins, q);
     let (q_joined, c_single) = join_meets(&query.joins, c);
-    q_meet |= q_single | q_joined;
-    c_meet |= c_single | c_joined;
+    bound_of(q, c, q_meet | q_single | q_joined, c_meet | c_single | c_joined)
+}
+
+/// The bound when the tokens marked in `q_meet` and `c_meet` could meet and the others cannot:
+/// every token that could meet counts as aligned at similarity 1, the others as certain leftovers
+/// at the lower extra cost. More tokens marked never lowers it.
+fn bound_of(q: &[Token], c: &[Token], q_meet: u64, c_meet: u64) -> f64 {
     let strong =
         |t: &Token| t.weight >= 0.5 || (t.kind == TokenKind::Symbol && !ENTITY_TYPE_SYMBOLS.contains(&t.text.as_str()));
     let (mut aligned, mut uq, mut uc, mut weak) = (0.0, 0.0, 0.0, 0.0);

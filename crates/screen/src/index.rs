@@ -201,7 +201,7 @@ impl Screener {
             let form = if organization(listed.entry.kind) { &as_org } else { &as_person };
             // Score first, explain only what can reach the threshold: qualifiers move a score by
             // a few points (an identifier by 0.15), so only scores that far below are dropped.
-            if crate::compare::score_bound(form, &name.form) + QUALIFIER_HEADROOM < threshold
+            if !crate::compare::could_reach(form, &name.form, threshold - QUALIFIER_HEADROOM)
                 || crate::compare::score(form, &name.form) + QUALIFIER_HEADROOM < threshold
             {
                 continue;

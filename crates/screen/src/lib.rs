@@ -7,7 +7,7 @@ pub mod index;
 pub mod ownership;
 
 pub use analyze::{Lexicon, NameError, NameForm, Token, TokenKind};
-pub use compare::{Aligned, Comparison, DEFAULT_THRESHOLD, How, compare, score, score_bound};
+pub use compare::{Aligned, Comparison, DEFAULT_THRESHOLD, How, compare, could_reach, score, score_bound};
 pub use index::{Hit, Listed, Qualifier, Query, Screener};
 
 /// Bumped whenever analysis or scoring changes, and stored with every hit.

@@ -2,7 +2,7 @@
 //! itself: checked on every labelled pair, the 81 spellings of one name, and a cross product of
 //! real names in many scripts.
 
-use chipwarden_screen::{Lexicon, score, score_bound};
+use chipwarden_screen::{Lexicon, could_reach, score, score_bound};
 
 fn data(name: &str) -> String {
     std::fs::read_to_string(format!("{}/test_data/{name}", env!("CARGO_MANIFEST_DIR"))).expect("test data")
@@ -38,6 +38,8 @@ fn the_bound_is_never_below_the_score() {
             let (a, b) = (&forms[i], &forms[j]);
             let (s, bound) = (score(a, b), score_bound(a, b));
             assert!(s <= bound + 1e-12, "score {s} above bound {bound}: `{}` / `{}`", a.original, b.original);
+            // The lazy form answers the same question as the full bound.
+            assert_eq!(could_reach(a, b, 0.54), bound >= 0.54, "`{}` / `{}`", a.original, b.original);
             checked += 1;
             if bound < 0.54 {
                 pruned += 1;
