@@ -9,9 +9,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use chipwarden_ledger::{
-    Checkpoint, Custody, CustodyEvent, EventDraft, GapKind, Hash, LeafHashes, LedgerError, LogEntry, NoteSigner,
-    NoteVerifier, PartyKey, SignedEvent, consistency_proof, inclusion_proof, leaf_hash, node_hash, open_checkpoint,
-    root, verify_checkpoint_consistency, verify_entry_inclusion,
+    Checkpoint, Custody, CustodyEvent, EventDraft, Hash, LeafHashes, LedgerError, LogEntry, NoteSigner, NoteVerifier,
+    PartyKey, SignedEvent, consistency_proof, inclusion_proof, leaf_hash, node_hash, open_checkpoint, root,
+    verify_checkpoint_consistency, verify_entry_inclusion,
 };
 use chipwarden_store::Store;
 use serde_json::{Value, json};
@@ -394,60 +394,40 @@ fn verify_proof(
     // The entry is in the log; its own signature is the submitter's claim, checked too.
     let read = LogEntry::from_entry(&entry)
         .map_err(|e| Failure::input(format!("the entry is in the log, but it is not a valid signed entry: {e}")))?;
-    let signed = match read {
-        LogEntry::Custody(signed) => signed,
+    // What the entry is, as JSON fields and in words; the rest of the answer is the same for both.
+    let (fields, what) = match read {
+        LogEntry::Custody(signed) => {
+            let e = &signed.event;
+            (
+                json!({ "serial": e.serial, "type": e.kind.name(), "submitter": e.submitter.party }),
+                format!("`{}` event for chip `{}`, signed by `{}`", e.kind.name(), e.serial, e.submitter.party),
+            )
+        }
         LogEntry::Audit(audit) => {
             let a = &audit.event;
-            if cli.json {
-                let v = json!({
-                    "verified": true,
-                    "origin": verified.checkpoint.origin,
-                    "leaf_index": verified.index,
-                    "tree_size": verified.checkpoint.size,
-                    "root_hash": verified.checkpoint.root.to_hex(),
-                    "leaf_hash": verified.leaf_hash.to_hex(),
-                    "type": "audit",
-                    "actor": a.actor,
-                    "action": a.action,
-                    "subject": a.subject,
-                });
-                crate::outln!("{v}");
-            } else {
-                crate::outln!(
-                    "verified: entry {} (audit entry `{}` on `{}` by `{}`) is in the log `{}` of size {} (root {})",
-                    verified.index,
-                    a.action,
-                    a.subject,
-                    a.actor,
-                    verified.checkpoint.origin,
-                    verified.checkpoint.size,
-                    verified.checkpoint.root
-                );
-            }
-            return Ok(exit::OK);
+            (
+                json!({ "type": "audit", "actor": a.actor, "action": a.action, "subject": a.subject }),
+                format!("audit entry `{}` on `{}` by `{}`", a.action, a.subject, a.actor),
+            )
         }
     };
-
     if cli.json {
-        let v = json!({
+        let mut v = json!({
             "verified": true,
             "origin": verified.checkpoint.origin,
             "leaf_index": verified.index,
             "tree_size": verified.checkpoint.size,
             "root_hash": verified.checkpoint.root.to_hex(),
             "leaf_hash": verified.leaf_hash.to_hex(),
-            "serial": signed.event.serial,
-            "type": signed.event.kind.name(),
-            "submitter": signed.event.submitter.party,
         });
+        if let (Some(v), serde_json::Value::Object(extra)) = (v.as_object_mut(), fields) {
+            v.extend(extra);
+        }
         crate::outln!("{v}");
     } else {
         crate::outln!(
-            "verified: entry {} (`{}` event for chip `{}`, signed by `{}`) is in the log `{}` of size {} (root {})",
+            "verified: entry {} ({what}) is in the log `{}` of size {} (root {})",
             verified.index,
-            signed.event.kind.name(),
-            signed.event.serial,
-            signed.event.submitter.party,
             verified.checkpoint.origin,
             verified.checkpoint.size,
             verified.checkpoint.root
@@ -717,37 +697,14 @@ fn gaps(cli: &Cli) -> Result<u8, Failure> {
     let store = open_store(cli)?;
     let replayed = replay(&store)?;
     let gaps = replayed.custody.gaps();
-    for gap in &gaps {
-        let (kind, text, detail) = match &gap.kind {
-            GapKind::InTransit { from, to, destination, since } => (
-                "in_transit",
-                format!("shipped by `{from}` to `{to}` in {destination} at {since}, never received"),
-                json!({ "from": from, "to": to, "destination": destination.to_string(), "since": since.to_string() }),
-            ),
-            GapKind::ReportedLost { since, reported_by, last_country } => (
-                "reported_lost",
-                format!(
-                    "reported lost by `{reported_by}` at {since}; last known in {}",
-                    last_country.map_or("an unknown country".to_owned(), |c| c.to_string())
-                ),
-                json!({ "since": since.to_string(), "reported_by": reported_by, "last_country": last_country.map(|c| c.to_string()) }),
-            ),
-            GapKind::LocationMismatch { recorded_country, possible_countries, measured_at } => {
-                let possible: Vec<String> = possible_countries.iter().map(ToString::to_string).collect();
-                (
-                    "location_mismatch",
-                    format!(
-                        "recorded in {recorded_country}, but a check at {measured_at} places it in {}",
-                        possible.join(", ")
-                    ),
-                    json!({ "recorded_country": recorded_country.to_string(), "possible_countries": possible, "measured_at": measured_at.to_string() }),
-                )
-            }
-        };
+    for gap in gaps.iter().map(chipwarden_service::registry::gap_view) {
         if cli.json {
-            crate::outln!("{}", json!({ "serial": gap.serial, "holder": gap.holder, "gap": kind, "detail": detail }));
+            crate::outln!(
+                "{}",
+                json!({ "serial": gap.serial, "holder": gap.holder, "gap": gap.gap, "detail": gap.detail })
+            );
         } else {
-            crate::outln!("{}  held by `{}`: {text}", gap.serial, gap.holder);
+            crate::outln!("{}  held by `{}`: {}", gap.serial, gap.holder, gap.text);
         }
     }
     if !cli.json && gaps.is_empty() {

@@ -79,7 +79,8 @@ fn counts(map: BTreeMap<String, usize>) -> Vec<Count> {
     out
 }
 
-fn gap_view(gap: &chipwarden_ledger::Gap) -> GapView {
+/// A gap as the CLI and the dashboard show it: its kind, the gap in words and its details.
+pub fn gap_view(gap: &chipwarden_ledger::Gap) -> GapView {
     let (kind, text, detail) = match &gap.kind {
         GapKind::InTransit { from, to, destination, since } => (
             "in_transit",
