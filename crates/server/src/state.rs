@@ -73,6 +73,8 @@ pub struct Inner {
     pub lexicon: Lexicon,
     pub index: Mutex<Option<Arc<Index>>>,
     pub metrics: Metrics,
+    /// The log's key as an auditor, read once on first use (every case change is signed with it).
+    pub auditor: std::sync::OnceLock<chipwarden_service::audit::Auditor>,
 }
 
 impl AppState {
@@ -100,6 +102,7 @@ impl AppState {
                 lexicon,
                 index: Mutex::new(None),
                 metrics: Metrics::new(),
+                auditor: std::sync::OnceLock::new(),
             }),
         })
     }

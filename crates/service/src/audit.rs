@@ -19,7 +19,7 @@ const AUDIT_PREFIX: &[u8] = b"{\"audit\":";
 /// Who is acting, and the log key that signs what they do.
 #[derive(Debug)]
 pub struct Auditor {
-    key: NoteSigner,
+    key: std::sync::Arc<NoteSigner>,
     actor: String,
 }
 
@@ -27,17 +27,16 @@ impl Auditor {
     /// The log's key in `data_dir` (made on first use, as `ledger checkpoint` makes it), acting
     /// as `actor`.
     pub fn open(data_dir: &Path, actor: &str) -> ServiceResult<Auditor> {
-        Ok(Auditor { key: crate::ledger::log_key(data_dir, None)?, actor: actor.to_owned() })
+        Ok(Auditor::new(crate::ledger::log_key(data_dir, None)?, actor))
     }
 
     pub fn new(key: NoteSigner, actor: &str) -> Auditor {
-        Auditor { key, actor: actor.to_owned() }
+        Auditor { key: std::sync::Arc::new(key), actor: actor.to_owned() }
     }
 
-    /// The same key acting as someone else.
+    /// The same key acting as someone else (the key is shared, not read again).
     pub fn acting_as(&self, actor: &str) -> ServiceResult<Auditor> {
-        let key = NoteSigner::from_seed(self.key.name(), &self.key.seed()).map_err(ServiceError::internal)?;
-        Ok(Auditor { key, actor: actor.to_owned() })
+        Ok(Auditor { key: std::sync::Arc::clone(&self.key), actor: actor.to_owned() })
     }
 
     pub fn actor(&self) -> &str {
