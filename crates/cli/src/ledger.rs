@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use chipwarden_ledger::{
-    Checkpoint, Custody, CustodyEvent, EventDraft, Hash, LeafHashes, LedgerError, LogEntry, NoteSigner, NoteVerifier,
-    PartyKey, SignedEvent, consistency_proof, inclusion_proof, leaf_hash, node_hash, open_checkpoint, root,
+    Custody, CustodyEvent, EventDraft, Hash, LeafHashes, LedgerError, LogEntry, NoteSigner, NoteVerifier, PartyKey,
+    SignedEvent, consistency_proof, inclusion_proof, leaf_hash, node_hash, open_checkpoint, root,
     verify_checkpoint_consistency, verify_entry_inclusion,
 };
 use chipwarden_store::Store;
@@ -181,21 +181,12 @@ fn append(cli: &Cli, path: &Path, key: Option<&Path>) -> Result<u8, Failure> {
 fn checkpoint(cli: &Cli, origin: Option<&str>) -> Result<u8, Failure> {
     let signer = log_key(cli, origin)?;
     let mut store = open_store(cli)?;
-    let (size, root_hash) = {
-        let leaves = store.ledger_leaves()?;
-        let size = leaves.size();
-        (size, root(&leaves, size).map_err(Failure::io)?)
-    };
-    let note = Checkpoint { origin: signer.name().to_owned(), size, root: root_hash, extensions: vec![] }
-        .sign(&signer)
-        .map_err(Failure::internal)?;
-    store.ledger_record_checkpoint(size, &root_hash, &note, &now())?;
+    let issued = chipwarden_service::ledger::checkpoint(&mut store, &signer, &now())?;
     if cli.json {
-        let v = json!({ "origin": signer.name(), "tree_size": size, "root_hash": root_hash.to_hex(), "note": note });
-        crate::outln!("{v}");
+        crate::outln!("{}", serde_json::to_string(&issued).map_err(Failure::internal)?);
     } else {
         // The note ends with its newline; printed as is, `> file` saves it byte for byte.
-        crate::outln!("{}", note.strip_suffix('\n').unwrap_or(&note));
+        crate::outln!("{}", issued.note.strip_suffix('\n').unwrap_or(&issued.note));
     }
     Ok(exit::OK)
 }

@@ -493,3 +493,18 @@ fn audit_entries_share_the_log_with_custody_events() {
     ]));
     assert_eq!((verified[0]["type"].as_str(), verified[0]["action"].as_str()), (Some("audit"), Some("token.revoked")));
 }
+
+#[test]
+fn a_checkpoint_of_an_unchanged_log_is_the_one_on_record() {
+    let dir = populated("checkpoint-again");
+    let first = dir.ok(&["ledger", "checkpoint"]);
+    let again = dir.ok(&["ledger", "checkpoint"]);
+    assert_eq!(first, again, "the same tree, the same note, nothing signed again");
+    let raw = rusqlite::Connection::open(dir.path("data/chipwarden.sqlite")).expect("store");
+    let (count, sizes): (i64, i64) = raw
+        .query_row("SELECT count(*), count(DISTINCT tree_size) FROM ledger_checkpoints", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .expect("checkpoints");
+    assert_eq!(count, sizes, "one checkpoint per tree size: {count} for {sizes} sizes");
+}
