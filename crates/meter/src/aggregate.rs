@@ -155,9 +155,17 @@ impl Aggregator {
     }
 
     pub fn add(&mut self, m: MeteredRecord) {
+        if self.tally(&m) {
+            self.kept.push(m);
+        }
+    }
+
+    /// Adds the record's share to its account and run; whether the record itself must be kept
+    /// (its account is in a linked group).
+    fn tally(&mut self, m: &MeteredRecord) -> bool {
         let share = self.window.share(&m.record);
         if share <= 0.0 {
-            return;
+            return false;
         }
         match self.accounts.get_mut(m.record.account.as_str()) {
             Some(t) => t.add_share(&m.estimate, share),
@@ -177,8 +185,13 @@ impl Aggregator {
                 entry.1.insert(m.record.account.clone());
             }
         }
-        if self.grouped.contains(&m.record.account) {
-            self.kept.push(m);
+        self.grouped.contains(&m.record.account)
+    }
+
+    /// As [`Aggregator::add`] for a borrowed record: cloned only if it must be kept.
+    pub fn add_ref(&mut self, m: &MeteredRecord) {
+        if self.tally(m) {
+            self.kept.push(m.clone());
         }
     }
 
@@ -238,14 +251,11 @@ impl Aggregator {
 
 /// Per-account totals over the window.
 pub fn account_totals(records: &[MeteredRecord], window: &Window) -> BTreeMap<String, Totals> {
-    let mut totals: BTreeMap<String, Totals> = BTreeMap::new();
+    let mut aggregator = Aggregator::new(*window, &[]);
     for m in records {
-        let share = window.share(&m.record);
-        if share > 0.0 {
-            totals.entry(m.record.account.clone()).or_default().add_share(&m.estimate, share);
-        }
+        aggregator.tally(m);
     }
-    totals
+    aggregator.accounts.into_iter().collect()
 }
 
 /// The report over `window`: accounts, groups of linked accounts and split runs in them, runs.
@@ -258,38 +268,14 @@ pub fn report(
 ) -> Report {
     let mut aggregator = Aggregator::new(*window, groups);
     for m in records {
-        aggregator.add(m.clone());
+        aggregator.add_ref(m);
     }
     aggregator.finish(groups, thresholds, split)
 }
 
 /// Per-run totals over the window, for records that carry a `run_id`, by run id.
 pub fn run_reports(records: &[MeteredRecord], thresholds: &Thresholds, window: &Window) -> Vec<RunReport> {
-    let mut runs: BTreeMap<&str, (Totals, Vec<String>)> = BTreeMap::new();
-    for m in records {
-        let (Some(run), share) = (m.record.run_id.as_deref(), window.share(&m.record)) else { continue };
-        if share > 0.0 {
-            let entry = runs.entry(run).or_default();
-            entry.0.add_share(&m.estimate, share);
-            if !entry.1.contains(&m.record.account) {
-                entry.1.push(m.record.account.clone());
-            }
-        }
-    }
-    let date = window.date();
-    runs.into_iter()
-        .map(|(run_id, (t, mut accounts))| {
-            accounts.sort();
-            RunReport {
-                run_id: run_id.to_owned(),
-                accounts,
-                flop_low: t.flop_low,
-                flop_mid: t.flop_mid,
-                flop_high: t.flop_high,
-                thresholds_crossed: crossings(t.flop_low, t.flop_high, thresholds, date),
-            }
-        })
-        .collect()
+    report(records, &[], thresholds, window, &SplitOptions::default()).runs
 }
 
 #[cfg(test)]

@@ -16,12 +16,10 @@ use std::io::{BufRead, BufReader, Read};
 
 use chipwarden_core::{Catalog, Chip};
 use jiff::Timestamp;
-
-use crate::record::storable_nanos;
 use jiff::tz::TimeZone;
 
 use crate::error::Reject;
-use crate::record::UsageRecord;
+use crate::record::{UsageRecord, storable_nanos};
 
 /// Columns of the documented CSV and JSON Lines schema. The first six are required.
 const REQUIRED: [&str; 6] = ["record_id", "account", "chip_model", "chips", "start", "end"];
@@ -220,11 +218,7 @@ fn validate(file: &str, line: u64, fields: &Fields<'_>, catalog: &Catalog) -> Re
     let chips = parse_chips(required(3)?).map_err(|r| reject(3, r))?;
     let start = parse_rfc3339(required(4)?).map_err(|r| reject(4, r))?;
     let end = parse_rfc3339(required(5)?).map_err(|r| reject(5, r))?;
-    storable_nanos(start).map_err(|r| reject(4, r))?;
-    storable_nanos(end).map_err(|r| reject(5, r))?;
-    if end <= start {
-        return Err(reject(5, format!("end `{end}` is not after start `{start}`")));
-    }
+    interval(start, end).map_err(|(is_end, r)| reject(if is_end { 5 } else { 4 }, r))?;
     let fraction = |i: usize| fields.get(i).map(parse_fraction).transpose().map_err(|r| reject(i, r));
     let utilization = fraction(6)?;
     let tensor_active = fraction(7)?;
@@ -261,6 +255,17 @@ fn parse_fraction(text: &str) -> Result<f64, String> {
         Ok(_) => Err(format!("`{text}` is not a fraction between 0 and 1")),
         Err(_) => Err(format!("`{text}` is not a number")),
     }
+}
+
+/// Whether a record may run from `start` to `end`: both storable, the end after the start. The
+/// error says whether the end (`true`) or the start is at fault, and why.
+fn interval(start: Timestamp, end: Timestamp) -> Result<(), (bool, String)> {
+    storable_nanos(start).map_err(|r| (false, r))?;
+    storable_nanos(end).map_err(|r| (true, r))?;
+    if end <= start {
+        return Err((true, format!("end `{end}` is not after start `{start}`")));
+    }
+    Ok(())
 }
 
 fn parse_rfc3339(text: &str) -> Result<Timestamp, String> {
@@ -450,11 +455,7 @@ impl<R: Read> SacctJobs<'_, R> {
         }
         let start = self.sacct_time(field(c.start)).map_err(|r| reject("Start", r))?;
         let end = self.sacct_time(field(c.end)).map_err(|r| reject("End", r))?;
-        storable_nanos(start).map_err(|r| reject("Start", r))?;
-        storable_nanos(end).map_err(|r| reject("End", r))?;
-        if end <= start {
-            return Err(reject("End", format!("end `{end}` is not after start `{start}`")));
-        }
+        interval(start, end).map_err(|(is_end, r)| reject(if is_end { "End" } else { "Start" }, r))?;
         let (chips, typed) = gpu_tres(field(c.tres)).map_err(|r| reject("AllocTRES", r))?;
         let model = match (typed, &self.options.default_model) {
             (Some(m), _) => m,
@@ -620,11 +621,8 @@ impl<R: Read> AlibabaPods<'_, R> {
         };
         let start = offset(c.scheduled, "scheduled_time", "the pod was never scheduled, so it has no start")?;
         let end = offset(c.deletion, "deletion_time", "the pod has no deletion time, so it has no end")?;
-        storable_nanos(start).map_err(|r| reject("scheduled_time", r))?;
-        storable_nanos(end).map_err(|r| reject("deletion_time", r))?;
-        if end <= start {
-            return Err(reject("deletion_time", format!("end `{end}` is not after start `{start}`")));
-        }
+        interval(start, end)
+            .map_err(|(is_end, r)| reject(if is_end { "deletion_time" } else { "scheduled_time" }, r))?;
         let spec = field(c.gpu_spec);
         let (model, chip) = self.pod_model(spec).map_err(|r| reject("gpu_spec", r))?;
         Ok(UsageRecord {
