@@ -19,7 +19,8 @@
 //! - cases are never deleted and their notes are append-only; every change to a case is one
 //!   transaction with the audit entries of the change, appended to the ledger;
 //! - API tokens are stored as SHA-256 hashes only, are never deleted, and change only once:
-//!   when they are revoked.
+//!   when they are revoked; an agent token's party is bound with it and never changes;
+//! - location measurement records are stored once each and never rewritten or deleted.
 
 mod cases;
 mod customers;
@@ -27,6 +28,7 @@ mod decisions;
 mod error;
 mod ledger;
 mod lists;
+mod locations;
 mod migrate;
 mod model;
 mod ownership;
@@ -40,6 +42,7 @@ pub use cases::{AuditEntries, Case, CaseChange, CaseNote, CaseOutcome, CaseState
 pub use customers::{CustomerRecord, CustomersRecorded, StoredCustomer};
 pub use error::{Cause, Result, StoreError};
 pub use ledger::{LedgerLeaves, StoredCheckpoint};
+pub use locations::{NewMeasurement, StoredMeasurement};
 pub use model::{
     Decision, HitKey, ImportOutcome, ImportStatus, ListVersion, OwnershipEdge, Party, RecordedDecision, RecordedHit,
     Screening, StoredEntry, StoredHit, Subject, Verdict,

@@ -33,6 +33,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     Migration { version: 8, name: "api_tokens", sql: include_str!("../migrations/sqlite/0008_api_tokens.sql") },
     Migration { version: 9, name: "usage_compact", sql: include_str!("../migrations/sqlite/0009_usage_compact.sql") },
     Migration { version: 10, name: "cases", sql: include_str!("../migrations/sqlite/0010_cases.sql") },
+    Migration { version: 11, name: "locations", sql: include_str!("../migrations/sqlite/0011_locations.sql") },
 ];
 
 /// Brings the schema up to this build's latest version. The whole upgrade is one transaction,
@@ -129,6 +130,52 @@ mod tests {
         renamed[0] = Migration { version: 1, name: "other", sql: "" };
         let err = migrate(&mut conn, &renamed).expect_err("a migration renamed");
         assert!(matches!(err, StoreError::MigrationMismatch { .. }), "{err}");
+    }
+
+    /// Migration 11 rebuilds the case tables: every case and note keeps its id, the notes keep
+    /// their foreign key and the rebuilt tables their triggers.
+    #[test]
+    fn the_case_rebuild_keeps_cases_notes_and_rules() {
+        let mut conn = Connection::open_in_memory().expect("in-memory database");
+        conn.pragma_update(None, "foreign_keys", true).expect("foreign keys");
+        migrate(&mut conn, &SQLITE[..10]).expect("up to 10");
+        conn.execute_batch(
+            "INSERT INTO cases (id, kind, case_key, subject, title, evidence, fingerprint, state, created_at, updated_at)
+             VALUES (7, 'meter', 'k7', 'account:a', 'a crossed', '{}', 'f', 'open', 't', 't');
+             INSERT INTO case_notes (case_id, author, at, text) VALUES (7, 'ann', 't', 'looked');",
+        )
+        .expect("a case and a note");
+        migrate(&mut conn, SQLITE).expect("up to 11");
+        let kept: (i64, String, i64) = conn
+            .query_row("SELECT c.id, c.kind, n.seq FROM cases c JOIN case_notes n ON n.case_id = c.id", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .expect("the case and its note");
+        assert_eq!(kept, (7, "meter".to_owned(), 1));
+        conn.execute(
+            "INSERT INTO cases (kind, case_key, subject, title, evidence, fingerprint, state, created_at, updated_at)
+             VALUES ('location', 'k8', 'chip:SN1', 'outside', '{}', 'f', 'open', 't', 't')",
+            [],
+        )
+        .expect("the new kind");
+        let err = conn
+            .execute("INSERT INTO case_notes (case_id, author, at, text) VALUES (99, 'ann', 't', 'x')", [])
+            .expect_err("a note without its case");
+        assert!(err.to_string().contains("FOREIGN KEY"), "{err}");
+        let err = conn.execute("DELETE FROM cases", []).expect_err("never deleted");
+        assert!(err.to_string().contains("never deleted"), "{err}");
+        let err = conn.execute("UPDATE case_notes SET text = 'y'", []).expect_err("append-only");
+        assert!(err.to_string().contains("append-only"), "{err}");
+        let err = conn.execute("UPDATE cases SET kind = 'foundry'", []).expect_err("kind kept");
+        assert!(err.to_string().contains("keeps its kind"), "{err}");
+        let next: i64 = conn
+            .query_row(
+                "INSERT INTO case_notes (case_id, author, at, text) VALUES (7, 'bob', 't', 'again') RETURNING seq",
+                [],
+                |r| r.get(0),
+            )
+            .expect("a new note");
+        assert_eq!(next, 2, "note numbering goes on");
     }
 
     #[test]

@@ -47,7 +47,7 @@ impl Store {
     /// already names a live token, the role is unknown, or the hash is not 64 lowercase hex
     /// digits or is already stored.
     pub fn create_token(&mut self, name: &str, role: &str, token_hash: &str, at: &str) -> Result<StoredToken> {
-        self.create(name, role, token_hash, at, None)
+        self.create(name, role, token_hash, at, None, None)
     }
 
     /// As [`Store::create_token`], appending `audit_entry` (the caller's audit entry of the
@@ -60,7 +60,32 @@ impl Store {
         at: &str,
         audit_entry: &[u8],
     ) -> Result<StoredToken> {
-        self.create(name, role, token_hash, at, Some(audit_entry))
+        self.create(name, role, token_hash, at, Some(audit_entry), None)
+    }
+
+    /// As [`Store::create_token_audited`], for an `agent` token acting for `party`: the token
+    /// submits measurements only for the chips that party holds. The binding is made in the same
+    /// transaction and never changes.
+    pub fn create_agent_token_audited(
+        &mut self,
+        name: &str,
+        party: &str,
+        token_hash: &str,
+        at: &str,
+        audit_entry: &[u8],
+    ) -> Result<StoredToken> {
+        if party.trim().is_empty() {
+            return Err(StoreError::Invalid("an agent token needs the party it acts for".to_owned()));
+        }
+        self.create(name, "agent", token_hash, at, Some(audit_entry), Some(party))
+    }
+
+    /// The party an agent token acts for; `None` for other tokens.
+    pub fn token_party(&self, token_id: i64) -> Result<Option<String>> {
+        self.conn
+            .prepare_cached("SELECT party FROM agent_parties WHERE token_id = ?1")
+            .and_then(|mut stmt| stmt.query_row([token_id], |r| r.get(0)).optional())
+            .map_err(db("look up an agent token's party"))
     }
 
     fn create(
@@ -70,6 +95,7 @@ impl Store {
         token_hash: &str,
         at: &str,
         audit_entry: Option<&[u8]>,
+        party: Option<&str>,
     ) -> Result<StoredToken> {
         if name.trim().is_empty() {
             return Err(StoreError::Invalid("a token needs a name".to_owned()));
@@ -103,6 +129,10 @@ impl Store {
         )
         .map_err(db("create a token"))?;
         let id = tx.last_insert_rowid();
+        if let Some(party) = party {
+            tx.execute("INSERT INTO agent_parties (token_id, party) VALUES (?1, ?2)", (id, party))
+                .map_err(db("bind an agent token to its party"))?;
+        }
         if let Some(entry) = audit_entry {
             append_in(&tx, None, &[entry], at)?;
         }

@@ -555,7 +555,7 @@ fn everything_is_still_there_after_reopening() {
     // Reopening applies no migration twice, and the file stays in write-ahead-log mode.
     let raw = rusqlite::Connection::open(&path).expect("open directly");
     let migrations: i64 = raw.query_row("SELECT count(*) FROM schema_migrations", [], |r| r.get(0)).expect("count");
-    assert_eq!(migrations, 10, "each migration applied exactly once");
+    assert_eq!(migrations, 11, "each migration applied exactly once");
     let mode: String = raw.query_row("PRAGMA journal_mode", [], |r| r.get(0)).expect("journal mode");
     assert_eq!(mode, "wal");
     drop(raw);
@@ -587,7 +587,7 @@ fn opening_fails_with_the_path_and_the_reason() {
     let err = Store::open(&newer).expect_err("newer schema");
     assert!(
         err.to_string().ends_with(
-            "the store was written by a newer ChipWarden (schema version 99; this build knows versions up to 10)"
+            "the store was written by a newer ChipWarden (schema version 99; this build knows versions up to 11)"
         ),
         "{err}"
     );
