@@ -97,6 +97,28 @@ pub struct NameForm {
     pub tokens: Vec<Token>,
     #[serde(skip)]
     pub joins: Vec<Join>,
+    /// The syllables of a name written wholly in one syllabic script (Hangul blocks, or Chinese
+    /// characters with traditional forms folded to simplified ones), sorted; empty otherwise.
+    #[serde(skip)]
+    pub syllables: Vec<char>,
+    /// Which syllabic script `syllables` are in.
+    #[serde(skip)]
+    pub syllabic: Option<Syllabic>,
+    /// Another reading of the same written name: the Japanese reading of a name in kanji
+    /// (山田太郎 -> yamada taro), tried besides the Chinese one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alt: Option<Box<NameForm>>,
+    /// For a reading: the written form each token was read from (山田 for `yamada`), shown in
+    /// explanations; empty for an ordinary name.
+    #[serde(skip)]
+    pub written: Vec<String>,
+}
+
+/// Scripts in which one character is one whole syllable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Syllabic {
+    Hangul,
+    Han,
 }
 
 /// The set of ASCII letters and digits a word uses, as bits (bit 63: anything else).
@@ -181,6 +203,141 @@ struct ZhWord {
 
 pub const BUNDLED_LEXICON: &str = include_str!("../../../data/screening/lexicon.json");
 pub const BUNDLED_ZH_WORDS: &str = include_str!("../../../data/screening/zh_words.toml");
+/// Traditional Chinese characters and their simplified forms (Unihan kSimplifiedVariant).
+pub const BUNDLED_ZH_VARIANTS: &str = include_str!("../../../data/screening/zh_variants.txt");
+/// Japanese surnames and given names in kanji with their readings (IPADIC).
+pub const BUNDLED_JA_NAMES: &str = include_str!("../../../data/screening/ja_names.txt");
+
+/// Traditional character -> simplified character, parsed once.
+static ZH_VARIANTS: std::sync::LazyLock<HashMap<char, char>> = std::sync::LazyLock::new(|| {
+    BUNDLED_ZH_VARIANTS
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| {
+            let mut chars = l.split('\t').map(|f| f.chars().next());
+            Some((chars.next()??, chars.next()??))
+        })
+        // Only to characters the reader knows (a few map into later extension blocks).
+        .filter(|(_, simplified)| is_han(*simplified))
+        .collect()
+});
+
+/// The readings of a Japanese name word, in romaji: as a surname and as a given name.
+#[derive(Debug, Default)]
+struct JaReading {
+    surname: Option<String>,
+    given: Option<String>,
+}
+
+/// Written form -> readings, parsed (and romanised) once, on first use.
+static JA_NAMES: std::sync::LazyLock<HashMap<String, JaReading>> = std::sync::LazyLock::new(|| {
+    let mut out: HashMap<String, JaReading> = HashMap::new();
+    for line in BUNDLED_JA_NAMES.lines().filter(|l| !l.starts_with('#')) {
+        let mut f = line.split('\t');
+        let (Some(written), Some(kana), Some(kind)) = (f.next(), f.next(), f.next()) else { continue };
+        let kana: Vec<char> = kana.chars().collect();
+        let romaji = romanize_kana(&kana);
+        let entry = out.entry(written.to_owned()).or_default();
+        if kind == "s" {
+            entry.surname = Some(romaji);
+        } else {
+            entry.given = Some(romaji);
+        }
+    }
+    out
+});
+
+/// The simplified form of a traditional Chinese character (張 -> 张); any other character as is.
+pub fn simplify(c: char) -> char {
+    if (c as u32) < 0x3400 { c } else { ZH_VARIANTS.get(&c).copied().unwrap_or(c) }
+}
+
+/// Hiragana and katakana (the middle dot ・ separates words and is not one of them).
+pub fn is_kana(c: char) -> bool {
+    matches!(c as u32, 0x3041..=0x309F | 0x30A0..=0x30FA | 0x30FC..=0x30FF)
+}
+
+/// Kana to Hepburn romaji as written in passports: digraphs (きょ kyo, しゃ sha, ティ ti, ファ fa),
+/// doubled consonants (っ), long vowels without marks (とうきょう tokyo, ゆうこ yuko, ー dropped).
+/// Each kana's own letters come from any_ascii; this adds what depends on its neighbours.
+pub fn romanize_kana(run: &[char]) -> String {
+    let mut out = String::with_capacity(run.len() * 2);
+    let mut last_len = 0usize;
+    let mut geminate = false;
+    let vowel_of = |c: char| match c {
+        'ゃ' | 'ャ' | 'ぁ' | 'ァ' => 'a',
+        'ぃ' | 'ィ' => 'i',
+        'ゅ' | 'ュ' | 'ぅ' | 'ゥ' => 'u',
+        'ぇ' | 'ェ' => 'e',
+        _ => 'o',
+    };
+    for &c in run {
+        match c {
+            'っ' | 'ッ' => {
+                geminate = true;
+                continue;
+            }
+            'ー' => continue,
+            'ゃ' | 'ゅ' | 'ょ' | 'ャ' | 'ュ' | 'ョ' => {
+                let v = vowel_of(c);
+                if out.ends_with("shi") || out.ends_with("chi") || (out.ends_with("ji") && last_len == 2) {
+                    out.pop();
+                } else if last_len >= 2 && out.ends_with(['a', 'i', 'u', 'e', 'o']) {
+                    out.pop();
+                    out.push('y');
+                } else {
+                    out.push('y');
+                }
+                out.push(v);
+                continue;
+            }
+            'ぁ' | 'ぃ' | 'ぅ' | 'ぇ' | 'ぉ' | 'ァ' | 'ィ' | 'ゥ' | 'ェ' | 'ォ' => {
+                let v = vowel_of(c);
+                if last_len == 1 && out.ends_with('u') {
+                    // ウィ wi, ウェ we, ウォ wo
+                    out.pop();
+                    out.push('w');
+                } else if last_len >= 2 && out.ends_with(['a', 'i', 'u', 'e', 'o']) {
+                    // ファ fa, ティ ti, チェ che: the small vowel replaces the one before it.
+                    out.pop();
+                }
+                out.push(v);
+                last_len = 0;
+                continue;
+            }
+            _ => {}
+        }
+        let latin = any_ascii::any_ascii_char(c);
+        if geminate {
+            if latin.starts_with("ch") {
+                out.push('t');
+            } else if let Some(first) =
+                latin.chars().next().filter(|f| f.is_ascii_alphabetic() && !"aeiou".contains(*f))
+            {
+                out.push(first);
+            }
+            geminate = false;
+        }
+        out.push_str(latin);
+        last_len = latin.len();
+    }
+    // Long vowels: ou, oo and uu are written o and u, unless a vowel follows (いのうえ inoue).
+    let bytes = out.as_bytes();
+    let mut long = String::with_capacity(out.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let pair = (bytes[i], bytes.get(i + 1).copied());
+        let next_vowel = bytes.get(i + 2).is_some_and(|b| b"aeiou".contains(b));
+        if matches!(pair, (b'o', Some(b'u' | b'o')) | (b'u', Some(b'u'))) && !next_vowel {
+            long.push(bytes[i] as char);
+            i += 2;
+            continue;
+        }
+        long.push(bytes[i] as char);
+        i += 1;
+    }
+    long
+}
 
 /// Stop words of names in many languages: particles that carry little identity.
 const STOP_WORDS: &[&str] = &[
@@ -284,7 +441,10 @@ impl Lexicon {
             return Err(NameError::Empty);
         }
         let nfkc: String = trimmed.nfkc().collect();
-        let (latin_text, zh_generic) = self.to_latin(&nfkc, !organization);
+        // Traditional Chinese characters fold to simplified ones (張 -> 张, 華為 -> 华为), so that
+        // a name meets its other written form and the dictionary words find both.
+        let folded: String = nfkc.chars().map(simplify).collect();
+        let (latin_text, zh_generic) = self.to_latin(&folded, !organization);
         let mut raw = words(&latin_text);
         if raw.is_empty() {
             return Err(NameError::NoLetters(trimmed.to_owned()));
@@ -328,7 +488,89 @@ impl Lexicon {
             token.key_hash = hash_of(&token.key);
         }
         let joins = joins_of(&tokens);
-        Ok(NameForm { original: name.to_owned(), abjad, latin: latin_text, tokens, joins })
+        let (syllabic, syllables) = syllables_of(&folded);
+        // A person's name in kanji may be Japanese: its Japanese reading is kept beside.
+        let alt = if organization || !nfkc.chars().any(is_han) {
+            None
+        } else {
+            self.japanese_reading(name, &nfkc).map(Box::new)
+        };
+        Ok(NameForm {
+            original: name.to_owned(),
+            abjad,
+            latin: latin_text,
+            tokens,
+            joins,
+            syllables,
+            syllabic,
+            alt,
+            written: Vec::new(),
+        })
+    }
+
+    /// The Japanese reading of a person's name written in kanji (and kana): every run of kanji
+    /// must be a surname or given name of the name dictionary, or a surname followed by a given
+    /// name (山田太郎 = 山田 yamada + 太郎 taro); kana are romanised. None when any part cannot be
+    /// read, or when the name has letters of another script.
+    fn japanese_reading(&self, name: &str, nfkc: &str) -> Option<NameForm> {
+        let is_kanji = |c: char| is_han(c) || c == '々';
+        if nfkc.chars().any(|c| c.is_alphanumeric() && !is_kanji(c) && !is_kana(c)) {
+            return None;
+        }
+        let mut parts: Vec<(String, String)> = Vec::new();
+        let chunks: Vec<Vec<char>> =
+            nfkc.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(|w| w.chars().collect()).collect();
+        for (n, chunk) in chunks.iter().enumerate() {
+            let mut i = 0;
+            while i < chunk.len() {
+                let kanji = is_kanji(chunk[i]);
+                let mut j = i;
+                while j < chunk.len() && is_kanji(chunk[j]) == kanji {
+                    j += 1;
+                }
+                let run = &chunk[i..j];
+                if kanji {
+                    // The first written word of a name is its surname (Japanese order).
+                    let first = n == 0 && i == 0;
+                    parts.extend(read_kanji(run, first)?);
+                } else {
+                    let written: String = run.iter().collect();
+                    parts.push((written, romanize_kana(run)));
+                }
+                i = j;
+            }
+        }
+        if parts.is_empty() {
+            return None;
+        }
+        let mut tokens = Vec::with_capacity(parts.len());
+        let mut written = Vec::with_capacity(parts.len());
+        for (w, romaji) in &parts {
+            for word in words(romaji) {
+                let mut token = self.token(&word, false, false);
+                token.letters = letter_set(&token.surface);
+                token.text_hash = hash_of(&token.text);
+                token.key_hash = hash_of(&token.key);
+                tokens.push(token);
+                written.push(w.clone());
+            }
+        }
+        if tokens.is_empty() {
+            return None;
+        }
+        let joins = joins_of(&tokens);
+        let latin = parts.iter().map(|p| p.1.as_str()).collect::<Vec<_>>().join(" ");
+        Some(NameForm {
+            original: name.to_owned(),
+            abjad: false,
+            latin,
+            tokens,
+            joins,
+            syllables: Vec::new(),
+            syllabic: None,
+            alt: None,
+            written,
+        })
     }
 
     fn token(&self, word: &str, organization: bool, zh_generic: bool) -> Token {
@@ -457,6 +699,17 @@ impl Lexicon {
                 out.push(' ');
                 out.push_str(&han_syllable(c));
                 out.push(' ');
+            } else if is_kana(c) {
+                // A run of kana at once: digraphs and doubled consonants span two kana.
+                let mut j = i;
+                while j < chars.len() && is_kana(chars[j]) {
+                    j += 1;
+                }
+                out.push(' ');
+                out.push_str(&romanize_kana(&chars[i..j]));
+                out.push(' ');
+                i = j;
+                continue;
             } else {
                 let latin = any_ascii::any_ascii_char(c);
                 if is_hangul_syllable(c) {
@@ -587,6 +840,50 @@ fn split_initials(raw: Vec<String>) -> Vec<String> {
             if (2..=3).contains(&n) && consonants { w.chars().map(String::from).collect() } else { vec![w] }
         })
         .collect()
+}
+
+/// A run of kanji read as Japanese name words: the whole run as one name (a surname where it
+/// comes first and the dictionary has it as one), or a surname followed by a given name, the
+/// longest surname first. None when the dictionary cannot read it.
+fn read_kanji(run: &[char], first: bool) -> Option<Vec<(String, String)>> {
+    let whole: String = run.iter().collect();
+    if let Some(r) = JA_NAMES.get(&whole) {
+        let reading =
+            if first { r.surname.as_ref().or(r.given.as_ref()) } else { r.given.as_ref().or(r.surname.as_ref()) };
+        return reading.map(|reading| vec![(whole, reading.clone())]);
+    }
+    for split in (1..run.len()).rev() {
+        let (s, g): (String, String) = (run[..split].iter().collect(), run[split..].iter().collect());
+        let surname = JA_NAMES.get(&s).and_then(|r| r.surname.clone());
+        let given = JA_NAMES.get(&g).and_then(|r| r.given.clone());
+        if let (Some(surname), Some(given)) = (surname, given) {
+            return Some(vec![(s, surname), (g, given)]);
+        }
+    }
+    None
+}
+
+/// The sorted syllables of a name written wholly in Hangul or wholly in Chinese characters
+/// (spaces and punctuation aside), and which script; nothing for any other name.
+fn syllables_of(text: &str) -> (Option<Syllabic>, Vec<char>) {
+    let mut script = None;
+    let mut out = Vec::new();
+    for c in text.chars().filter(|c| c.is_alphanumeric()) {
+        let this = if is_hangul_syllable(c) {
+            Syllabic::Hangul
+        } else if is_han(c) {
+            Syllabic::Han
+        } else {
+            return (None, Vec::new());
+        };
+        if script.is_some_and(|s| s != this) {
+            return (None, Vec::new());
+        }
+        script = Some(this);
+        out.push(c);
+    }
+    out.sort_unstable();
+    (script, out)
 }
 
 fn starts_with_chars(chars: &[char], word: &str) -> bool {
@@ -821,6 +1118,65 @@ mod tests {
         // Elsewhere the common reading stands: a company, or the character inside a given name.
         assert_eq!(texts("重庆钢铁", true)[0], "chongqing");
         assert!(texts("王单", false).contains(&"dan".to_owned()));
+    }
+
+    #[test]
+    fn kana_become_hepburn_romaji() {
+        // any_ascii reads kana one by one (キョウコ -> "kiyouko", がっこう -> "gatkou"); names are
+        // romanised by whole runs, as in passports.
+        for (kana, romaji) in [
+            ("キョウコ", "kyoko"),
+            ("しょうへい", "shohei"),
+            ("がっこう", "gakko"),
+            ("マッチ", "matchi"),
+            ("じゅんいちろう", "junichiro"),
+            ("ウラジーミル", "urajimiru"),
+            ("いのうえ", "inoue"),
+            ("おおの", "ono"),
+            ("ファン", "fan"),
+            ("ティム", "timu"),
+            ("ウィリアム", "wiriamu"),
+            ("チェン", "chen"),
+        ] {
+            assert_eq!(romanize_kana(&kana.chars().collect::<Vec<_>>()), romaji, "{kana}");
+        }
+        assert_eq!(texts("たなか はなこ", false), vec!["tanaka", "hanako"]);
+    }
+
+    #[test]
+    fn traditional_characters_fold_to_simplified() {
+        assert_eq!(texts("習近平", false), texts("习近平", false));
+        assert_eq!(texts("張偉", false), vec!["zhang", "wei"]);
+        // Dictionary words are found in either form: 華為技術有限公司 = 华为技术有限公司.
+        assert_eq!(texts("華為技術有限公司", true), texts("华为技术有限公司", true));
+        assert!(texts("中國電子科技集團公司", true).contains(&"china".to_owned()));
+        assert_eq!(simplify('國'), '国');
+        assert_eq!(simplify('国'), '国');
+        // A character that is also a simplified character of its own stays (乾 qian).
+        assert_eq!(simplify('乾'), '乾');
+    }
+
+    #[test]
+    fn a_name_in_kanji_also_gets_its_japanese_reading() {
+        let lex = lex();
+        let reading = |name: &str| -> Option<(Vec<String>, Vec<String>)> {
+            let form = lex.analyze(name, false).expect("name");
+            form.alt.map(|a| (a.tokens.into_iter().map(|t| t.text).collect(), a.written))
+        };
+        assert_eq!(
+            reading("山田太郎"),
+            Some((vec!["yamada".to_owned(), "taro".to_owned()], vec!["山田".to_owned(), "太郎".to_owned()]))
+        );
+        assert_eq!(reading("小泉 純一郎").map(|r| r.0), Some(vec!["koizumi".to_owned(), "junichiro".to_owned()]));
+        // Kanji and kana together: the kana are romanised.
+        assert_eq!(reading("高市さなえ").map(|r| r.0), Some(vec!["takaichi".to_owned(), "sanae".to_owned()]));
+        // The Chinese reading stays the name's own.
+        let form = lex.analyze("山田太郎", false).expect("name");
+        assert_eq!(form.tokens.iter().map(|t| t.text.as_str()).collect::<Vec<_>>(), ["shan", "tian", "tai", "lang"]);
+        // No reading where the dictionary has none, for organisations, or for other scripts.
+        assert_eq!(reading("习近平"), None);
+        assert!(lex.analyze("山田商事", true).expect("name").alt.is_none());
+        assert_eq!(reading("Yamada 太郎"), None);
     }
 
     #[test]

@@ -68,29 +68,49 @@ const ENTITY_TYPE_SYMBOLS: &[&str] = &[
 /// Score factor when both names carry legal forms and none is shared (AG / GmbH, ANO / LLC).
 const LEGAL_FORM_CONFLICT_FACTOR: f64 = 0.9;
 
-/// The most two names both written in Hangul score when their syllables differ (below the
-/// default threshold: a different syllable is a different name).
+/// The most two names both written in one syllabic script (Hangul, or Chinese characters)
+/// score when each has a syllable the other lacks (below the default threshold: a different
+/// syllable is a different name).
 const SAME_SCRIPT_SYLLABLE_CAP: f64 = 0.7;
 
-/// Two names both written in Hangul compare syllable by syllable: a Hangul block is a whole
-/// syllable, so a different block is a different name (김정은 / 김종은), not a spelling variant as a
-/// changed letter in a romanisation is. Spaces and punctuation do not count; order does not.
-fn hangul_syllables_differ(a: &str, b: &str) -> bool {
-    fn syllables(s: &str) -> Option<Vec<char>> {
-        let mut out: Vec<char> = Vec::new();
-        for c in s.chars().filter(|c| c.is_alphanumeric()) {
-            if !matches!(c as u32, 0xAC00..=0xD7A3) {
-                return None;
+/// Two names both written in Hangul, or both in Chinese characters, compare syllable by
+/// syllable: a Hangul block or a Chinese character is a whole syllable, so a different one is a
+/// different name (김정은 / 김종은, 习近平 / 习近朋, 高市早苗 / 高石早苗), not a spelling variant as a changed
+/// letter in a romanisation is. Spaces, punctuation and order do not count, traditional and
+/// simplified forms are one character, and a syllable only one side has is a longer form, not a
+/// contradiction (北京理工大学 / 北京理工大学研究院).
+fn syllables_contradict(a: &NameForm, b: &NameForm) -> bool {
+    if a.syllabic.is_none() || a.syllabic != b.syllabic {
+        return false;
+    }
+    // Both lists are sorted: walk them together, noting a syllable missing on either side.
+    let (x, y) = (&a.syllables, &b.syllables);
+    let (mut i, mut j) = (0, 0);
+    let (mut only_a, mut only_b) = (false, false);
+    while i < x.len() && j < y.len() {
+        match x[i].cmp(&y[j]) {
+            std::cmp::Ordering::Equal => {
+                i += 1;
+                j += 1;
             }
-            out.push(c);
+            std::cmp::Ordering::Less => {
+                only_a = true;
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                only_b = true;
+                j += 1;
+            }
         }
-        out.sort_unstable();
-        (!out.is_empty()).then_some(out)
     }
-    match (syllables(a), syllables(b)) {
-        (Some(x), Some(y)) => x != y,
-        _ => false,
-    }
+    only_a |= i < x.len();
+    only_b |= j < y.len();
+    only_a && only_b
+}
+
+/// The readings of a name to try: the name as analysed, and its other reading if it has one.
+fn readings(form: &NameForm) -> impl Iterator<Item = &NameForm> {
+    std::iter::once(form).chain(form.alt.as_deref())
 }
 
 fn legal_forms_conflict(q: &[Token], c: &[Token]) -> bool {
@@ -166,14 +186,35 @@ fn join_meets(joins: &[crate::analyze::Join], short: &[Token]) -> (u64, u64) {
 /// (`CONTRADICTION_COST >= EXTRA_COST`); the bound counts every token that could meet as aligned
 /// at similarity 1 and only the certain leftovers at the lower extra cost.
 pub fn score_bound(query: &NameForm, candidate: &NameForm) -> f64 {
-    bound(query, candidate, f64::INFINITY)
+    best_bound(query, candidate, f64::INFINITY)
 }
 
 /// Whether the pair's score could reach `floor`: `score_bound(query, candidate) >= floor`, with
 /// the joined-token part of the bound computed only when the single tokens alone stay below it
 /// (joins can only raise the bound).
 pub fn could_reach(query: &NameForm, candidate: &NameForm, floor: f64) -> bool {
-    bound(query, candidate, floor) >= floor
+    best_bound(query, candidate, floor) >= floor
+}
+
+/// The bound over the readings the score tries (see `pairs_of_readings`), capped as the score is.
+fn best_bound(query: &NameForm, candidate: &NameForm, enough: f64) -> f64 {
+    let mut best = 0.0f64;
+    for (q, c) in pairs_of_readings(query, candidate) {
+        best = best.max(bound(q, c, enough));
+        if best >= enough {
+            break;
+        }
+    }
+    if syllables_contradict(query, candidate) { best.min(SAME_SCRIPT_SYLLABLE_CAP) } else { best }
+}
+
+/// The pairs of readings compared: both names as analysed, and each one's other reading (a
+/// Japanese reading of a name in kanji) against the other name as analysed.
+fn pairs_of_readings<'a>(
+    query: &'a NameForm,
+    candidate: &'a NameForm,
+) -> impl Iterator<Item = (&'a NameForm, &'a NameForm)> {
+    readings(query).map(move |q| (q, candidate)).chain(readings(candidate).skip(1).map(move |c| (query, c)))
 }
 
 /// The bound; once the single-token part reaches `enough`, the joins are not looked at.
@@ -414,8 +455,16 @@ struct Option_ {
     gain: f64,
 }
 
-fn span_text(tokens: &[Token], (start, len): (usize, usize)) -> String {
-    tokens[start..start + len].iter().map(|t| t.surface.as_str()).collect::<Vec<_>>().join(" ")
+/// The tokens of a span as the explanation shows them: a token read from another script names
+/// what it was read from ("yamada (山田)").
+fn span_text(form: &NameForm, (start, len): (usize, usize)) -> String {
+    let text = form.tokens[start..start + len].iter().map(|t| t.surface.as_str()).collect::<Vec<_>>().join(" ");
+    if form.written.is_empty() {
+        return text;
+    }
+    let mut written: Vec<&str> = form.written[start..start + len].iter().map(String::as_str).collect();
+    written.dedup();
+    format!("{text} (read from {})", written.concat())
 }
 
 fn span_weight(tokens: &[Token], (start, len): (usize, usize)) -> f64 {
@@ -423,14 +472,37 @@ fn span_weight(tokens: &[Token], (start, len): (usize, usize)) -> f64 {
 }
 
 /// Compares a query name with a candidate name.
+///
+/// A name with another reading (a Japanese reading of a name in kanji) is compared in each
+/// reading; the best one is kept, and its alignment says what each token was read from.
 pub fn compare(query: &NameForm, candidate: &NameForm) -> Comparison {
-    align(query, candidate, true)
+    if query.alt.is_none() && candidate.alt.is_none() {
+        return capped(query, candidate, align(query, candidate, true));
+    }
+    let mut best: Option<((&NameForm, &NameForm), f64)> = None;
+    for (q, c) in pairs_of_readings(query, candidate) {
+        let s = align(q, c, false).score;
+        if best.is_none_or(|(_, b)| s > b) {
+            best = Some(((q, c), s));
+        }
+    }
+    let ((q, c), _) = best.unwrap_or(((query, candidate), 0.0));
+    capped(query, candidate, align(q, c, true))
 }
 
 /// The score alone, without building the explanation: for ranking many candidates, of which
 /// only the few that reach a threshold are then explained with `compare`.
 pub fn score(query: &NameForm, candidate: &NameForm) -> f64 {
-    align(query, candidate, false).score
+    let best = pairs_of_readings(query, candidate).map(|(q, c)| align(q, c, false).score).fold(0.0, f64::max);
+    if syllables_contradict(query, candidate) { best.min(SAME_SCRIPT_SYLLABLE_CAP) } else { best }
+}
+
+/// A comparison with the cap of two names in one syllabic script applied.
+fn capped(query: &NameForm, candidate: &NameForm, mut comparison: Comparison) -> Comparison {
+    if syllables_contradict(query, candidate) {
+        comparison.score = comparison.score.min(SAME_SCRIPT_SYLLABLE_CAP);
+    }
+    comparison
 }
 
 fn align(query: &NameForm, candidate: &NameForm, explain: bool) -> Comparison {
@@ -507,8 +579,8 @@ fn align(query: &NameForm, candidate: &NameForm, explain: bool) -> Comparison {
         pairs.push((o.q.0, o.c.0));
         if explain {
             alignment.push(Aligned {
-                query: span_text(q, o.q),
-                candidate: span_text(c, o.c),
+                query: span_text(query, o.q),
+                candidate: span_text(candidate, o.c),
                 similarity: o.similarity,
                 how: o.how,
             });
@@ -523,11 +595,11 @@ fn align(query: &NameForm, candidate: &NameForm, explain: bool) -> Comparison {
     }
     for &i in unmatched_q.iter().filter(|_| explain) {
         let how = if number_mismatch && q[i].kind == TokenKind::Number { How::NumberMismatch } else { How::Unmatched };
-        alignment.push(Aligned { query: q[i].surface.clone(), candidate: String::new(), similarity: 0.0, how });
+        alignment.push(Aligned { query: span_text(query, (i, 1)), candidate: String::new(), similarity: 0.0, how });
     }
     for &j in unmatched_c.iter().filter(|_| explain) {
         let how = if number_mismatch && c[j].kind == TokenKind::Number { How::NumberMismatch } else { How::Unmatched };
-        alignment.push(Aligned { query: String::new(), candidate: c[j].surface.clone(), similarity: 0.0, how });
+        alignment.push(Aligned { query: String::new(), candidate: span_text(candidate, (j, 1)), similarity: 0.0, how });
     }
     // Tokens left over on both sides contradict each other (a different surname); tokens left
     // over on one side only are a longer form of the same name (a middle name, a branch).
@@ -556,9 +628,6 @@ fn align(query: &NameForm, candidate: &NameForm, explain: bool) -> Comparison {
     if number_mismatch {
         score = score.min(NUMBER_MISMATCH_CAP);
     }
-    if hangul_syllables_differ(&query.original, &candidate.original) {
-        score = score.min(SAME_SCRIPT_SYLLABLE_CAP);
-    }
     Comparison { score, alignment }
 }
 
@@ -581,6 +650,37 @@ mod tests {
         assert!(score("김정은", "김종은", false) < DEFAULT_THRESHOLD);
         assert!((score("김정은", "김 정은", false) - 1.0).abs() < 1e-9);
         assert!(score("김정은", "Kim Jong Un", false) >= DEFAULT_THRESHOLD);
+    }
+
+    #[test]
+    fn names_both_in_chinese_characters_differ_by_character() {
+        // One character apart is another name, even where the pinyin is close (平 ping / 朋 peng)
+        // or the same (市 / 石 both shi).
+        assert!(score("习近平", "习近朋", false) < DEFAULT_THRESHOLD);
+        assert!(score("高市早苗", "高石早苗", false) < DEFAULT_THRESHOLD);
+        assert!(score("北京理工大学", "北京工业大学", true) < DEFAULT_THRESHOLD);
+        // Traditional and simplified forms are the same characters; a longer form is no contradiction.
+        assert!((score("習近平", "习近平", false) - 1.0).abs() < 1e-9);
+        assert!(score("北京理工大学", "北京理工大学研究院", true) > SAME_SCRIPT_SYLLABLE_CAP);
+        // The same holds for Hangul: a longer form is not capped, a changed syllable is.
+        assert!(score("김정은", "김정은 위원장", false) > SAME_SCRIPT_SYLLABLE_CAP);
+        assert!(score("김정은", "김종은", false) <= SAME_SCRIPT_SYLLABLE_CAP);
+    }
+
+    #[test]
+    fn a_japanese_reading_is_explained_by_what_it_was_read_from() {
+        let lex = Lexicon::bundled().expect("lexicon");
+        let (a, b) = (lex.analyze("山田太郎", false).expect("a"), lex.analyze("Yamada Taro", false).expect("b"));
+        let c = compare(&a, &b);
+        assert!((c.score - 1.0).abs() < 1e-9);
+        assert_eq!(c.alignment[0].query, "yamada (read from 山田)");
+        assert_eq!(c.alignment[1].query, "taro (read from 太郎)");
+        // Both directions, and the score alone agrees with the explained one.
+        assert!((compare(&b, &a).score - 1.0).abs() < 1e-9);
+        assert!((super::score(&a, &b) - c.score).abs() < 1e-12);
+        // The Chinese reading still answers for a Chinese name in the same characters.
+        assert!(score("田中", "Tian Zhong", false) >= DEFAULT_THRESHOLD);
+        assert!(score("田中", "Tanaka", false) >= DEFAULT_THRESHOLD);
     }
 
     #[test]

@@ -113,9 +113,12 @@ fn organization(kind: EntityKind) -> bool {
 }
 
 /// The posting keys of an analysed name: tokens, phonetic keys, 4-letter prefixes, and adjacent
-/// tokens joined (so "abdul hai" and "abdulhai" reach each other).
+/// tokens joined (so "abdul hai" and "abdulhai" reach each other), in every reading of the name.
 fn keys(form: &NameForm) -> Vec<String> {
     let mut out = Vec::new();
+    if let Some(alt) = &form.alt {
+        out.extend(keys(alt));
+    }
     let tokens = &form.tokens;
     for t in tokens {
         if t.kind == TokenKind::LegalForm {

@@ -19,6 +19,14 @@ fn names() -> Vec<String> {
         out.push(r[3].to_owned());
     }
     out.extend(data("putin_names.txt").lines().filter(|l| !l.trim().is_empty()).map(str::to_owned));
+    // Names with a second (Japanese) reading and traditional characters.
+    for line in data("watchman_cross_script_pairs.csv").lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
+        out.extend(line.split(',').take(2).map(str::to_owned));
+    }
+    out.extend(
+        ["習近平", "高市さなえ", "小泉 純一郎", "岸田文雄", "Kishida Fumio", "華為技術有限公司"].map(str::to_owned),
+    );
     out
 }
 
