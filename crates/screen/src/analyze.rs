@@ -108,6 +108,9 @@ pub struct NameForm {
     /// (山田太郎 -> yamada taro), tried besides the Chinese one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub alt: Option<Box<NameForm>>,
+    /// Analysed as an organisation's name (legal forms, organisation words, acronyms).
+    #[serde(skip)]
+    pub organization: bool,
     /// For a reading: the written form each token was read from (山田 for `yamada`), shown in
     /// explanations; empty for an ordinary name.
     #[serde(skip)]
@@ -133,6 +136,77 @@ pub fn letter_set(s: &str) -> u64 {
 /// Tokens that may be glued to their neighbours: words, not numbers or initials.
 pub fn joinable(t: &Token) -> bool {
     t.kind != TokenKind::Number && t.kind != TokenKind::Initial
+}
+
+/// Words an acronym may leave out ("Department of State" -> DOS or DS).
+fn skippable_in_acronym(t: &Token) -> bool {
+    // By the written word: the lexicon reads some of these as legal forms too.
+    matches!(t.surface.as_str(), "of" | "the" | "and" | "for" | "de" | "du" | "des")
+}
+
+/// Whether `tokens[start..]` begins with words whose first letters spell `acronym` (2 to 6
+/// letters), stop words optionally left out; the number of tokens spelt, at least two.
+/// "pla" spells "peoples liberation army", "us" spells "united states".
+pub fn acronym_span(acronym: &str, tokens: &[Token], start: usize) -> Option<usize> {
+    let letters = acronym.as_bytes();
+    if !(2..=6).contains(&letters.len()) || !acronym.bytes().all(|b| b.is_ascii_lowercase()) {
+        return None;
+    }
+    let mut at = 0;
+    let mut k = start;
+    while at < letters.len() {
+        let t = tokens.get(k)?;
+        let skippable = k > start && skippable_in_acronym(t);
+        if !skippable && (!joinable(t) || t.kind == TokenKind::LegalForm) {
+            return None;
+        }
+        if t.surface.as_bytes().first() == Some(&letters[at]) && t.kind != TokenKind::LegalForm {
+            at += 1;
+        } else if !skippable {
+            return None;
+        }
+        k += 1;
+    }
+    (k - start >= 2).then_some(k - start)
+}
+
+/// Whether a token can stand for an acronym: one word of 2 to 6 letters.
+pub fn may_be_acronym(t: &Token) -> bool {
+    t.kind != TokenKind::LegalForm
+        && joinable(t)
+        && (2..=6).contains(&t.surface.len())
+        && t.surface.bytes().all(|b| b.is_ascii_lowercase())
+}
+
+/// The acronyms a name's leading words spell (3 letters or more, for the index).
+pub fn leading_acronyms(tokens: &[Token]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut full = String::new();
+    let mut content = String::new();
+    for (k, t) in tokens.iter().enumerate().take(6) {
+        let skippable = k > 0 && skippable_in_acronym(t);
+        if !skippable && (!joinable(t) || t.kind == TokenKind::LegalForm) {
+            break;
+        }
+        if !t.surface.starts_with(|c: char| c.is_ascii_lowercase()) {
+            break;
+        }
+        let first = &t.surface[..1];
+        if t.kind != TokenKind::LegalForm {
+            full.push_str(first);
+        }
+        if !skippable {
+            content.push_str(first);
+        }
+        if k >= 1 {
+            for a in [&full, &content] {
+                if a.len() >= 3 && !out.contains(a) {
+                    out.push(a.clone());
+                }
+            }
+        }
+    }
+    out
 }
 
 fn joins_of(tokens: &[Token]) -> Vec<Join> {
@@ -504,6 +578,7 @@ impl Lexicon {
             syllables,
             syllabic,
             alt,
+            organization,
             written: Vec::new(),
         })
     }
@@ -569,6 +644,7 @@ impl Lexicon {
             syllables: Vec::new(),
             syllabic: None,
             alt: None,
+            organization: false,
             written,
         })
     }
@@ -965,6 +1041,8 @@ fn unleet(text: &str) -> String {
                 ('4', true) => 'a',
                 ('5', true) => 's',
                 ('7', true) => 't',
+                ('8', true) => 'b',
+                ('9', true) => 'g',
                 _ => c,
             }
         })
@@ -1177,6 +1255,13 @@ mod tests {
         assert_eq!(reading("习近平"), None);
         assert!(lex.analyze("山田商事", true).expect("name").alt.is_none());
         assert_eq!(reading("Yamada 太郎"), None);
+    }
+
+    #[test]
+    fn digits_inside_words_are_letters() {
+        assert_eq!(texts("I9or Sech1n", false), vec!["igor", "sechin"]);
+        assert_eq!(texts("Ro8ert", false), vec!["robert"]);
+        assert_eq!(words("A380 Trust 2005-1"), ["a", "380", "trust", "2005", "1"]);
     }
 
     #[test]

@@ -65,6 +65,9 @@ const ENTITY_TYPE_SYMBOLS: &[&str] = &[
     "org:liquidation",
 ];
 
+/// Similarity of an acronym and the words it abbreviates.
+const ACRONYM_SIMILARITY: f64 = 0.9;
+
 /// Score factor when both names carry legal forms and none is shared (AG / GmbH, ANO / LLC).
 const LEGAL_FORM_CONFLICT_FACTOR: f64 = 0.9;
 
@@ -244,7 +247,29 @@ fn bound(query: &NameForm, candidate: &NameForm, enough: f64) -> f64 {
     // Adjacent tokens glued together against one token of the other name.
     let (c_joined, q_single) = join_meets(&candidate.joins, q);
     let (q_joined, c_single) = join_meets(&query.joins, c);
-    bound_of(q, c, q_meet | q_single | q_joined, c_meet | c_single | c_joined)
+    let (mut q_more, mut c_more) = (q_meet | q_single | q_joined, c_meet | c_single | c_joined);
+    if query.organization && candidate.organization {
+        let (c_spelt, q_acronyms) = acronym_meets(q, c);
+        let (q_spelt, c_acronyms) = acronym_meets(c, q);
+        q_more |= q_acronyms | q_spelt;
+        c_more |= c_acronyms | c_spelt;
+    }
+    bound_of(q, c, q_more, c_more)
+}
+
+/// Which tokens could meet as acronyms: the words spelt (a mask over `long`) and the acronyms
+/// of `short` that spell them.
+fn acronym_meets(short: &[Token], long: &[Token]) -> (u64, u64) {
+    let (mut spelt, mut acronyms) = (0u64, 0u64);
+    for (j, t) in short.iter().enumerate().filter(|(_, t)| crate::analyze::may_be_acronym(t)) {
+        for start in 0..long.len() {
+            if let Some(len) = crate::analyze::acronym_span(&t.surface, long, start) {
+                spelt |= ((1u64 << len) - 1) << start;
+                acronyms |= 1 << j;
+            }
+        }
+    }
+    (spelt, acronyms)
 }
 
 /// The bound when the tokens marked in `q_meet` and `c_meet` could meet and the others cannot:
@@ -307,6 +332,8 @@ pub enum How {
     Edit,
     Initial,
     Joined,
+    /// One name's word is the other's words' initials (PLA / People's Liberation Army).
+    Acronym,
     Unmatched,
     NumberMismatch,
 }
@@ -546,11 +573,26 @@ fn align(query: &NameForm, candidate: &NameForm, explain: bool) -> Comparison {
             }
         }
     }
+    // In organisations' names, a word against the words whose initials it is.
+    if query.organization && candidate.organization {
+        for (short, long, flip) in [(q, c, false), (c, q, true)] {
+            for (j, t) in short.iter().enumerate().filter(|(_, t)| crate::analyze::may_be_acronym(t)) {
+                for start in 0..long.len() {
+                    if let Some(len) = crate::analyze::acronym_span(&t.surface, long, start) {
+                        let span = (start, len);
+                        let gain = ACRONYM_SIMILARITY * (span_weight(long, span) + t.weight);
+                        let (qs, cs) = if flip { (span, (j, 1)) } else { ((j, 1), span) };
+                        options.push(Option_ { q: qs, c: cs, similarity: ACRONYM_SIMILARITY, how: How::Acronym, gain });
+                    }
+                }
+            }
+        }
+    }
     // Best similarity first, so that an exact pair is never displaced by a joined or phonetic
     // option that happens to cover more weight ("johnson" / "johnson hu"); weight breaks ties.
     // At equal similarity single tokens go before joined ones, so that a name with repeated or
     // split words ("Vl adimir ... Vladimir") still aligns with itself word for word.
-    let joined = |o: &Option_| o.how == How::Joined;
+    let joined = |o: &Option_| o.how == How::Joined || o.how == How::Acronym;
     options.sort_by(|a, b| {
         b.similarity.total_cmp(&a.similarity).then(joined(a).cmp(&joined(b))).then(b.gain.total_cmp(&a.gain))
     });
@@ -681,6 +723,22 @@ mod tests {
         // The Chinese reading still answers for a Chinese name in the same characters.
         assert!(score("田中", "Tian Zhong", false) >= DEFAULT_THRESHOLD);
         assert!(score("田中", "Tanaka", false) >= DEFAULT_THRESHOLD);
+    }
+
+    #[test]
+    fn an_organisations_acronym_meets_its_words() {
+        assert!(score("PLA", "People's Liberation Army", true) >= DEFAULT_THRESHOLD);
+        assert!(score("U.S. Department of State", "United States Department of State", true) >= DEFAULT_THRESHOLD);
+        // Stop words may be left out of an acronym, and it reads in either direction.
+        assert!(score("Bank of China", "BC", true) >= DEFAULT_THRESHOLD);
+        let lex = Lexicon::bundled().expect("lexicon");
+        let (a, b) = (lex.analyze("PLA", true).expect("a"), lex.analyze("People's Liberation Army", true).expect("b"));
+        let c = compare(&a, &b);
+        assert_eq!(c.alignment[0].how, How::Acronym);
+        assert_eq!(c.alignment[0].candidate, "peoples liberation army");
+        // Only for organisations, and only the initials in order.
+        assert!(score("PLA", "People's Liberation Army", false) < DEFAULT_THRESHOLD);
+        assert!(score("LPA", "People's Liberation Army", true) < DEFAULT_THRESHOLD);
     }
 
     #[test]

@@ -135,6 +135,12 @@ fn keys(form: &NameForm) -> Vec<String> {
             out.push(format!("n:{n}"));
         }
     }
+    if form.organization {
+        // The acronym of the leading words, so that "PLA" and "People's Liberation Army" meet.
+        for acronym in crate::analyze::leading_acronyms(tokens) {
+            out.push(format!("t:{acronym}"));
+        }
+    }
     for join in form.joins.iter().filter(|j| j.len == 2) {
         if tokens[join.start..join.start + 2].iter().all(|t| t.kind != TokenKind::LegalForm) {
             out.push(format!("t:{}", join.text));
@@ -460,6 +466,25 @@ mod tests {
         let hits = s.screen(&Query::name("Huawei Technologies Company Limited"), 0.8).expect("screens");
         assert_eq!(hits.first().map(|h| h.entry_id.as_str()), Some("3"));
         assert!(s.screen(&Query::name("emma daniels"), 0.8).expect("screens").is_empty());
+    }
+
+    #[test]
+    fn the_index_finds_other_scripts_readings_and_acronyms() {
+        let s = Screener::build(
+            Lexicon::bundled().expect("lexicon"),
+            vec![
+                entry("10", EntityKind::Person, &["YAMADA, Taro"], &["JP"]),
+                entry("11", EntityKind::Organization, &["People's Liberation Army"], &["CN"]),
+                entry("12", EntityKind::Company, &["華為技術有限公司"], &["TW"]),
+            ],
+        );
+        let first = |q: &str| s.screen(&Query::name(q), 0.8).expect("screens").first().map(|h| h.entry_id.clone());
+        // A Japanese name in kanji reaches the romanised entry through its reading.
+        assert_eq!(first("山田太郎").as_deref(), Some("10"));
+        // An acronym reaches the words it abbreviates.
+        assert_eq!(first("PLA").as_deref(), Some("11"));
+        // Simplified characters reach the traditional entry.
+        assert_eq!(first("华为技术有限公司").as_deref(), Some("12"));
     }
 
     #[test]

@@ -35,8 +35,9 @@ fn nomenklatura_name_benchmark_f1() {
     let precision = f64::from(tp) / f64::from(tp + fp);
     let recall = f64::from(tp) / f64::from(tp + fn_);
     let f1 = 2.0 * precision * recall / (precision + recall);
-    // The published logic-v2 matcher scores F1 0.790 on these pairs; we measured 0.876.
-    assert!(f1 >= 0.86, "F1 {f1:.3} (P {precision:.3}, R {recall:.3}; TP {tp} FP {fp} FN {fn_} TN {tn})");
+    // The published logic-v2 matcher scores F1 0.790 on these pairs; we measured 0.882
+    // (matcher version 4: P 0.912, R 0.854).
+    assert!(f1 >= 0.88, "F1 {f1:.3} (P {precision:.3}, R {recall:.3}; TP {tp} FP {fp} FN {fn_} TN {tn})");
 }
 
 #[test]
