@@ -125,6 +125,10 @@ pub enum TokensCommand {
         /// admin, analyst, operator or agent.
         #[arg(long)]
         role: String,
+        /// For an agent token (required then): the party, as the custody ledger names it, whose
+        /// chips the agent submits measurements for; no other chip's.
+        #[arg(long)]
+        party: Option<String>,
     },
     /// Every token, live and revoked (never the tokens themselves).
     List,

@@ -130,43 +130,21 @@ fn print_verdict(v: &TargetVerdict) {
 fn record_in_ledger(cli: &Cli, key: &Path, verdicts: &[TargetVerdict]) -> Result<(), Failure> {
     let key = crate::ledger::party_key(key)?;
     let mut store = crate::screening::open_store(cli)?;
-    let now = jiff::Timestamp::now();
-    let mut parsed = Vec::new();
-    for (i, v) in verdicts.iter().enumerate() {
+    let mut chosen = Vec::new();
+    for v in verdicts {
         if !v.consistent {
             eprintln!("ledger: `{}` not recorded: its measurements contradict each other", v.target);
-            continue;
-        }
-        if v.possible_countries.is_empty() {
+        } else if v.possible_countries.is_empty() {
             eprintln!("ledger: `{}` not recorded: its region meets no country's land", v.target);
-            continue;
-        }
-        if store.ledger_entries_for_serials(&[v.target.as_str()])?.is_empty() {
+        } else if store.ledger_entries_for_serials(&[v.target.as_str()])?.is_empty() {
             eprintln!("ledger: `{}` is not a chip registered in the custody ledger; not recorded", v.target);
-            continue;
+        } else {
+            chosen.push(v);
         }
-        let region = format!(
-            "{} caps at 2/3 c plus margins; quarantined landmarks: {}",
-            v.caps.len(),
-            if v.quarantined_landmarks.is_empty() { "none".to_owned() } else { v.quarantined_landmarks.join(", ") }
-        );
-        let draft = chipwarden_ledger::EventDraft {
-            serial: v.target.clone(),
-            time: now,
-            kind: chipwarden_ledger::EventKind::LocationVerified {
-                verifier: key.party().to_owned(),
-                region,
-                possible_countries: v.possible_countries.clone(),
-                measured_at: now,
-            },
-        };
-        parsed.push((i + 1, Ok(key.sign_draft(draft))));
     }
-    if parsed.is_empty() {
-        return Ok(());
-    }
-    let checked = chipwarden_service::ledger::check_batch(&store, parsed)?;
-    for a in chipwarden_service::ledger::append_checked(&mut store, &checked, &now.to_string())? {
+    let appended =
+        chipwarden_service::measurements::record_in_ledger(&mut store, &key, &chosen, jiff::Timestamp::now())?;
+    for a in appended {
         eprintln!("ledger: leaf {} (location_verified `{}`)", a.leaf_index, a.serial);
     }
     Ok(())

@@ -72,7 +72,8 @@ impl From<chipwarden_service::ServiceError> for Failure {
             | E::Fleet(_)
             | E::NoSuchCase(_)
             | E::Invalid(_)
-            | E::Conflict(_)) => Failure::input(e),
+            | E::Conflict(_)
+            | E::Forbidden(_)) => Failure::input(e),
         }
     }
 }

@@ -32,8 +32,10 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> Result<u8, Failure> {
             demo.usage_rejected
         );
         crate::outln!(
-            "  {} custody events in the ledger, checkpoint at size {}",
+            "  {} custody events in the ledger; {} landmark measurement records ({} location case(s)); checkpoint at size {}",
             demo.custody_events,
+            demo.measurements,
+            demo.location_cases,
             demo.ledger_size
         );
         (dir, Some(demo.admin_token))

@@ -301,4 +301,21 @@ mod tests {
         assert!(verify_record(&record, &key(4).verifying_key(), at("2026-11-29T11:00:00Z"), DEFAULT_MAX_AGE).is_err());
         assert!(sign_record("L1", (0.0, 0.0), "SN1", &[], measured, &landmark).is_err());
     }
+
+    /// A record travels as JSON (files, the server's API): the figures it was signed over must
+    /// come back bit for bit. The first two round trips are from the WonderProxy data; records of
+    /// them failed their signature check after a trip through the server's API until serde_json's
+    /// `float_roundtrip` was enabled.
+    #[test]
+    fn a_record_survives_json() {
+        let landmark = key(5);
+        let measured = at("2026-11-29T10:00:00Z");
+        for rtt in [27.430500000000002, 249.10750000000002, 0.1 + 0.2] {
+            let record = sign_record("L1", (41.85, -87.65), "SN1", &[rtt], measured, &landmark).expect("record");
+            let text = serde_json::to_string(&record).expect("JSON");
+            let back: MeasurementRecord = serde_json::from_str(&text).expect("parse");
+            assert_eq!(back.min_rtt_ms.to_bits(), rtt.to_bits(), "{text}");
+            verify_record(&back, &landmark.verifying_key(), measured, DEFAULT_MAX_AGE).expect("still verifies");
+        }
+    }
 }

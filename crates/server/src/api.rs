@@ -3,6 +3,7 @@
 pub mod cases;
 pub mod classify;
 pub mod ledger;
+pub mod locate;
 pub mod meter;
 pub mod ops;
 pub mod registry;

@@ -22,7 +22,7 @@ pub enum Role {
     Analyst,
     /// Ingest usage records, append custody events.
     Operator,
-    /// Submit measurements for its own chips (no endpoint yet).
+    /// Submit measurements for its own chips: those its party holds in the custody ledger.
     Agent,
 }
 
@@ -71,6 +71,8 @@ fn hex(bytes: &[u8]) -> String {
 /// The caller a request was authenticated as; handlers that record who did something read it.
 #[derive(Debug, Clone)]
 pub struct Caller {
+    /// The token's id in the store.
+    pub token_id: i64,
     pub name: String,
     pub role: Role,
 }
@@ -107,7 +109,7 @@ pub async fn authorize(
             format!("role `{}` may not use this endpoint (allowed: {})", role.name(), names.join(", ")),
         ));
     }
-    request.extensions_mut().insert(Caller { name: stored.name, role });
+    request.extensions_mut().insert(Caller { token_id: stored.id, name: stored.name, role });
     Ok(next.run(request).await)
 }
 

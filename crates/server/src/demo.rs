@@ -9,6 +9,12 @@
 //! - a custody ledger (`demo/custody.jsonl`) signed with party keys drawn at start, chips
 //!   registered with device keys drawn at start, checked and appended as `ledger append` does;
 //!   then a signed checkpoint;
+//! - landmarks at real WonderProxy server sites (`demo/landmarks.csv`) with keys drawn at start,
+//!   and measurement records they sign from the real round trips between those sites
+//!   (`demo/landmark_pings.csv`): DEMO-H100-0001 answers from the Washington site, beside its
+//!   recorded installation in the US; DEMO-H100-0002, on record in the same US data centre,
+//!   answers from the Malaysian site, which opens a location case; DEMO-H100-0003 answers from
+//!   Malaysia, where it is installed;
 //! - an admin token, shown once.
 //!
 //! The files under `crates/server/demo/` say where they come from in their README.
@@ -36,6 +42,12 @@ const SDN_COMMENTS: &[u8] = include_bytes!("../../lists/test_data/ofac_sdn_2021/
 const ALIBABA: &[u8] = include_bytes!("../../meter/test_data/alibaba_v2023_openb_pod_sample.csv");
 const CUSTOMERS: &[u8] = include_bytes!("../demo/customers.jsonl");
 const CUSTODY: &str = include_str!("../demo/custody.jsonl");
+const LANDMARKS: &str = include_str!("../demo/landmarks.csv");
+const LANDMARK_PINGS: &str = include_str!("../demo/landmark_pings.csv");
+/// The demo chips the landmarks measure, and the site of `demo/landmark_pings.csv` each answers
+/// from.
+pub const MEASURED: &[(&str, &str)] =
+    &[("DEMO-H100-0001", "Washington"), ("DEMO-H100-0002", "Malaysia"), ("DEMO-H100-0003", "Malaysia")];
 
 /// The name of the demo's admin token.
 pub const ADMIN_TOKEN_NAME: &str = "demo-admin";
@@ -84,6 +96,9 @@ pub struct Demo {
     pub usage_rejected: usize,
     /// Custody events appended, and the log's size after the checkpoint.
     pub custody_events: usize,
+    /// Measurement records stored, and the location cases they opened.
+    pub measurements: usize,
+    pub location_cases: usize,
     pub ledger_size: u64,
 }
 
@@ -96,6 +111,7 @@ pub fn prepare(dir: &Path) -> Result<Demo, DemoError> {
     let (customers, customer_hits) = onboard(&mut store, &auditor)?;
     let (usage_records, usage_rejected) = usage(&mut store, &catalog, &at)?;
     let custody_events = custody(&mut store, &at)?;
+    let (measurements, location_cases) = locations(&mut store, dir, &auditor)?;
     let signer = chipwarden_service::ledger::log_key(dir, None)?;
     let issued = chipwarden_service::ledger::checkpoint(&mut store, &signer, &at)?;
     Ok(Demo {
@@ -106,6 +122,8 @@ pub fn prepare(dir: &Path) -> Result<Demo, DemoError> {
         usage_records,
         usage_rejected,
         custody_events,
+        measurements,
+        location_cases,
         ledger_size: issued.tree_size,
     })
 }
@@ -242,4 +260,109 @@ fn custody(store: &mut Store, at: &str) -> Result<usize, DemoError> {
     }
     let checked = check_batch(store, parsed)?;
     Ok(append_checked(store, &checked, at)?.len())
+}
+
+/// The demo's landmarks with their signing keys, each derived from one secret drawn at start
+/// (SHA-256 of the secret and the landmark's id), so that a test can make the same keys.
+#[derive(Debug)]
+pub struct DemoLandmarks {
+    pub landmarks: Vec<chipwarden_locate::Landmark>,
+    keys: Vec<ed25519_dalek::SigningKey>,
+}
+
+impl DemoLandmarks {
+    pub fn new(secret: &[u8; 32]) -> Result<DemoLandmarks, DemoError> {
+        use sha2::{Digest, Sha256};
+        let landmarks = chipwarden_locate::parse_landmarks("demo/landmarks.csv", LANDMARKS)
+            .map_err(|e| DemoError::Bundled(e.to_string()))?;
+        let keys = landmarks
+            .iter()
+            .map(|l| {
+                let seed: [u8; 32] = Sha256::new().chain_update(secret).chain_update(l.id.as_bytes()).finalize().into();
+                ed25519_dalek::SigningKey::from_bytes(&seed)
+            })
+            .collect();
+        Ok(DemoLandmarks { landmarks, keys })
+    }
+
+    /// Writes `landmarks.csv` and `landmark_keys.csv` (public keys only) into `dir`, where a
+    /// server finds them.
+    pub fn write(&self, dir: &Path) -> Result<(), DemoError> {
+        use chipwarden_service::measurements::{LANDMARK_KEYS_FILE, LANDMARKS_FILE};
+        let mut keys = String::from("landmark,key\n");
+        for (l, k) in self.landmarks.iter().zip(&self.keys) {
+            let public: String = k.verifying_key().to_bytes().iter().map(|b| format!("{b:02x}")).collect();
+            keys.push_str(&format!("{},{public}\n", l.id));
+        }
+        for (file, text) in [(LANDMARKS_FILE, LANDMARKS.to_owned()), (LANDMARK_KEYS_FILE, keys)] {
+            let path = dir.join(file);
+            std::fs::write(&path, text).map_err(|cause| DemoError::Dir { path: path.display().to_string(), cause })?;
+        }
+        Ok(())
+    }
+
+    /// Records signed by every landmark with a round trip to `site` in `demo/landmark_pings.csv`,
+    /// as if chip `serial` answered from there, measured at `at`.
+    pub fn records(
+        &self,
+        serial: &str,
+        site: &str,
+        at: jiff::Timestamp,
+    ) -> Result<Vec<chipwarden_locate::protocol::MeasurementRecord>, DemoError> {
+        let mut out = Vec::new();
+        for (number, line) in LANDMARK_PINGS.lines().enumerate().skip(1) {
+            let bad = |why: &str| DemoError::Bundled(format!("demo/landmark_pings.csv line {}: {why}", number + 1));
+            let mut fields = line.split(',');
+            let (Some(host), Some(landmark), Some(rtt)) = (fields.next(), fields.next(), fields.next()) else {
+                return Err(bad("expected host,landmark,rtt_ms"));
+            };
+            if host != site {
+                continue;
+            }
+            let rtt: f64 = rtt.parse().map_err(|_| bad("rtt_ms is not a number"))?;
+            let i = self.landmarks.iter().position(|l| l.id == landmark).ok_or_else(|| bad("unknown landmark"))?;
+            let l = &self.landmarks[i];
+            let record =
+                chipwarden_locate::protocol::sign_record(&l.id, (l.lat, l.lon), serial, &[rtt], at, &self.keys[i])
+                    .map_err(|e| bad(&e.to_string()))?;
+            out.push(record);
+        }
+        if out.is_empty() {
+            return Err(DemoError::Bundled(format!("demo/landmark_pings.csv has no round trip from `{site}`")));
+        }
+        Ok(out)
+    }
+}
+
+/// The demo's landmarks written into `dir`, and the records of [`MEASURED`] submitted as each
+/// chip's holder's agent would: `(records stored, location cases opened)`.
+fn locations(store: &mut Store, dir: &Path, auditor: &Auditor) -> Result<(usize, usize), DemoError> {
+    let demo = DemoLandmarks::new(&random_seed()?)?;
+    demo.write(dir)?;
+    let set = chipwarden_service::measurements::LandmarkSet::load(dir)?
+        .ok_or_else(|| DemoError::Bundled("the demo's landmark files were not written".to_owned()))?;
+    let borders = crate::map::borders().map_err(DemoError::Bundled)?;
+    let verifier = auditor.party_key()?;
+    let now = jiff::Timestamp::now();
+    let (mut stored, mut cases) = (0, 0);
+    for (serial, site) in MEASURED {
+        let holder = chipwarden_service::locate::chip_record(store, serial)?
+            .ok_or_else(|| DemoError::Bundled(format!("demo chip `{serial}` is not in the demo ledger")))?
+            .holder;
+        let who = chipwarden_service::measurements::Submitter { name: "demo-agent", party: Some(&holder) };
+        let done = chipwarden_service::measurements::submit(
+            store,
+            &set,
+            borders,
+            &demo.records(serial, site, now)?,
+            who,
+            auditor,
+            &verifier,
+            now,
+            chipwarden_locate::protocol::DEFAULT_MAX_AGE,
+        )?;
+        stored += done.stored;
+        cases += done.chips.iter().filter(|c| c.case_id.is_some()).count();
+    }
+    Ok((stored, cases))
 }

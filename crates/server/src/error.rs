@@ -159,6 +159,7 @@ impl From<chipwarden_service::ServiceError> for ApiError {
             E::Refused(_) => ApiError::input(e),
             E::NoSuchCase(_) => ApiError::not_found(e),
             E::Conflict(_) => ApiError::new(Code::Conflict, e),
+            E::Forbidden(_) => ApiError::new(Code::Forbidden, e),
             E::Invalid(ref message) => {
                 // The service names the field in backticks at the start: `reason`: ...
                 let field = message.strip_prefix('`').and_then(|rest| rest.split('`').next()).map(str::to_owned);

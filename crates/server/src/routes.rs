@@ -73,6 +73,8 @@ pub struct Route {
 const ANALYSIS: &[Role] = &[Role::Admin, Role::Analyst];
 /// Usage and custody data in: operators and admins.
 const INGEST: &[Role] = &[Role::Admin, Role::Operator];
+/// Measurement records in: agents (for their own chips) and admins.
+const MEASURE: &[Role] = &[Role::Admin, Role::Agent];
 /// Ledger reads: operators also check what they appended.
 const LEDGER_READ: &[Role] = &[Role::Admin, Role::Analyst, Role::Operator];
 
@@ -116,6 +118,9 @@ pub static ROUTES: &[Route] = &[
     route(Get, "/api/v1/ledger/checkpoint", Roles(LEDGER_READ), SMALL_BODY, |m| on(m, api::ledger::checkpoint)),
     route(Get, "/api/v1/ledger/proof", Roles(LEDGER_READ), SMALL_BODY, |m| on(m, api::ledger::proof)),
     route(Get, "/api/v1/ledger/consistency", Roles(LEDGER_READ), SMALL_BODY, |m| on(m, api::ledger::consistency)),
+    route(Post, "/api/v1/locate/verify", Roles(ANALYSIS), LARGE_BODY, |m| on(m, api::locate::verify)),
+    route(Post, "/api/v1/locate/measurements", Roles(MEASURE), LARGE_BODY, |m| on(m, api::locate::measurements)),
+    route(Get, "/api/v1/locate/{serial}/map.svg", Roles(LEDGER_READ), SMALL_BODY, |m| on(m, api::locate::chip_map)),
     route(Get, "/api/v1/registry", Roles(LEDGER_READ), SMALL_BODY, |m| on(m, api::registry::registry)),
     route(Get, "/api/v1/registry/map.svg", Roles(LEDGER_READ), SMALL_BODY, |m| on(m, api::registry::map)),
     route(Get, "/api/v1/overview", Roles(ANALYSIS), SMALL_BODY, |m| on(m, api::cases::overview)),

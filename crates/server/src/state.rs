@@ -41,6 +41,8 @@ pub enum StartError {
     Store(#[from] chipwarden_store::StoreError),
     #[error("the bundled {what} cannot be loaded: {cause}")]
     Bundled { what: &'static str, cause: String },
+    #[error("the landmarks in the data directory: {0}")]
+    Landmarks(String),
     #[error("cannot listen on `{addr}`: {cause}")]
     Bind { addr: String, cause: std::io::Error },
     #[error("the server failed: {0}")]
@@ -73,6 +75,9 @@ pub struct Inner {
     pub lexicon: Lexicon,
     pub index: Mutex<Option<Arc<Index>>>,
     pub metrics: Metrics,
+    /// The landmarks measurement records are judged by (`landmarks.csv` and `landmark_keys.csv`
+    /// in the data directory), if the server has any.
+    pub landmarks: Option<chipwarden_service::measurements::LandmarkSet>,
     /// The log's key as an auditor, read once on first use (every case change is signed with it).
     pub auditor: std::sync::OnceLock<chipwarden_service::audit::Auditor>,
 }
@@ -91,6 +96,8 @@ impl AppState {
         let book = RuleBook::bundled().map_err(|e| e.to_string()).map_err(bundled("rule sets"))?;
         let groups = CountryGroups::bundled().map_err(|e| e.to_string()).map_err(bundled("country groups"))?;
         let lexicon = Lexicon::bundled().map_err(|e| e.to_string()).map_err(bundled("screening lexicon"))?;
+        let landmarks = chipwarden_service::measurements::LandmarkSet::load(&config.data_dir)
+            .map_err(|e| StartError::Landmarks(e.to_string()))?;
         Ok(AppState {
             inner: Arc::new(Inner {
                 config,
@@ -101,6 +108,7 @@ impl AppState {
                 groups,
                 lexicon,
                 index: Mutex::new(None),
+                landmarks,
                 metrics: Metrics::new(),
                 auditor: std::sync::OnceLock::new(),
             }),

@@ -140,7 +140,7 @@ fn error(value: &Value, code: &str) -> Option<String> {
 }
 
 fn concrete(path: &str) -> String {
-    path.replace("{source}", "csl").replace("{id}", "1").replace("{file}", "app.js")
+    path.replace("{source}", "csl").replace("{id}", "1").replace("{file}", "app.js").replace("{serial}", "SN1")
 }
 
 #[test]
@@ -635,8 +635,13 @@ fn the_demo_holds_a_registry_usage_customers_and_a_case() {
         .map(|c| (c["name"].as_str().unwrap_or_default().to_owned(), c["chips"].as_u64().unwrap_or(0)))
         .collect();
     assert_eq!(countries, [("US".to_owned(), 2), ("MY".to_owned(), 1), ("TW".to_owned(), 1)]);
-    assert_eq!(registry["gaps"][0]["serial"], "DEMO-H20-0004", "{registry}");
-    assert_eq!(registry["gaps"][0]["gap"], "in_transit");
+    let gaps: Vec<(&str, &str)> = registry["gaps"]
+        .as_array()
+        .expect("gaps")
+        .iter()
+        .map(|g| (g["serial"].as_str().unwrap_or_default(), g["gap"].as_str().unwrap_or_default()))
+        .collect();
+    assert_eq!(gaps, [("DEMO-H100-0002", "location_mismatch"), ("DEMO-H20-0004", "in_transit")], "{registry}");
 
     let (status, svg) = get("/api/v1/registry/map.svg");
     assert_eq!(status, 200);
@@ -670,6 +675,181 @@ fn the_demo_holds_a_registry_usage_customers_and_a_case() {
     let (status, body) = get("/api/v1/catalog");
     assert_eq!(status, 200);
     assert!(body.contains("\"name\":\"NVIDIA H100 SXM5 80GB\""), "the catalog lists the H100");
+
+    let _ = running.stop.send(());
+    running.thread.join().expect("the server thread");
+}
+
+/// Location verification through the server, on the demo's ledger and landmarks (real
+/// WonderProxy sites and round trips): the demo's own records place DEMO-H100-0002, on record in
+/// the US, in South-East Asia, which opened a location case and draws a disagreeing region on the
+/// map; an agent submits records only for the chips its party holds (403 naming the chip and its
+/// holder otherwise); a forged record is refused naming it; a consistent verdict is appended to
+/// the ledger; records are stored once; `locate/verify` judges what it is given.
+#[test]
+fn agents_report_their_own_chips_and_a_chip_off_its_country_opens_a_case() {
+    let dir = TempDir::new();
+    let demo = chipwarden_server::demo::prepare(&dir.0).expect("demo data");
+    assert_eq!((demo.location_cases, demo.measurements > 30), (1, true), "{demo:?}");
+    // The landmarks' keys as this test makes them (the demo's were drawn and forgotten).
+    let landmarks = chipwarden_server::demo::DemoLandmarks::new(&[7; 32]).expect("demo landmarks");
+    landmarks.write(&dir.0).expect("landmark files");
+    let agent_token = "test-token-aurora-agent";
+    {
+        let mut store = Store::open(dir.0.join("chipwarden.sqlite")).expect("store");
+        let auditor = chipwarden_service::audit::Auditor::open(&dir.0, "test-admin").expect("the log's key");
+        chipwarden_service::tokens::create_agent(
+            &mut store,
+            &auditor,
+            "aurora-agent",
+            "Aurora Compute Inc.",
+            &token_hash(agent_token),
+        )
+        .expect("agent token");
+    }
+    let state = AppState::open(Config::new(&dir.0)).expect("state");
+    let running = common::start(state);
+    let call = |method: &str, path: &str, token: &str, body: &str| -> (u16, String) {
+        let agent = ureq::Agent::config_builder().http_status_as_error(false).build().new_agent();
+        let url = format!("http://{}{path}", running.addr);
+        let auth = format!("Bearer {token}");
+        let mut response = match method {
+            "GET" => agent.get(&url).header("Authorization", &auth).call(),
+            _ => agent.post(&url).header("Authorization", &auth).content_type("application/json").send(body),
+        }
+        .expect("response");
+        (response.status().as_u16(), response.body_mut().read_to_string().expect("body"))
+    };
+    let admin = demo.admin_token.as_str();
+    let json_of = |text: &str| -> Value { serde_json::from_str(text).expect("JSON") };
+
+    // The demo's finding: a case, and the region on the map.
+    let (status, body) = call("GET", "/api/v1/cases?state=open", admin, "");
+    assert_eq!(status, 200, "{body}");
+    let cases = json_of(&body);
+    let location: Vec<&Value> = cases.as_array().expect("cases").iter().filter(|c| c["kind"] == "location").collect();
+    assert_eq!(location.len(), 1, "{cases}");
+    assert_eq!(location[0]["subject"], "chip:DEMO-H100-0002");
+    assert!(location[0]["title"].as_str().is_some_and(|t| t.contains("outside US") && t.contains("MY")), "{cases}");
+    let (status, svg) = call("GET", "/api/v1/registry/map.svg", admin, "");
+    assert_eq!(status, 200, "{svg}");
+    assert!(svg.contains(r#"data-region-chip="DEMO-H100-0002" data-agrees="false""#), "the diverted chip's region");
+    assert!(svg.contains(r#"data-region-chip="DEMO-H100-0001" data-agrees="true""#));
+    let (_, body) = call("GET", "/api/v1/registry", admin, "");
+    assert!(body.contains("\"gap\":\"location_mismatch\""), "the ledger records the mismatch too: {body}");
+
+    let now = jiff::Timestamp::now();
+    let records = |serial: &str, site: &str| -> Value {
+        json!({ "records": landmarks.records(serial, site, now).expect("records") })
+    };
+    // Not the agent's chip: DEMO-H100-0003 is held by Kestrel.
+    let (status, body) =
+        call("POST", "/api/v1/locate/measurements", agent_token, &records("DEMO-H100-0003", "Malaysia").to_string());
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("DEMO-H100-0003") && body.contains("Kestrel Analytics Pte. Ltd."), "{body}");
+    // A record altered after it was signed.
+    let mut forged = records("DEMO-H100-0001", "Washington");
+    forged["records"][0]["min_rtt_ms"] = json!(1.0);
+    forged["records"][0]["rtts_ms"] = json!([1.0]);
+    let (status, body) = call("POST", "/api/v1/locate/measurements", agent_token, &forged.to_string());
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(json_of(&body)["error"]["field"], "records[0]", "{body}");
+    assert!(body.contains("signature"), "{body}");
+    // The agent's own chip, measured where the ledger says it is.
+    let good = records("DEMO-H100-0001", "Washington").to_string();
+    let (status, body) = call("POST", "/api/v1/locate/measurements", agent_token, &good);
+    assert_eq!(status, 200, "{body}");
+    let done = json_of(&body);
+    assert_eq!(done["stored"], 19, "{done}");
+    assert_eq!(done["chips"][0]["outcome"], "consistent", "{done}");
+    assert_eq!(done["chips"][0]["declared_country"], "US");
+    assert!(done["chips"][0]["ledger_index"].as_u64().is_some(), "recorded as location_verified: {done}");
+    assert!(done["chips"][0]["case_id"].is_null());
+    let (status, body) = call("POST", "/api/v1/locate/measurements", agent_token, &good);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!((json_of(&body)["stored"].as_u64(), json_of(&body)["already_stored"].as_u64()), (Some(0), Some(19)));
+    let (status, svg) = call("GET", "/api/v1/locate/DEMO-H100-0001/map.svg", admin, "");
+    assert_eq!(status, 200);
+    assert!(svg.starts_with("<svg"), "{svg}");
+    let (status, _) = call("GET", "/api/v1/locate/DEMO-NONE/map.svg", admin, "");
+    assert_eq!(status, 404);
+
+    // Verify what is given: the Malaysian site's round trips exclude the US.
+    let verify = json!({
+        "landmarks": landmarks.landmarks,
+        "measurements": landmarks.records("X", "Malaysia", now).expect("records").iter()
+            .map(|r| json!({ "target": "X", "landmark": r.landmark, "rtt_ms": r.min_rtt_ms }))
+            .collect::<Vec<_>>(),
+    });
+    let (status, body) = call("POST", "/api/v1/locate/verify", admin, &verify.to_string());
+    assert_eq!(status, 200, "{body}");
+    let possible = &json_of(&body)["verdicts"][0]["possible_countries"];
+    assert!(possible.as_array().is_some_and(|p| p.contains(&json!("MY")) && !p.contains(&json!("US"))), "{possible}");
+    let (status, body) =
+        call("POST", "/api/v1/locate/verify", admin, r#"{"landmarks":[],"measurements":[],"speed":1}"#);
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(json_of(&body)["error"]["field"], "speed", "{body}");
+
+    let _ = running.stop.send(());
+    running.thread.join().expect("the server thread");
+}
+
+/// Usage that crosses thresholds opens cases when it is ingested, not only when a report is
+/// asked for: one account over 1e25 on its own; two linked accounts (the demo's harbor-lane and
+/// kestrel, one beneficial owner and card) each under 1e25 whose overlapping runs together cross
+/// it: a split run.
+#[test]
+fn ingested_usage_that_crosses_a_threshold_opens_cases_at_once() {
+    let dir = TempDir::new();
+    let demo = chipwarden_server::demo::prepare(&dir.0).expect("demo data");
+    let state = AppState::open(Config::new(&dir.0)).expect("state");
+    let running = common::start(state);
+    let post = |body: &str| -> (u16, Value) {
+        let agent = ureq::Agent::config_builder().http_status_as_error(false).build().new_agent();
+        let mut response = agent
+            .post(&format!("http://{}/api/v1/usage", running.addr))
+            .header("Authorization", &format!("Bearer {}", demo.admin_token))
+            .content_type("application/json")
+            .send(body)
+            .expect("response");
+        let text = response.body_mut().read_to_string().expect("body");
+        (response.status().as_u16(), serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    };
+    let day = jiff::SignedDuration::from_hours(24);
+    let now = jiff::Timestamp::now();
+    let start = now.checked_sub(day * 20).expect("time").to_string();
+    let end = now.checked_sub(day).expect("time").to_string();
+    let record = |id: &str, account: &str, chips: u32| json!({ "record_id": id, "account": account, "chip_model": "H100 SXM", "chips": chips, "start": start, "end": end });
+    // 19 days of 7,000 H100 at 989.4 TFLOP/s dense BF16 at the high band's 0.5 utilization:
+    // 5.7e24 FLOP each, 1.14e25 together.
+    let body = [record("split-a", "harbor-lane", 7000), record("split-b", "kestrel", 7000)]
+        .iter()
+        .map(Value::to_string)
+        .collect::<Vec<_>>()
+        .join("\n");
+    let (status, answer) = post(&body);
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["inserted"], 2);
+    let alerts = answer["alerts"].as_array().expect("alerts").len();
+    assert!(alerts >= 3, "each account over 1e23, and the group's split run: {answer}");
+    let (status, again) = post(&body);
+    assert_eq!((status, again["inserted"].as_u64(), again["alerts"].as_array().map(Vec::len)), (200, Some(0), Some(0)));
+
+    let agent = ureq::Agent::config_builder().http_status_as_error(false).build().new_agent();
+    let text = agent
+        .get(&format!("http://{}/api/v1/cases?state=open", running.addr))
+        .header("Authorization", &format!("Bearer {}", demo.admin_token))
+        .call()
+        .expect("response")
+        .body_mut()
+        .read_to_string()
+        .expect("body");
+    let cases: Value = serde_json::from_str(&text).expect("JSON");
+    let titles: Vec<&str> = cases.as_array().expect("cases").iter().filter_map(|c| c["title"].as_str()).collect();
+    assert!(titles.contains(&"split run across harbor-lane+kestrel"), "{titles:?}");
+    assert!(titles.contains(&"group harbor-lane+kestrel crossed eu-ai-act-art51 on the high estimate"), "{titles:?}");
+    assert!(titles.contains(&"account kestrel crossed eo14110-bio on the high estimate"), "{titles:?}");
+    assert!(!titles.contains(&"account kestrel crossed eu-ai-act-art51 on the high estimate"), "{titles:?}");
 
     let _ = running.stop.send(());
     running.thread.join().expect("the server thread");

@@ -43,6 +43,14 @@ impl Auditor {
         &self.actor
     }
 
+    /// The log's key as a custody party named after the log's origin: what signs the
+    /// `location_verified` events the server records (custody events are signed over a message
+    /// of their own, so the key's notes and its events cannot be taken for each other).
+    pub fn party_key(&self) -> ServiceResult<chipwarden_ledger::PartyKey> {
+        chipwarden_ledger::PartyKey::from_seed(self.key.name(), &self.key.seed())
+            .map_err(|e| ServiceError::internal(format!("the log's key as a party: {e}")))
+    }
+
     /// The signed audit entry of `action` on `subject`, now.
     pub fn entry(&self, action: &str, subject: &str, detail: &str) -> ServiceResult<Vec<u8>> {
         let draft = AuditDraft {

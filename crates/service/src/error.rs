@@ -22,6 +22,10 @@ pub enum ServiceError {
     /// A value given to a use case is refused (the message names the field in backticks).
     #[error("{0}")]
     Invalid(String),
+    /// The caller may not do this to this object (an agent submitting for a chip its party does
+    /// not hold).
+    #[error("{0}")]
+    Forbidden(String),
     /// The request contradicts the current state (a case already in the state asked for).
     #[error("{0}")]
     Conflict(String),

@@ -14,6 +14,7 @@ pub mod classify;
 pub mod customers;
 pub mod ledger;
 pub mod locate;
+pub mod measurements;
 pub mod meter;
 pub mod registry;
 pub mod screening;

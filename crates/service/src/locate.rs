@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use chipwarden_ledger::{Custody, NoteVerifier, PublicKey, SignedEvent};
+use chipwarden_ledger::{ChipRecord, Custody, NoteVerifier, PublicKey, SignedEvent};
 use chipwarden_locate::protocol::{MeasurementRecord, verify_record};
 use chipwarden_locate::{Landmark, Measurement};
 use chipwarden_store::Store;
@@ -27,6 +27,15 @@ pub enum NoDeviceKey {
 /// it. A chip the ledger does not know, or registered without a device key, gives no key: a
 /// landmark must never time answers signed by a key nobody vouched for.
 pub fn device_key(store: &Store, serial: &str) -> ServiceResult<Result<PublicKey, NoDeviceKey>> {
+    Ok(match chip_record(store, serial)? {
+        None => Err(NoDeviceKey::UnknownChip(serial.to_owned())),
+        Some(chip) => chip.device_public_key.ok_or_else(|| NoDeviceKey::NotRegistered(serial.to_owned())),
+    })
+}
+
+/// Chip `serial` as the custody ledger has it now (its own events replayed), or `None` when the
+/// ledger does not know it.
+pub fn chip_record(store: &Store, serial: &str) -> ServiceResult<Option<ChipRecord>> {
     let size = store.ledger_size()?;
     let mut custody = Custody::new();
     for (index, bytes) in store.ledger_entries_for_serials(&[serial])? {
@@ -38,10 +47,7 @@ pub fn device_key(store: &Store, serial: &str) -> ServiceResult<Result<PublicKey
         let stored = SignedEvent::from_entry(&bytes).map_err(broken)?;
         custody.apply(&stored.event).map_err(broken)?;
     }
-    Ok(match custody.chip(serial) {
-        None => Err(NoDeviceKey::UnknownChip(serial.to_owned())),
-        Some(chip) => chip.device_public_key.ok_or_else(|| NoDeviceKey::NotRegistered(serial.to_owned())),
-    })
+    Ok(custody.chip(serial).cloned())
 }
 
 /// A line of a records or keys file that was refused, and why.

@@ -19,6 +19,20 @@ pub fn create(
     Ok(store.create_token_audited(name, role, token_hash, &crate::now(), &entry)?)
 }
 
+/// Records a new `agent` token acting for `party` (it submits measurements only for the chips
+/// that party holds), logged as `token.created`.
+pub fn create_agent(
+    store: &mut Store,
+    auditor: &Auditor,
+    name: &str,
+    party: &str,
+    token_hash: &str,
+) -> ServiceResult<StoredToken> {
+    let entry =
+        auditor.entry("token.created", &format!("token:{}", name.trim()), &format!("role agent, for party {party}"))?;
+    Ok(store.create_agent_token_audited(name, party, token_hash, &crate::now(), &entry)?)
+}
+
 /// Revokes the live token named `name`, logged as `token.revoked`; `None` when there is none
 /// (nothing logged).
 pub fn revoke(store: &mut Store, auditor: &Auditor, name: &str) -> ServiceResult<Option<StoredToken>> {

@@ -4,7 +4,6 @@
 
 use axum::extract::State;
 use axum::{Extension, Json};
-use chipwarden_service::meter::{BATCH, stored};
 use serde::{Deserialize, Serialize};
 
 use crate::api::screen::RecordRejected;
@@ -23,21 +22,38 @@ pub struct IngestResponse {
     pub inserted: usize,
     pub already_counted: usize,
     pub rejected: Vec<RecordRejected>,
+    /// The cases the usage report's alerts opened or updated after this ingest (thresholds
+    /// crossed on the high estimate, split runs over the default 90-day window ending now).
+    pub alerts: Vec<AlertCase>,
+}
+
+/// A case an alert opened or updated.
+#[derive(Debug, Serialize)]
+pub struct AlertCase {
+    pub case_id: i64,
+    pub outcome: chipwarden_store::CaseOutcome,
 }
 
 /// Usage records in the `meter ingest --format jsonl` schema, as JSON Lines or an array. Good
 /// records are stored (a record id already stored counts nothing); rejected ones are listed.
-/// When every record is rejected, nothing is stored and the answer is an error.
-pub async fn ingest(State(state): State<AppState>, request: axum::extract::Request) -> ApiResult<Json<IngestResponse>> {
+/// When every record is rejected, nothing is stored and the answer is an error. When records
+/// were new, the report over the default window runs and its alerts open cases, as on
+/// `GET /usage/report`: a crossing shows up when the usage that makes it arrives.
+pub async fn ingest(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    request: axum::extract::Request,
+) -> ApiResult<Json<IngestResponse>> {
     let bytes = body_bytes(request, &()).await?;
     let text = records_text(&bytes)?;
+    let app = state.clone();
     state
         .with_store(move |store, inner: &Inner| {
             let mut good = Vec::new();
             let mut rejected = Vec::new();
             for item in chipwarden_meter::jsonl_records("request", text.as_bytes(), &inner.catalog) {
                 match item {
-                    Ok(record) => good.push(stored(&record)?),
+                    Ok(record) => good.push(record),
                     Err(r) => rejected.push(RecordRejected { line: r.line, field: r.field, reason: r.reason }),
                 }
             }
@@ -51,17 +67,24 @@ pub async fn ingest(State(state): State<AppState>, request: axum::extract::Reque
                     ..ApiError::input(format!("no usage record could be stored ({first})"))
                 });
             }
-            let at = now();
-            let (mut inserted, mut already_counted) = (0, 0);
-            for batch in good.chunks(BATCH) {
-                let done = store.ingest_usage(batch, "api", &at).map_err(ApiError::store)?;
-                inserted += done.inserted;
-                already_counted += done.already_counted;
+            let (inserted, already_counted) = chipwarden_service::meter::ingest(store, &good, "api", &now())?;
+            let mut alerts = Vec::new();
+            if inserted > 0 {
+                let window = chipwarden_meter::Window::ending(jiff::Timestamp::now(), DEFAULT_WINDOW_DAYS)
+                    .map_err(ApiError::internal)?;
+                let report = chipwarden_service::meter::report(store, &inner.catalog, window)?;
+                let auditor = crate::api::cases::auditor(&app, &caller)?;
+                for (case_id, outcome) in chipwarden_service::cases::record_alerts(store, &auditor, &report)? {
+                    alerts.push(AlertCase { case_id, outcome });
+                }
             }
-            Ok(Json(IngestResponse { inserted, already_counted, rejected }))
+            Ok(Json(IngestResponse { inserted, already_counted, rejected, alerts }))
         })
         .await
 }
+
+/// The usage report's window when none is asked for, days.
+const DEFAULT_WINDOW_DAYS: u32 = 90;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -86,7 +109,7 @@ pub async fn report(
                 Some(text) => text.parse::<jiff::Timestamp>().map_err(|e| ApiError::field("as_of", e))?,
                 None => jiff::Timestamp::now(),
             };
-            let window = chipwarden_meter::Window::ending(as_of, params.window.unwrap_or(90))
+            let window = chipwarden_meter::Window::ending(as_of, params.window.unwrap_or(DEFAULT_WINDOW_DAYS))
                 .map_err(|e| ApiError::field("window", e))?;
             let report = chipwarden_service::meter::report(store, &inner.catalog, window)?;
             let auditor = crate::api::cases::auditor(&app, &caller)?;

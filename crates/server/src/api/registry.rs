@@ -9,7 +9,10 @@ use axum::extract::State;
 use axum::http::HeaderValue;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
+use chipwarden_locate::protocol::DEFAULT_MAX_AGE;
 use chipwarden_service::registry::Registry;
+
+use crate::map::RegionMark;
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -20,13 +23,33 @@ pub async fn registry(State(state): State<AppState>) -> ApiResult<Json<Registry>
     state.with_store(|store, _| Ok(Json(chipwarden_service::registry::registry(store)?))).await
 }
 
-/// The world map of the registry (SVG): countries shaded by the chips the ledger places there.
+/// The world map of the registry (SVG): countries shaded by the chips the ledger places there,
+/// and the location regions of the chips measured in the last 24 hours (when the server has
+/// landmarks).
 pub async fn map(State(state): State<AppState>) -> ApiResult<Response> {
     let svg = state
-        .with_store(|store, _| {
+        .with_store(|store, inner| {
             let registry = chipwarden_service::registry::registry(store)?;
             let counts: BTreeMap<String, usize> = registry.countries.into_iter().map(|c| (c.name, c.chips)).collect();
-            crate::map::chips_map(&counts).map_err(|e| ApiError::internal(format!("the bundled borders: {e}")))
+            let borders = crate::map::borders().map_err(|e| ApiError::internal(format!("the bundled borders: {e}")))?;
+            let mut regions = Vec::new();
+            if let Some(set) = &inner.landmarks {
+                let now = jiff::Timestamp::now();
+                for (declared, v) in
+                    chipwarden_service::measurements::current(store, set, borders, now, DEFAULT_MAX_AGE)?
+                {
+                    let possible: Vec<String> = v.possible_countries.iter().map(ToString::to_string).collect();
+                    regions.push(RegionMark {
+                        agrees: v.consistent && declared.as_ref().is_some_and(|d| possible.contains(d)),
+                        serial: v.target,
+                        possible_countries: possible,
+                        declared_country: declared,
+                        point: v.region_point.map(|p| (p.lat, p.lon)),
+                    });
+                }
+            }
+            crate::map::chips_map(&counts, &regions)
+                .map_err(|e| ApiError::internal(format!("the bundled borders: {e}")))
         })
         .await?;
     let mut response = svg.into_response();
