@@ -224,8 +224,27 @@ async function apiText(path) {
   return response.text();
 }
 
+// One chip's region map (caps, landmarks, possible countries), shown under the table.
+async function showChipRegion(serial) {
+  const text = await apiText("/locate/" + encodeURIComponent(serial) + "/map.svg");
+  const parsed = new DOMParser().parseFromString(text, "image/svg+xml");
+  const figure = $("#location-map");
+  figure.replaceChildren(document.importNode(parsed.documentElement, true), el("figcaption", {}, "Region of " + serial));
+  figure.hidden = false;
+}
+
 async function loadRegistry() {
-  const [registry, mapText] = await Promise.all([api("GET", "/registry"), apiText("/registry/map.svg")]);
+  const [registry, mapText, locations] =
+    await Promise.all([api("GET", "/registry"), apiText("/registry/map.svg"), api("GET", "/locate/chips")]);
+  rows("#locations-table", locations, (l) => {
+    const verdict = !l.verdict.consistent ? "measurements contradict each other"
+      : l.agrees ? "agrees with the ledger" : "NOT where the ledger has it";
+    const link = el("button", { type: "button", class: "link" }, l.serial);
+    link.addEventListener("click", () => showChipRegion(l.serial).catch(fail));
+    return el("tr", { class: l.agrees ? "" : "row-alert" }, el("td", { class: "nowrap" }, link), el("td", {}, l.declared_country || "—"),
+      el("td", {}, l.verdict.possible_countries.join(", ") || "no country"), el("td", { class: "num" }, l.measurements),
+      el("td", {}, verdict));
+  }, "no chip measured in the last 24 hours");
   const located = registry.countries.reduce((sum, c) => sum + c.chips, 0);
   $("#registry-summary").textContent = registry.chips.length + " chip(s) in the custody ledger (" + registry.ledger_size +
     " entries), " + located + " located in " + registry.countries.length + " countr" + (registry.countries.length === 1 ? "y" : "ies") +

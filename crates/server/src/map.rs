@@ -118,7 +118,12 @@ pub fn chips_map(counts: &BTreeMap<String, usize>, regions: &[RegionMark]) -> Re
     }
     // Location regions: the countries each measured chip may be in, outlined, and a point of its
     // region marked with its serial.
-    for region in regions {
+    // Disagreeing regions last, so that they are drawn on top.
+    let mut ordered: Vec<&RegionMark> = regions.iter().collect();
+    ordered.sort_by_key(|r| !r.agrees);
+    // Labels of regions that share a point are stacked, not written over each other.
+    let mut placed: Vec<(f64, f64)> = Vec::new();
+    for region in ordered {
         let colour = if region.agrees { AGREES } else { DISAGREES };
         let possible = region.possible_countries.join(", ");
         let _ = write!(
@@ -139,11 +144,13 @@ pub fn chips_map(counts: &BTreeMap<String, usize>, regions: &[RegionMark]) -> Re
         }
         if let Some((lat, lon)) = region.point {
             let (x, y) = ((lon + 180.0) * SCALE, (90.0 - lat) * SCALE);
+            let below = placed.iter().filter(|(px, py)| (px - x).abs() < 1.0 && (py - y).abs() < 1.0).count();
+            placed.push((x, y));
             let _ = write!(
                 svg,
                 r##"<circle cx="{x:.1}" cy="{y:.1}" r="4" fill="{colour}" stroke="#ffffff"/><text x="{tx:.1}" y="{ty:.1}" font-family="system-ui, sans-serif" font-size="11" fill="{colour}">{serial}</text>"##,
                 tx = x + 6.0,
-                ty = y + 4.0,
+                ty = y + 4.0 + 13.0 * below as f64,
                 serial = escape(&region.serial),
             );
         }

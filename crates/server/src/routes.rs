@@ -120,6 +120,7 @@ pub static ROUTES: &[Route] = &[
     route(Get, "/api/v1/ledger/consistency", Roles(LEDGER_READ), SMALL_BODY, |m| on(m, api::ledger::consistency)),
     route(Post, "/api/v1/locate/verify", Roles(ANALYSIS), LARGE_BODY, |m| on(m, api::locate::verify)),
     route(Post, "/api/v1/locate/measurements", Roles(MEASURE), LARGE_BODY, |m| on(m, api::locate::measurements)),
+    route(Get, "/api/v1/locate/chips", Roles(LEDGER_READ), SMALL_BODY, |m| on(m, api::locate::chips)),
     route(Get, "/api/v1/locate/{serial}/map.svg", Roles(LEDGER_READ), SMALL_BODY, |m| on(m, api::locate::chip_map)),
     route(Get, "/api/v1/registry", Roles(LEDGER_READ), SMALL_BODY, |m| on(m, api::registry::registry)),
     route(Get, "/api/v1/registry/map.svg", Roles(LEDGER_READ), SMALL_BODY, |m| on(m, api::registry::map)),

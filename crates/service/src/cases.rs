@@ -62,7 +62,9 @@ pub fn record_hits(
 fn crossing_cases(scope: &str, name: &str, crossings: &[Crossing], evidence: &serde_json::Value) -> Vec<NewCase> {
     crossings
         .iter()
-        .filter(|c| c.basis == Basis::High)
+        // A threshold no longer in force (the revoked executive order's) stays in the report as
+        // history but asks nobody to decide anything.
+        .filter(|c| c.basis == Basis::High && c.in_force)
         .map(|c| NewCase {
             kind: "meter",
             key: format!("meter|{scope}:{name}|{}", c.threshold),
@@ -77,8 +79,52 @@ fn crossing_cases(scope: &str, name: &str, crossings: &[Crossing], evidence: &se
         .collect()
 }
 
-/// Opens cases for the alerts of a usage report: thresholds crossed on the high estimate by an
-/// account, a group or a run, and split runs. A repeat opens nothing.
+/// The case a foundry assessment opens when it raises red flags or the foundry due-diligence
+/// presumption applies unrebutted: one per design; the rule set, the presumption and the flags
+/// are its fingerprint, so a new finding reopens a cleared case. `None` when there is nothing to
+/// decide.
+pub fn foundry_case(assessment: &chipwarden_classify::FoundryAssessment) -> ServiceResult<Option<NewCase>> {
+    let presumed = assessment.presumption_applies && assessment.overcome_by.is_none();
+    if assessment.red_flags.is_empty() && !presumed {
+        return Ok(None);
+    }
+    let flags: Vec<&str> = assessment.red_flags.iter().map(|f| f.id.as_str()).collect();
+    let mut title = format!("design {}:", assessment.design);
+    if presumed {
+        title.push_str(&format!(
+            " presumed {} (foundry due diligence)",
+            assessment.presumed_eccn.as_deref().unwrap_or("controlled")
+        ));
+    }
+    if !flags.is_empty() {
+        title.push_str(&format!(" red flags {}", flags.join(", ")));
+    }
+    Ok(Some(NewCase {
+        kind: "foundry",
+        key: format!("foundry|design:{}", assessment.design),
+        subject: format!("design:{}", assessment.design),
+        list: None,
+        entry_id: None,
+        matched_name: None,
+        title,
+        evidence: serde_json::to_value(assessment).map_err(ServiceError::internal)?,
+        fingerprint: format!("{}; presumed {presumed}; flags {}", assessment.ruleset, flags.join(",")),
+    }))
+}
+
+/// Opens or updates the case of a foundry assessment (see [`foundry_case`]); its id and what
+/// happened to it, or `None` when the assessment leaves nothing to decide.
+pub fn record_foundry(
+    store: &mut Store,
+    auditor: &Auditor,
+    assessment: &chipwarden_classify::FoundryAssessment,
+) -> ServiceResult<Option<(i64, CaseOutcome)>> {
+    let Some(case) = foundry_case(assessment)? else { return Ok(None) };
+    Ok(store.record_cases(&[case], auditor.actor(), &crate::now(), &|c| auditor.case_entry(c))?.into_iter().next())
+}
+
+/// Opens cases for the alerts of a usage report: thresholds in force crossed on the high estimate
+/// by an account, a group or a run, and split runs. A repeat opens nothing.
 pub fn record_alerts(store: &mut Store, auditor: &Auditor, report: &Report) -> ServiceResult<Vec<(i64, CaseOutcome)>> {
     let mut cases = Vec::new();
     for a in &report.accounts {

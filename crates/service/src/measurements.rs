@@ -323,21 +323,41 @@ pub fn record_in_ledger(
     crate::ledger::append_checked(store, &checked, &now.to_string())
 }
 
+/// A measured chip's current location beside the country the custody ledger gives.
+#[derive(Debug, Clone, Serialize)]
+pub struct Located {
+    pub serial: String,
+    pub declared_country: Option<String>,
+    /// The measurements agree with each other and the declared country is among the possible
+    /// ones.
+    pub agrees: bool,
+    /// Records used: the latest from each landmark.
+    pub measurements: usize,
+    pub verdict: TargetVerdict,
+}
+
 /// The location of every chip with records measured within `max_age` of `now`, judged as a
-/// submission judges it but acting on nothing: what the registry's map draws.
+/// submission judges it but acting on nothing: what the registry shows and its map draws.
 pub fn current(
     store: &Store,
     set: &LandmarkSet,
     borders: &Borders,
     now: Timestamp,
     max_age: SignedDuration,
-) -> ServiceResult<Vec<(Option<String>, TargetVerdict)>> {
+) -> ServiceResult<Vec<Located>> {
     let since = now.checked_sub(max_age).map_err(ServiceError::internal)?.to_string();
     let mut out = Vec::new();
     for serial in store.measured_chips(&since)? {
-        if let Some((verdict, _)) = recent_verdict(store, set, borders, &serial, &since)? {
-            let declared = chip_record(store, &serial)?.and_then(|c| c.current_country()).map(|c| c.to_string());
-            out.push((declared, verdict));
+        if let Some((verdict, measurements)) = recent_verdict(store, set, borders, &serial, &since)? {
+            let declared = chip_record(store, &serial)?.and_then(|c| c.current_country());
+            let agrees = verdict.consistent && declared.is_some_and(|d| verdict.possible_countries.contains(&d));
+            out.push(Located {
+                serial,
+                declared_country: declared.map(|c| c.to_string()),
+                agrees,
+                measurements,
+                verdict,
+            });
         }
     }
     Ok(out)

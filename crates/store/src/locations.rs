@@ -49,7 +49,15 @@ impl Store {
                 .map_err(db(action))?;
             for m in records {
                 inserted += insert
-                    .execute(rusqlite::params![m.serial, m.landmark, m.rtt_ms, m.measured_at, m.record, submitted_by, at])
+                    .execute(rusqlite::params![
+                        m.serial,
+                        m.landmark,
+                        m.rtt_ms,
+                        m.measured_at,
+                        m.record,
+                        submitted_by,
+                        at
+                    ])
                     .map_err(db(action))?;
             }
         }
@@ -90,9 +98,7 @@ impl Store {
         let action = "read the measured chips";
         let mut stmt = self
             .conn
-            .prepare_cached(
-                "SELECT DISTINCT serial FROM location_measurements WHERE measured_at >= ?1 ORDER BY serial",
-            )
+            .prepare_cached("SELECT DISTINCT serial FROM location_measurements WHERE measured_at >= ?1 ORDER BY serial")
             .map_err(db(action))?;
         let rows = stmt.query_map([since], |r| r.get(0)).map_err(db(action))?;
         rows.collect::<rusqlite::Result<_>>().map_err(db(action))

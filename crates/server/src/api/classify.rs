@@ -2,8 +2,8 @@
 //! capacity. Each parses its request, calls the engine function the CLI calls, and answers the
 //! JSON the CLI prints with `--json`.
 
-use axum::Json;
 use axum::extract::State;
+use axum::{Extension, Json};
 use chipwarden_classify::license::LicenseQuery;
 use chipwarden_classify::{Classification, RuleSet, determine};
 use chipwarden_core::{Catalog, CountryCode, Item, Spec, parse_any_spec, parse_date};
@@ -11,9 +11,10 @@ use chipwarden_meter::capacity::{FleetLine, InferenceModel, Workload};
 use chipwarden_service::capacity::{self, CapacityReport};
 use chipwarden_service::classify::Subject;
 use jiff::civil::Date;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Body;
 use crate::state::{AppState, Inner, today};
@@ -131,17 +132,31 @@ pub async fn license(
         .await
 }
 
+/// A foundry assessment (`foundry check --json`), and the case it opened or updated when it
+/// raises red flags or the presumption applies unrebutted.
+#[derive(Debug, Serialize)]
+pub struct FoundryResponse {
+    #[serde(flatten)]
+    pub assessment: chipwarden_classify::FoundryAssessment,
+    pub case_id: Option<i64>,
+}
+
 pub async fn foundry_check(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Body(req): Body<FoundryRequest>,
-) -> ApiResult<Json<chipwarden_classify::FoundryAssessment>> {
+) -> ApiResult<Json<FoundryResponse>> {
+    let app = state.clone();
     state
-        .compute(move |inner| {
+        .with_store(move |store, inner| {
             let design = chipwarden_classify::parse_design("design", &req.design.to_string())
                 .map_err(|e| ApiError::field("design", e))?;
             let date = date("at", req.at.as_deref())?;
             let rules = rules_at(inner, date)?;
-            Ok(Json(chipwarden_classify::assess(&design, rules, &inner.groups, date)))
+            let assessment = chipwarden_classify::assess(&design, rules, &inner.groups, date);
+            let auditor = crate::api::cases::auditor(&app, &caller)?;
+            let case_id = chipwarden_service::cases::record_foundry(store, &auditor, &assessment)?.map(|(id, _)| id);
+            Ok(Json(FoundryResponse { assessment, case_id }))
         })
         .await
 }

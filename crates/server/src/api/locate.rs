@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use chipwarden_locate::protocol::{DEFAULT_MAX_AGE, MeasurementRecord};
 use chipwarden_locate::{Landmark, Measurement, Options, TargetVerdict, VettingMode};
-use chipwarden_service::measurements::{LandmarkSet, Submitted, Submitter};
+use chipwarden_service::measurements::{LandmarkSet, Located, Submitted, Submitter};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{Caller, Role};
@@ -141,6 +141,19 @@ pub async fn measurements(
         .await
 }
 
+/// Every chip measured in the last 24 hours: where it may be, beside where the custody ledger
+/// has it (empty when the server has no landmarks).
+pub async fn chips(State(state): State<AppState>) -> ApiResult<Json<Vec<Located>>> {
+    state
+        .with_store(|store, inner| {
+            let Some(set) = &inner.landmarks else { return Ok(Json(Vec::new())) };
+            let borders = crate::map::borders().map_err(ApiError::internal)?;
+            let now = jiff::Timestamp::now();
+            Ok(Json(chipwarden_service::measurements::current(store, set, borders, now, DEFAULT_MAX_AGE)?))
+        })
+        .await
+}
+
 /// The SVG map of one chip's current region (its records of the last 24 hours): the caps, the
 /// countries it may be in, the landmarks.
 pub async fn chip_map(State(state): State<AppState>, Path(serial): Path<String>) -> ApiResult<Response> {
@@ -156,10 +169,10 @@ pub async fn chip_map(State(state): State<AppState>, Path(serial): Path<String>)
                 jiff::Timestamp::now(),
                 DEFAULT_MAX_AGE,
             )?;
-            let (_, verdict) = located.into_iter().find(|(_, v)| v.target == serial).ok_or_else(|| {
+            let chip = located.into_iter().find(|l| l.serial == serial).ok_or_else(|| {
                 ApiError::not_found(format!("chip `{serial}` has no measurement of the last 24 hours"))
             })?;
-            Ok(chipwarden_locate::render_svg(borders, &set.landmarks, &verdict, &Options::default()))
+            Ok(chipwarden_locate::render_svg(borders, &set.landmarks, &chip.verdict, &Options::default()))
         })
         .await?;
     let mut response = svg.into_response();

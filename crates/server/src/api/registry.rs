@@ -35,16 +35,13 @@ pub async fn map(State(state): State<AppState>) -> ApiResult<Response> {
             let mut regions = Vec::new();
             if let Some(set) = &inner.landmarks {
                 let now = jiff::Timestamp::now();
-                for (declared, v) in
-                    chipwarden_service::measurements::current(store, set, borders, now, DEFAULT_MAX_AGE)?
-                {
-                    let possible: Vec<String> = v.possible_countries.iter().map(ToString::to_string).collect();
+                for l in chipwarden_service::measurements::current(store, set, borders, now, DEFAULT_MAX_AGE)? {
                     regions.push(RegionMark {
-                        agrees: v.consistent && declared.as_ref().is_some_and(|d| possible.contains(d)),
-                        serial: v.target,
-                        possible_countries: possible,
-                        declared_country: declared,
-                        point: v.region_point.map(|p| (p.lat, p.lon)),
+                        serial: l.serial,
+                        possible_countries: l.verdict.possible_countries.iter().map(ToString::to_string).collect(),
+                        declared_country: l.declared_country,
+                        agrees: l.agrees,
+                        point: l.verdict.region_point.map(|p| (p.lat, p.lon)),
                     });
                 }
             }

@@ -94,6 +94,14 @@ try {
   await page.locator("#gaps-table tbody tr", { hasText: "DEMO-H20-0004" }).getByText(/never received/).waitFor();
   await page.locator("#countries-table tbody tr", { hasText: "MY" }).waitFor();
   await page.locator("#chips-table tbody tr", { hasText: "Kestrel Johor JB1" }).waitFor();
+  // Location checks: the demo's DEMO-H100-0002 answers from Malaysia while on record in the US.
+  await page.locator('#registry-map svg g[data-region-chip="DEMO-H100-0002"][data-agrees="false"]').waitFor({ state: "attached" });
+  await page.locator('#registry-map svg g[data-region-chip="DEMO-H100-0001"][data-agrees="true"]').waitFor({ state: "attached" });
+  const diverted = page.locator("#locations-table tbody tr", { hasText: "DEMO-H100-0002" });
+  await diverted.getByText("NOT where the ledger has it").waitFor();
+  await diverted.getByRole("button", { name: "DEMO-H100-0002" }).click();
+  await page.locator("#location-map svg").waitFor();
+  await page.locator("#location-map figcaption", { hasText: "Region of DEMO-H100-0002" }).waitFor();
   await shot("6-registry");
 
   // Usage of the demo accounts (the Alibaba trace) with the threshold lines.
@@ -106,6 +114,30 @@ try {
   }
   await page.locator("#split-runs").getByText(/No split-run alert/).waitFor();
   await shot("7-usage");
+
+  // A split run: the linked harbor-lane and kestrel each run 7,000 H100 for 19 days (5.7e24
+  // FLOP each at the high band), together over the EU AI Act's 1e25. Ingested through the API,
+  // it opens its cases at once; the usage page draws the alert.
+  const start = new Date(Date.now() - 20 * 86400e3).toISOString();
+  const end = new Date(Date.now() - 86400e3).toISOString();
+  const records = ["harbor-lane", "kestrel"].map((account) => JSON.stringify({
+    record_id: "browser-split-" + account, account, chip_model: "H100 SXM", chips: 7000, start, end,
+  })).join("\n");
+  const ingest = await page.evaluate(async ([body, token]) => {
+    const response = await fetch("/api/v1/usage", { method: "POST", headers: { Authorization: "Bearer " + token, "Content-Type": "application/json" }, body });
+    return { status: response.status, body: await response.json() };
+  }, [records, token]);
+  if (ingest.status !== 200 || ingest.body.inserted !== 2 || ingest.body.alerts.length !== 2) {
+    throw new Error("split-run usage not ingested: " + JSON.stringify(ingest));
+  }
+  await page.getByRole("button", { name: "Report" }).click();
+  const split = page.locator("#split-runs");
+  await split.getByText(/harbor-lane/).first().waitFor();
+  await split.getByText(/eu-ai-act-art51/).first().waitFor();
+  await page.locator("#usage-table tbody tr", { hasText: "group: harbor-lane + kestrel" }).getByText(/eu-ai-act-art51/).waitFor();
+  await shot("7b-split-run");
+  await page.getByRole("button", { name: "Cases" }).click();
+  await page.locator("#cases-table tbody tr", { hasText: "split run across harbor-lane+kestrel" }).waitFor();
 
   // Classification of the H100 today.
   await page.getByRole("button", { name: "Classification" }).click();
