@@ -7,7 +7,7 @@ use std::path::Path;
 use chipwarden_core::Catalog;
 use chipwarden_meter::{Reject, UsageRecord};
 use chipwarden_service::meter::{BATCH, stored};
-use chipwarden_store::{StoredLink, StoredUsage};
+use chipwarden_store::StoredUsage;
 
 use crate::Failure;
 use crate::args::{AccountsCommand, Cli, MeterCommand};
@@ -263,16 +263,10 @@ pub fn accounts(cli: &Cli, command: &AccountsCommand) -> Result<(), Failure> {
             let text = crate::commands::read(file)?;
             let mut links = Vec::new();
             for result in chipwarden_meter::parse_links(&name, text.as_bytes()) {
-                let link = result.map_err(Failure::input)?;
-                links.push(StoredLink {
-                    account_a: link.account_a,
-                    account_b: link.account_b,
-                    reason: link.reason.name().to_owned(),
-                    evidence: link.evidence,
-                });
+                links.push(result.map_err(Failure::input)?);
             }
             let mut store = open_store(cli)?;
-            let added = store.add_links(&links).map_err(Failure::io)?;
+            let added = chipwarden_service::meter::add_links(&mut store, &links)?;
             crate::outln!("{added} new link(s) from `{name}` ({} given)", links.len());
             Ok(())
         }

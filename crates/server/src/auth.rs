@@ -3,9 +3,10 @@
 //! at the next request.
 
 use axum::extract::{Request, State};
-use axum::http::header::AUTHORIZATION;
+use axum::http::HeaderValue;
+use axum::http::header::{AUTHORIZATION, CONNECTION};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -78,13 +79,30 @@ pub struct Caller {
 }
 
 /// Admits a request whose bearer token is live and whose role is among `allowed`: 401
-/// without a usable token, 403 with a role that may not use the endpoint.
+/// without a usable token, 403 with a role that may not use the endpoint. A refusal is answered
+/// before the request's body is read, so it closes the connection (`Connection: close`): a client
+/// that reused it would find it closed under its next request.
 pub async fn authorize(
     State((state, allowed)): State<(AppState, &'static [Role])>,
     mut request: Request,
     next: Next,
-) -> Result<Response, ApiError> {
-    let header = request.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok());
+) -> Response {
+    let header = request.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    match caller(&state, allowed, header.as_deref()).await {
+        Ok(caller) => {
+            request.extensions_mut().insert(caller);
+            next.run(request).await
+        }
+        Err(refusal) => {
+            let mut response = refusal.into_response();
+            response.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
+            response
+        }
+    }
+}
+
+/// The caller whose `Authorization` header this is, if its token is live and its role among `allowed`.
+async fn caller(state: &AppState, allowed: &'static [Role], header: Option<&str>) -> Result<Caller, ApiError> {
     let Some(token) = header.and_then(|h| h.strip_prefix("Bearer ")).map(str::trim).filter(|t| !t.is_empty()) else {
         return Err(ApiError::new(Code::Unauthenticated, "give a token: `Authorization: Bearer <token>`"));
     };
@@ -109,8 +127,7 @@ pub async fn authorize(
             format!("role `{}` may not use this endpoint (allowed: {})", role.name(), names.join(", ")),
         ));
     }
-    request.extensions_mut().insert(Caller { token_id: stored.id, name: stored.name, role });
-    Ok(next.run(request).await)
+    Ok(Caller { token_id: stored.id, name: stored.name, role })
 }
 
 #[cfg(test)]

@@ -111,6 +111,7 @@ pub static ROUTES: &[Route] = &[
     route(Get, "/api/v1/customers", Roles(ANALYSIS), SMALL_BODY, |m| on(m, api::screen::customers)),
     route(Post, "/api/v1/customers", Roles(ANALYSIS), LARGE_BODY, |m| on(m, api::screen::import_customers)),
     route(Get, "/api/v1/accounts/groups", Roles(ANALYSIS), SMALL_BODY, |m| on(m, api::meter::groups)),
+    route(Post, "/api/v1/accounts/links", Roles(ANALYSIS), LARGE_BODY, |m| on(m, api::meter::link)),
     route(Post, "/api/v1/usage", Roles(INGEST), LARGE_BODY, |m| on(m, api::meter::ingest)),
     route(Get, "/api/v1/usage/report", Roles(ANALYSIS), SMALL_BODY, |m| on(m, api::meter::report)),
     route(Get, "/api/v1/usage/thresholds", Roles(ANALYSIS), SMALL_BODY, |m| on(m, api::meter::thresholds)),

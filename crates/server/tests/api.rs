@@ -98,7 +98,7 @@ impl Server {
                 req.send(body.unwrap_or("{}"))
             }
         };
-        let mut response = result.expect("an HTTP response");
+        let mut response = result.unwrap_or_else(|e| panic!("{method} {path}: no HTTP response: {e}"));
         let status = response.status().as_u16();
         let text = response.body_mut().read_to_string().expect("a body");
         let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
@@ -251,6 +251,27 @@ fn classify_screen_and_contracts() {
 fn usage_counts_once_and_bad_input_names_the_field() {
     let server = Server::start();
     let operator = role_token(Role::Operator);
+    // Links between accounts: stored once, grouped, a self-link refused naming its field.
+    let links = r#"{"links":[{"account_a":"acct-1","account_b":"acct-2","reason":"payment_instrument","evidence":"card:fp:1"}]}"#;
+    let (status, body) = server.post("/api/v1/accounts/links", &server.admin, links);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["added"], 1);
+    assert_eq!(body["groups"][0]["accounts"], json!(["acct-1", "acct-2"]), "{body}");
+    let (_, body) = server.post("/api/v1/accounts/links", &server.admin, links);
+    assert_eq!(body["added"], 0, "a link already stored counts once");
+    let selfish = r#"{"links":[{"account_a":"acct-1","account_b":"acct-3","reason":"ip_or_asn"},{"account_a":"acct-3","account_b":"acct-3","reason":"ip_or_asn"}]}"#;
+    let (status, body) = server.post("/api/v1/accounts/links", &server.admin, selfish);
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(error(&body, "invalid_input").as_deref(), Some("links[1].account_b"));
+    let (_, groups) = server.get("/api/v1/accounts/groups", &server.admin);
+    assert_eq!(groups[0]["accounts"], json!(["acct-1", "acct-2"]), "nothing of the refused batch stored: {groups}");
+    let (status, body) = server.post(
+        "/api/v1/accounts/links",
+        &server.admin,
+        r#"{"links":[{"account_a":"a","account_b":"b","reason":"friends"}]}"#,
+    );
+    assert_eq!(status, 400, "{body}");
+    assert!(error(&body, "invalid_json").is_some_and(|f| f.starts_with("links[0]")), "{body}");
     let records = concat!(
         r#"{"record_id":"r1","account":"acct-1","chip_model":"H100","chips":8,"start":"2026-01-01T00:00:00Z","end":"2026-01-02T00:00:00Z"}"#,
         "\n",

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chipwarden_core::{Catalog, Chip};
 use chipwarden_meter::{Link, Report, UsageRecord, Window};
-use chipwarden_store::{Store, StoredUsage};
+use chipwarden_store::{Store, StoredLink, StoredUsage};
 
 use crate::{ServiceError, ServiceResult};
 
@@ -44,6 +44,36 @@ pub fn all_links(store: &Store) -> ServiceResult<Vec<Link>> {
     }
     links.extend(chipwarden_meter::derived_links(&crate::customers::stored(store)?));
     Ok(links)
+}
+
+/// Stores explicit links between accounts (one transaction; a link already stored counts once):
+/// how many were new. Each link is checked first (both accounts named, not the same account);
+/// any bad link refuses them all, the first named as `links[i].field`.
+pub fn add_links(store: &mut Store, links: &[Link]) -> ServiceResult<usize> {
+    for (i, l) in links.iter().enumerate() {
+        let field = if l.account_a.trim().is_empty() {
+            Some(("account_a", "is empty".to_owned()))
+        } else if l.account_b.trim().is_empty() {
+            Some(("account_b", "is empty".to_owned()))
+        } else if l.account_a == l.account_b {
+            Some(("account_b", format!("`{}` is linked to itself", l.account_b)))
+        } else {
+            None
+        };
+        if let Some((field, why)) = field {
+            return Err(ServiceError::Invalid(format!("`links[{i}].{field}`: {why}")));
+        }
+    }
+    let stored: Vec<StoredLink> = links
+        .iter()
+        .map(|l| StoredLink {
+            account_a: l.account_a.clone(),
+            account_b: l.account_b.clone(),
+            reason: l.reason.name().to_owned(),
+            evidence: l.evidence.clone(),
+        })
+        .collect();
+    Ok(store.add_links(&stored)?)
 }
 
 /// Groups of linked accounts, each with its links and their evidence.

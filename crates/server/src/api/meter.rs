@@ -9,12 +9,57 @@ use serde::{Deserialize, Serialize};
 use crate::api::screen::RecordRejected;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Params, body_bytes, records_text};
+use crate::extract::{Body, Params, body_bytes, records_text};
 use crate::state::{AppState, Inner, now};
 
 /// Groups of linked accounts, each with its links and their evidence (`accounts groups --json`).
 pub async fn groups(State(state): State<AppState>) -> ApiResult<Json<Vec<chipwarden_meter::Group>>> {
     state.with_store(|store, _| Ok(Json(chipwarden_service::meter::groups(store)?))).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkIn {
+    pub account_a: String,
+    pub account_b: String,
+    /// same_beneficial_owner, payment_instrument, ip_or_asn or declared_affiliate.
+    pub reason: chipwarden_meter::LinkReason,
+    #[serde(default)]
+    pub evidence: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinksRequest {
+    pub links: Vec<LinkIn>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LinksResponse {
+    /// Links new to the store (a link already stored counts once).
+    pub added: usize,
+    /// The groups of linked accounts afterwards.
+    pub groups: Vec<chipwarden_meter::Group>,
+}
+
+/// Explicit links between accounts (`accounts link`), all stored or none; the groups after.
+pub async fn link(State(state): State<AppState>, Body(req): Body<LinksRequest>) -> ApiResult<Json<LinksResponse>> {
+    state
+        .with_store(move |store, _| {
+            let links: Vec<chipwarden_meter::Link> = req
+                .links
+                .into_iter()
+                .map(|l| chipwarden_meter::Link {
+                    account_a: l.account_a,
+                    account_b: l.account_b,
+                    reason: l.reason,
+                    evidence: l.evidence,
+                })
+                .collect();
+            let added = chipwarden_service::meter::add_links(store, &links)?;
+            Ok(Json(LinksResponse { added, groups: chipwarden_service::meter::groups(store)? }))
+        })
+        .await
 }
 
 #[derive(Debug, Serialize)]
