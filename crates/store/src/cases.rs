@@ -13,7 +13,7 @@ use crate::decisions::insert_decision;
 use crate::error::{Result, StoreError, db};
 use crate::ledger::append_in;
 use crate::model::Decision;
-use crate::store::Store;
+use crate::sqlite::SqliteStore;
 
 /// Where a case is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -121,7 +121,7 @@ pub struct CaseUpdate {
     pub note: Option<String>,
 }
 
-const COLUMNS: &str = "id, kind, subject, list, entry_id, matched_name, title, evidence, fingerprint, state, assignee, \
+pub(crate) const COLUMNS: &str = "id, kind, subject, list, entry_id, matched_name, title, evidence, fingerprint, state, assignee, \
      created_at, updated_at";
 
 fn case_row(row: &Row<'_>) -> rusqlite::Result<Case> {
@@ -189,14 +189,14 @@ fn audit(tx: &Connection, changes: &[CaseChange], entries: AuditEntries<'_>, at:
     Ok(())
 }
 
-fn nonempty(what: &str, text: &str) -> Result<()> {
+pub(crate) fn nonempty(what: &str, text: &str) -> Result<()> {
     if text.trim().is_empty() {
         return Err(StoreError::Invalid(format!("a case's {what} must not be empty")));
     }
     Ok(())
 }
 
-impl Store {
+impl SqliteStore {
     /// Opens a case for each new key, updates the evidence of a known key whose fingerprint
     /// changed (reopening it, with a note saying why, if it was cleared), and leaves the same hit
     /// seen again alone; `author` signs the notes. One transaction with the audit entries of

@@ -1,7 +1,7 @@
 //! The one error type of the store: what failed, in words a user can act on.
 
 /// The cause under a store error. Boxed so that the public type does not tie callers to one
-/// database driver: the PostgreSQL backend will put its own errors here.
+/// database driver: each backend puts its own driver's errors here.
 ///
 /// A cause is part of its error's message and is deliberately not reported as its `source()`,
 /// so that printing the chain of an error (as anyhow's `{:#}` does) says it once.
@@ -73,6 +73,6 @@ pub enum StoreError {
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Wraps a driver error with what the store was doing, e.g. `db("read the list versions")`.
-pub(crate) fn db(action: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {
+pub(crate) fn db<E: std::error::Error + Send + Sync + 'static>(action: &'static str) -> impl FnOnce(E) -> StoreError {
     move |e| StoreError::Database { action: action.to_owned(), cause: Box::new(e) }
 }

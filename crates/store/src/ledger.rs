@@ -10,7 +10,7 @@ use chipwarden_ledger::{Hash, LeafHashes, LedgerError, leaf_hash, node_hash};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
 use crate::error::{Result, StoreError, db};
-use crate::store::Store;
+use crate::sqlite::SqliteStore;
 
 /// A signed checkpoint as issued and stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,8 +28,21 @@ pub struct StoredCheckpoint {
 /// the log's size when it was taken (later appends do not change what it answers).
 #[derive(Debug)]
 pub struct LedgerLeaves<'a> {
-    conn: &'a Connection,
+    source: Leaves<'a>,
     size: u64,
+}
+
+/// Where a [`LedgerLeaves`] reads its hashes.
+#[derive(Debug)]
+enum Leaves<'a> {
+    Sqlite(&'a Connection),
+    Postgres(&'a crate::pg::PgStore),
+}
+
+impl<'a> LedgerLeaves<'a> {
+    pub(crate) fn postgres(store: &'a crate::pg::PgStore, size: u64) -> LedgerLeaves<'a> {
+        LedgerLeaves { source: Leaves::Postgres(store), size }
+    }
 }
 
 impl LeafHashes for LedgerLeaves<'_> {
@@ -41,7 +54,11 @@ impl LeafHashes for LedgerLeaves<'_> {
         if index >= self.size {
             return Err(LedgerError::IndexBeyondSize { index, size: self.size });
         }
-        stored_leaf_hash(self.conn, index).map_err(LedgerError::source)
+        match self.source {
+            Leaves::Sqlite(conn) => stored_leaf_hash(conn, index),
+            Leaves::Postgres(store) => store.ledger_leaf_hash(index),
+        }
+        .map_err(LedgerError::source)
     }
 
     fn subtree_hash(&self, start: u64, end: u64) -> Result<Option<Hash>, LedgerError> {
@@ -49,11 +66,15 @@ impl LeafHashes for LedgerLeaves<'_> {
         if width < 2 || !width.is_power_of_two() || !start.is_multiple_of(width) || end > self.size {
             return Ok(None);
         }
-        stored_subtree(self.conn, width.trailing_zeros(), start).map_err(LedgerError::source)
+        match self.source {
+            Leaves::Sqlite(conn) => stored_subtree(conn, width.trailing_zeros(), start),
+            Leaves::Postgres(store) => store.ledger_subtree(width.trailing_zeros(), start),
+        }
+        .map_err(LedgerError::source)
     }
 }
 
-impl Store {
+impl SqliteStore {
     /// How many entries the log holds.
     pub fn ledger_size(&self) -> Result<u64> {
         log_size(&self.conn)
@@ -122,7 +143,7 @@ impl Store {
 
     /// The log's leaf hashes as of now, for building proofs and tree heads.
     pub fn ledger_leaves(&self) -> Result<LedgerLeaves<'_>> {
-        Ok(LedgerLeaves { conn: &self.conn, size: self.ledger_size()? })
+        Ok(LedgerLeaves { source: Leaves::Sqlite(&self.conn), size: self.ledger_size()? })
     }
 
     /// Calls `f` with every entry in leaf order: its index, its bytes and its stored leaf hash
@@ -291,15 +312,9 @@ pub(crate) fn append_in<E: AsRef<[u8]>>(
                     None => db(action)(e),
                 });
             }
-            // Complete subtrees close as binary addition carries: each merge of two equal
-            // widths is a new complete subtree, stored once, never changed.
-            let mut node = (0u32, index, leaf);
-            while let Some(&(level, start, left)) = frontier.last().filter(|(level, ..)| *level == node.0) {
-                frontier.pop();
-                node = (level + 1, start, node_hash(&left, &node.2));
-                insert_subtree.execute(rusqlite::params![node.0, to_i64(start)?, &node.2.0[..]]).map_err(db(action))?;
+            for (level, start, hash) in push_leaf(&mut frontier, index, leaf) {
+                insert_subtree.execute(rusqlite::params![level, to_i64(start)?, &hash.0[..]]).map_err(db(action))?;
             }
-            frontier.push(node);
         }
     }
     Ok(first)
@@ -345,6 +360,15 @@ fn stored_subtree(conn: &Connection, level: u32, start: u64) -> Result<Option<Ha
 /// The complete subtrees of a log of `size` leaves, largest first, as `(level, start, hash)`:
 /// what an append merges its new leaves into.
 fn frontier(conn: &Connection, size: u64) -> Result<Vec<(u32, u64, Hash)>> {
+    frontier_from(size, |index| stored_leaf_hash(conn, index), |level, start| stored_subtree(conn, level, start))
+}
+
+/// [`frontier`] over any backend: `leaf` reads a leaf hash, `subtree` a stored subtree hash.
+pub(crate) fn frontier_from(
+    size: u64,
+    mut leaf: impl FnMut(u64) -> Result<Hash>,
+    mut subtree: impl FnMut(u32, u64) -> Result<Option<Hash>>,
+) -> Result<Vec<(u32, u64, Hash)>> {
     let mut out = Vec::with_capacity(size.count_ones() as usize);
     let mut start = 0;
     for level in (0..64u32).rev() {
@@ -353,9 +377,9 @@ fn frontier(conn: &Connection, size: u64) -> Result<Vec<(u32, u64, Hash)>> {
             continue;
         }
         let hash = if level == 0 {
-            stored_leaf_hash(conn, start)?
+            leaf(start)?
         } else {
-            stored_subtree(conn, level, start)?.ok_or_else(|| StoreError::Corrupt {
+            subtree(level, start)?.ok_or_else(|| StoreError::Corrupt {
                 what: "ledger".to_owned(),
                 cause: format!("the hash of leaves {start}..{} is missing", start + width).into(),
             })?
@@ -366,15 +390,30 @@ fn frontier(conn: &Connection, size: u64) -> Result<Vec<(u32, u64, Hash)>> {
     Ok(out)
 }
 
-fn hash(bytes: &[u8], what: &str) -> Result<Hash> {
+/// Adds the leaf `(index, leaf)` to `frontier` and returns the complete subtrees it closes, as
+/// `(level, start, hash)`: each merge of two equal widths is a new complete subtree, stored once,
+/// never changed (binary addition's carries).
+pub(crate) fn push_leaf(frontier: &mut Vec<(u32, u64, Hash)>, index: u64, leaf: Hash) -> Vec<(u32, u64, Hash)> {
+    let mut closed = Vec::new();
+    let mut node = (0u32, index, leaf);
+    while let Some(&(level, start, left)) = frontier.last().filter(|(level, ..)| *level == node.0) {
+        frontier.pop();
+        node = (level + 1, start, node_hash(&left, &node.2));
+        closed.push(node);
+    }
+    frontier.push(node);
+    closed
+}
+
+pub(crate) fn hash(bytes: &[u8], what: &str) -> Result<Hash> {
     Hash::from_slice(bytes).map_err(|e| StoreError::Corrupt { what: what.to_owned(), cause: Box::new(e) })
 }
 
-fn to_i64(value: u64) -> Result<i64> {
+pub(crate) fn to_i64(value: u64) -> Result<i64> {
     i64::try_from(value).map_err(|_| StoreError::Invalid(format!("ledger index {value} is too large")))
 }
 
-fn from_i64(value: i64, what: &str) -> Result<u64> {
+pub(crate) fn from_i64(value: i64, what: &str) -> Result<u64> {
     u64::try_from(value)
         .map_err(|_| StoreError::Corrupt { what: what.to_owned(), cause: format!("negative value {value}").into() })
 }

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::error::{Result, StoreError, db};
 use crate::ledger::append_in;
-use crate::store::Store;
+use crate::sqlite::SqliteStore;
 
 /// The roles a token can carry; the server gives them their meaning.
 pub const TOKEN_ROLES: &[&str] = &["admin", "analyst", "operator", "agent"];
@@ -25,7 +25,7 @@ pub struct StoredToken {
     pub revoked_at: Option<String>,
 }
 
-fn is_hash(text: &str) -> bool {
+pub(crate) fn is_hash(text: &str) -> bool {
     text.len() == 64 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
@@ -40,9 +40,9 @@ fn row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredToken> {
     })
 }
 
-const COLUMNS: &str = "id, name, role, token_hash, created_at, revoked_at";
+pub(crate) const COLUMNS: &str = "id, name, role, token_hash, created_at, revoked_at";
 
-impl Store {
+impl SqliteStore {
     /// Records a new token by its hash. Refused (nothing written) when the name is empty or
     /// already names a live token, the role is unknown, or the hash is not 64 lowercase hex
     /// digits or is already stored.
