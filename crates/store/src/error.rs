@@ -72,7 +72,33 @@ pub enum StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// A database driver's error, made into a [`Cause`] whose message says everything.
+pub(crate) trait DriverError {
+    fn into_cause(self) -> Cause;
+}
+
+impl DriverError for rusqlite::Error {
+    fn into_cause(self) -> Cause {
+        Box::new(self)
+    }
+}
+
+impl DriverError for postgres::Error {
+    /// The `postgres` crate's message is its kind alone ("db error"); what the server said is
+    /// its source, so the whole chain goes into the message.
+    fn into_cause(self) -> Cause {
+        let mut message = self.to_string();
+        let mut source = std::error::Error::source(&self);
+        while let Some(cause) = source {
+            message.push_str(": ");
+            message.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        message.into()
+    }
+}
+
 /// Wraps a driver error with what the store was doing, e.g. `db("read the list versions")`.
-pub(crate) fn db<E: std::error::Error + Send + Sync + 'static>(action: &'static str) -> impl FnOnce(E) -> StoreError {
-    move |e| StoreError::Database { action: action.to_owned(), cause: Box::new(e) }
+pub(crate) fn db<E: DriverError>(action: &'static str) -> impl FnOnce(E) -> StoreError {
+    move |e| StoreError::Database { action: action.to_owned(), cause: e.into_cause() }
 }

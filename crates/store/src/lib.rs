@@ -38,6 +38,9 @@ mod tokens;
 mod usage;
 mod validate;
 
+#[doc(hidden)]
+pub mod testing;
+
 pub use cases::{AuditEntries, Case, CaseChange, CaseNote, CaseOutcome, CaseState, CaseUpdate, NewCase};
 pub use customers::{CustomerRecord, CustomersRecorded, StoredCustomer};
 pub use error::{Cause, Result, StoreError};

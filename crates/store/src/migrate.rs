@@ -3,7 +3,7 @@
 
 use rusqlite::{Connection, TransactionBehavior};
 
-use crate::error::{Result, StoreError, db};
+use crate::error::{DriverError, Result, StoreError, db};
 
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Migration {
@@ -58,11 +58,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
         sql: include_str!("../migrations/postgres/0007_ledger_serials.sql"),
     },
     Migration { version: 8, name: "api_tokens", sql: include_str!("../migrations/postgres/0008_api_tokens.sql") },
-    Migration {
-        version: 9,
-        name: "usage_compact",
-        sql: include_str!("../migrations/postgres/0009_usage_compact.sql"),
-    },
+    Migration { version: 9, name: "usage_compact", sql: include_str!("../migrations/postgres/0009_usage_compact.sql") },
     Migration { version: 10, name: "cases", sql: include_str!("../migrations/postgres/0010_cases.sql") },
 ];
 
@@ -155,7 +151,7 @@ pub(crate) fn migrate_postgres(client: &mut postgres::Client, migrations: &[Migr
         let failed = |e: postgres::Error| StoreError::Migrate {
             version: migration.version,
             name: migration.name.to_owned(),
-            cause: Box::new(e),
+            cause: e.into_cause(),
         };
         tx.batch_execute(migration.sql).map_err(failed)?;
         tx.execute(

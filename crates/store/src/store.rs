@@ -248,7 +248,6 @@ impl Store {
         dispatch!(self, mut add_links(links))
     }
 
-
     pub fn links(&self) -> Result<Vec<StoredLink>> {
         dispatch!(self, links())
     }
@@ -451,5 +450,4 @@ impl Store {
     pub fn record_decision_audited(&mut self, decision: &Decision, audit_entry: &[u8], at: &str) -> Result<i64> {
         dispatch!(self, mut record_decision_audited(decision, audit_entry, at))
     }
-
 }

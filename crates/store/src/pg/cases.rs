@@ -7,7 +7,9 @@ use postgres::{GenericClient, Row, Transaction};
 use super::ledger::append_in;
 use super::lists::insert_decision;
 use super::{PgStore, lock_writes};
-use crate::cases::{AuditEntries, COLUMNS, Case, CaseChange, CaseNote, CaseOutcome, CaseState, CaseUpdate, NewCase, nonempty};
+use crate::cases::{
+    AuditEntries, COLUMNS, Case, CaseChange, CaseNote, CaseOutcome, CaseState, CaseUpdate, NewCase, nonempty,
+};
 use crate::error::{Result, StoreError, db};
 use crate::model::Decision;
 use crate::tokens::{COLUMNS as TOKEN_COLUMNS, StoredToken, TOKEN_ROLES, is_hash};
@@ -60,8 +62,11 @@ fn load(c: &mut impl GenericClient, id: i64) -> Result<Option<Case>> {
 }
 
 fn add_note(c: &mut impl GenericClient, case_id: i64, author: &str, at: &str, text: &str) -> Result<()> {
-    c.execute("INSERT INTO case_notes (case_id, author, at, text) VALUES ($1, $2, $3, $4)", &[&case_id, &author, &at, &text])
-        .map_err(db("add a note to a case"))?;
+    c.execute(
+        "INSERT INTO case_notes (case_id, author, at, text) VALUES ($1, $2, $3, $4)",
+        &[&case_id, &author, &at, &text],
+    )
+    .map_err(db("add a note to a case"))?;
     Ok(())
 }
 
@@ -217,7 +222,10 @@ impl PgStore {
         let state = state.map(CaseState::as_str);
         let rows = self
             .client()?
-            .query(&format!("SELECT {COLUMNS} FROM cases WHERE $1::text IS NULL OR state = $1 ORDER BY id DESC"), &[&state])
+            .query(
+                &format!("SELECT {COLUMNS} FROM cases WHERE $1::text IS NULL OR state = $1 ORDER BY id DESC"),
+                &[&state],
+            )
             .map_err(db("read the cases"))?;
         rows.iter().map(case_from_row).collect()
     }
@@ -295,8 +303,9 @@ impl PgStore {
                 "a live token is already named `{name}`; revoke it first or choose another name"
             )));
         }
-        let known =
-            tx.query_opt("SELECT id FROM api_tokens WHERE token_hash = $1", &[&token_hash]).map_err(db("look up a token hash"))?;
+        let known = tx
+            .query_opt("SELECT id FROM api_tokens WHERE token_hash = $1", &[&token_hash])
+            .map_err(db("look up a token hash"))?;
         if known.is_some() {
             return Err(StoreError::Invalid("this token hash is already stored".to_owned()));
         }
@@ -336,8 +345,10 @@ impl PgStore {
 
     pub fn tokens(&self) -> Result<Vec<StoredToken>> {
         let action = "read the tokens";
-        let rows =
-            self.client()?.query(&format!("SELECT {TOKEN_COLUMNS} FROM api_tokens ORDER BY id"), &[]).map_err(db(action))?;
+        let rows = self
+            .client()?
+            .query(&format!("SELECT {TOKEN_COLUMNS} FROM api_tokens ORDER BY id"), &[])
+            .map_err(db(action))?;
         rows.iter().map(|row| token_from_row(row).map_err(db(action))).collect()
     }
 
@@ -353,11 +364,15 @@ impl PgStore {
         let mut tx = self.client_mut()?.transaction().map_err(db("revoke a token"))?;
         lock_writes(&mut tx)?;
         let found = tx
-            .query_opt(&format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE name = $1 AND revoked_at IS NULL"), &[&name])
+            .query_opt(
+                &format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE name = $1 AND revoked_at IS NULL"),
+                &[&name],
+            )
             .map_err(db("look up a token name"))?;
         let Some(row) = found else { return Ok(None) };
         let mut token = token_from_row(&row).map_err(db("look up a token name"))?;
-        tx.execute("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2", &[&at, &token.id]).map_err(db("revoke a token"))?;
+        tx.execute("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2", &[&at, &token.id])
+            .map_err(db("revoke a token"))?;
         if let Some(entry) = audit_entry {
             append_in(&mut tx, None, &[entry], at)?;
         }

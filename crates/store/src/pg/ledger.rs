@@ -36,7 +36,10 @@ fn stored_leaf_hash(c: &mut impl GenericClient, index: u64) -> Result<Hash> {
     let row = c
         .query_opt("SELECT leaf_hash FROM ledger_entries WHERE leaf_index = $1", &[&to_i64(index)?])
         .map_err(db(action))?
-        .ok_or_else(|| StoreError::Corrupt { what: "ledger".to_owned(), cause: format!("entry {index} is missing").into() })?;
+        .ok_or_else(|| StoreError::Corrupt {
+            what: "ledger".to_owned(),
+            cause: format!("entry {index} is missing").into(),
+        })?;
     hash(row.try_get(0).map_err(db(action))?, "ledger leaf hash")
 }
 
@@ -242,7 +245,10 @@ impl PgStore {
         let action = "read the ledger subtree hashes";
         let mut client = self.client()?;
         let mut rows = client
-            .query_raw("SELECT level, start, hash FROM ledger_subtrees ORDER BY level, start", std::iter::empty::<&dyn ToSql>())
+            .query_raw(
+                "SELECT level, start, hash FROM ledger_subtrees ORDER BY level, start",
+                std::iter::empty::<&dyn ToSql>(),
+            )
             .map_err(db(action))?;
         while let Some(row) = rows.next().map_err(db(action))? {
             let level: i32 = row.try_get(0).map_err(db(action))?;

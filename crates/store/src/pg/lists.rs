@@ -8,7 +8,7 @@ use chipwarden_lists::{ListCode, ListDiff, ListEntry, ParsedList, diff};
 use postgres::{GenericClient, Row};
 
 use super::{PgStore, is_unique_violation, lock_writes};
-use crate::error::{Result, StoreError, db};
+use crate::error::{DriverError, Result, StoreError, db};
 use crate::model::{
     Decision, HitKey, ImportOutcome, ImportStatus, ListVersion, OwnershipEdge, Party, RecordedDecision, RecordedHit,
     Screening, StoredEntry, StoredHit, Subject, Verdict,
@@ -102,7 +102,9 @@ fn record_in(
     }
     let versions: Vec<i64> = versions.into_iter().collect();
     let listed = c
-        .prepare("SELECT EXISTS (SELECT 1 FROM list_entries WHERE version_id = ANY($1) AND list = $2 AND entry_id = $3)")
+        .prepare(
+            "SELECT EXISTS (SELECT 1 FROM list_entries WHERE version_id = ANY($1) AND list = $2 AND entry_id = $3)",
+        )
         .map_err(db("look up the entry of a hit"))?;
     for hit in hits {
         let found: bool = c
@@ -159,7 +161,8 @@ fn subject_columns(subject: &Subject) -> (Option<&str>, Option<&str>) {
 
 fn decision_from_row(row: &Row) -> Result<RecordedDecision> {
     let action = "read a review decision";
-    let unreadable = |message: String| StoreError::Corrupt { what: "review decision".to_owned(), cause: message.into() };
+    let unreadable =
+        |message: String| StoreError::Corrupt { what: "review decision".to_owned(), cause: message.into() };
     let party: Option<String> = row.try_get(1).map_err(db(action))?;
     let query: Option<String> = row.try_get(2).map_err(db(action))?;
     let subject = match (party, query) {
@@ -168,7 +171,8 @@ fn decision_from_row(row: &Row) -> Result<RecordedDecision> {
         _ => return Err(unreadable("a decision must name either a party or a query".to_owned())),
     };
     let verdict_text: String = row.try_get(6).map_err(db(action))?;
-    let verdict = Verdict::parse(&verdict_text).ok_or_else(|| unreadable(format!("unknown verdict `{verdict_text}`")))?;
+    let verdict =
+        Verdict::parse(&verdict_text).ok_or_else(|| unreadable(format!("unknown verdict `{verdict_text}`")))?;
     let get = |i: usize| -> Result<String> { row.try_get(i).map_err(db(action)) };
     Ok(RecordedDecision {
         seq: row.try_get(0).map_err(db(action))?,
@@ -292,7 +296,10 @@ impl PgStore {
             if is_unique_violation(&e) {
                 StoreError::Invalid(format!("list `{source}` names an entry twice; nothing was imported"))
             } else {
-                StoreError::Database { action: "store the entries of the new list version".to_owned(), cause: Box::new(e) }
+                StoreError::Database {
+                    action: "store the entries of the new list version".to_owned(),
+                    cause: e.into_cause(),
+                }
             }
         })?;
         let diff = diff(&old_entries, &parsed.entries);
@@ -592,7 +599,10 @@ impl PgStore {
                 }
                 None => {
                     tx.execute(&insert, &[&edge.owner, &edge.owned, &edge.share, &edge.source, &edge.date]).map_err(
-                        |e| StoreError::Database { action: format!("store ownership row {}", index + 1), cause: Box::new(e) },
+                        |e| StoreError::Database {
+                            action: format!("store ownership row {}", index + 1),
+                            cause: e.into_cause(),
+                        },
                     )?;
                     added += 1;
                 }

@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use postgres::{Client, NoTls, Transaction};
 
-use crate::error::{Cause, Result, StoreError, db};
+use crate::error::{Cause, DriverError, Result, StoreError, db};
 use crate::migrate::{POSTGRES, migrate_postgres};
 
 /// The advisory lock key of writes that read before they write, and of ledger appends: held to
@@ -94,14 +94,14 @@ impl PgStore {
     pub(crate) fn open(url: &str) -> Result<PgStore> {
         let shown = redact(url);
         let failed = |cause: Cause| StoreError::Open { path: shown.clone(), cause };
-        let mut config = postgres::Config::from_str(url).map_err(|e| failed(Box::new(e)))?;
+        let mut config = postgres::Config::from_str(url).map_err(|e| failed(e.into_cause()))?;
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
         }
         if config.get_application_name().is_none() {
             config.application_name("chipwarden");
         }
-        let mut client = config.connect(NoTls).map_err(|e| failed(Box::new(e)))?;
+        let mut client = config.connect(NoTls).map_err(|e| failed(e.into_cause()))?;
         let migrated = migrate_postgres(&mut client, POSTGRES);
         let store = PgStore { client: RefCell::new(Some(client)), config, url: shown.clone() };
         migrated.map_err(|e| failed(Box::new(e)))?;

@@ -47,12 +47,8 @@ impl PgStore {
             .and_then(|row| row.try_get(0))
             .map_err(db(action))?;
         let column = |f: fn(&StoredUsage) -> &str| batch.iter().map(f).collect::<Vec<&str>>();
-        let (ids, accounts, models, chip_ids) = (
-            column(|r| &r.record_id),
-            column(|r| &r.account),
-            column(|r| &r.chip_model),
-            column(|r| &r.chip_id),
-        );
+        let (ids, accounts, models, chip_ids) =
+            (column(|r| &r.record_id), column(|r| &r.account), column(|r| &r.chip_model), column(|r| &r.chip_id));
         let chips: Vec<f64> = batch.iter().map(|r| r.chips).collect();
         let starts: Vec<i64> = batch.iter().map(|r| r.start_ns).collect();
         let ends: Vec<i64> = batch.iter().map(|r| r.end_ns).collect();
@@ -229,7 +225,10 @@ impl PgStore {
     pub fn customer_history(&self, account: &str) -> Result<Vec<StoredCustomer>> {
         let rows = self
             .client()?
-            .query(&format!("SELECT {CUSTOMER_COLUMNS} FROM customer_records WHERE account = $1 ORDER BY id"), &[&account])
+            .query(
+                &format!("SELECT {CUSTOMER_COLUMNS} FROM customer_records WHERE account = $1 ORDER BY id"),
+                &[&account],
+            )
             .map_err(db("read a customer's history"))?;
         rows.iter().map(customer_from_row).collect()
     }
