@@ -109,24 +109,30 @@ impl PgStore {
     }
 
     /// The connection, for one operation at a time (the store is not re-entered from its own
-    /// callbacks). A connection the server closed (a restart) is opened again: the operation
-    /// that saw it close failed and wrote nothing, the next one goes through.
+    /// callbacks). A connection known to be closed (the server restarted) is opened again; a
+    /// read that finds it closed first fails, and the next one goes through.
     pub(crate) fn client(&self) -> Result<RefMut<'_, Client>> {
         let mut slot = self.client.borrow_mut();
-        reconnect(&mut slot, &self.config)?;
+        reconnect(&mut slot, &self.config, false)?;
         Ok(RefMut::map(slot, |c| c.as_mut().expect("the client is only taken when the store drops")))
     }
 
-    /// The connection for a write (`&mut self`: no borrow can be outstanding).
+    /// The connection for a write (`&mut self`: no borrow can be outstanding), checked with a
+    /// round trip first and opened again if the server closed it: a write after a restart goes
+    /// through instead of failing once more.
     pub(crate) fn client_mut(&mut self) -> Result<&mut Client> {
         let slot = self.client.get_mut();
-        reconnect(slot, &self.config)?;
+        reconnect(slot, &self.config, true)?;
         Ok(slot.as_mut().expect("the client is only taken when the store drops"))
     }
 }
 
-fn reconnect(slot: &mut Option<Client>, config: &postgres::Config) -> Result<()> {
-    if slot.as_ref().is_some_and(Client::is_closed) {
+/// How long the check of a connection before a write waits for the server's answer.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
+
+fn reconnect(slot: &mut Option<Client>, config: &postgres::Config, probe: bool) -> Result<()> {
+    let lost = slot.as_mut().is_some_and(|c| c.is_closed() || (probe && c.is_valid(PROBE_TIMEOUT).is_err()));
+    if lost {
         let client = config.connect(NoTls).map_err(db("connect to the database again"))?;
         if let Some(old) = slot.replace(client) {
             let _ = std::thread::spawn(move || drop(old)).join();
