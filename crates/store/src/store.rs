@@ -35,7 +35,8 @@ pub struct Store {
 #[derive(Debug)]
 pub(crate) enum Backend {
     Sqlite(SqliteStore),
-    Postgres(PgStore),
+    // Boxed: its client and connection settings are several times the size of an SQLite handle.
+    Postgres(Box<PgStore>),
 }
 
 /// Calls the method of whichever backend the store is on.
@@ -72,7 +73,7 @@ impl Store {
     /// [`StoreError::Open`] naming the URL without its password.
     pub fn open_url(location: &str) -> Result<Store> {
         if crate::pg::is_postgres_url(location) {
-            return Ok(Store { backend: Backend::Postgres(PgStore::open(location)?) });
+            return Ok(Store { backend: Backend::Postgres(Box::new(PgStore::open(location)?)) });
         }
         let path = location.strip_prefix("sqlite://").unwrap_or(location);
         if path.is_empty() {

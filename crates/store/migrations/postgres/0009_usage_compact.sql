@@ -8,6 +8,8 @@ CREATE TABLE usage_ingests (
 );
 INSERT INTO usage_ingests (source, at) SELECT DISTINCT source, ingested_at FROM usage_records;
 
+-- Record ids compare byte by byte (COLLATE "C"), as SQLite's do: reports stream the records in
+-- the order of the primary key's index.
 CREATE TABLE usage_records_compact (
     record_id     TEXT COLLATE "C" PRIMARY KEY CHECK (record_id <> ''),
     account       TEXT NOT NULL CHECK (account <> ''),
