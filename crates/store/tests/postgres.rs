@@ -213,3 +213,16 @@ fn stores_opened_at_once_on_a_new_database_migrate_it_once() {
     assert_eq!(db.count("schema_migrations"), 10);
     assert!(stores.iter().all(|s| s.dialect() == "postgres"));
 }
+
+/// The `postgres` client owns a runtime, which panics if dropped inside an async task; a server
+/// may drop its last handle to a store there (at shutdown), so the store drops its client on a
+/// thread of its own.
+#[test]
+fn a_store_dropped_inside_an_async_task_does_not_panic() {
+    let Some(db) = database() else { return };
+    let mut store = db.open();
+    store.ledger_append(&[b"before the drop".to_vec()], "t").expect("append");
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).build().expect("runtime");
+    runtime.block_on(async move { drop(store) });
+    assert_eq!(db.open().ledger_size().expect("size"), 1);
+}
