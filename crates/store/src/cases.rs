@@ -13,7 +13,7 @@ use crate::decisions::insert_decision;
 use crate::error::{Result, StoreError, db};
 use crate::ledger::append_in;
 use crate::model::Decision;
-use crate::store::Store;
+use crate::sqlite::SqliteStore;
 
 /// Where a case is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -121,7 +121,7 @@ pub struct CaseUpdate {
     pub note: Option<String>,
 }
 
-const COLUMNS: &str = "id, kind, subject, list, entry_id, matched_name, title, evidence, fingerprint, state, assignee, \
+pub(crate) const COLUMNS: &str = "id, kind, subject, list, entry_id, matched_name, title, evidence, fingerprint, state, assignee, \
      created_at, updated_at";
 
 fn case_row(row: &Row<'_>) -> rusqlite::Result<Case> {
@@ -189,14 +189,14 @@ fn audit(tx: &Connection, changes: &[CaseChange], entries: AuditEntries<'_>, at:
     Ok(())
 }
 
-fn nonempty(what: &str, text: &str) -> Result<()> {
+pub(crate) fn nonempty(what: &str, text: &str) -> Result<()> {
     if text.trim().is_empty() {
         return Err(StoreError::Invalid(format!("a case's {what} must not be empty")));
     }
     Ok(())
 }
 
-impl Store {
+impl SqliteStore {
     /// Opens a case for each new key, updates the evidence of a known key whose fingerprint
     /// changed (reopening it, with a note saying why, if it was cleared), and leaves the same hit
     /// seen again alone; `author` signs the notes. One transaction with the audit entries of
@@ -389,55 +389,59 @@ mod tests {
 
     #[test]
     fn a_repeat_changes_nothing_and_a_changed_hit_reopens_a_cleared_case() {
-        let mut store = Store::open_in_memory().expect("store");
-        let first = store.record_cases(&[hit("k", "v1")], "api", "t1", &entries).expect("open");
-        let id = first[0].0;
-        assert_eq!(first[0].1, CaseOutcome::Opened);
-        let again = store.record_cases(&[hit("k", "v1")], "api", "t2", &entries).expect("again");
-        assert_eq!(again, vec![(id, CaseOutcome::Unchanged)]);
-        assert_eq!(store.ledger_size().expect("size"), 1, "only the opening is logged");
+        crate::testing::each_backend(|db| {
+            let mut store = db.open();
+            let first = store.record_cases(&[hit("k", "v1")], "api", "t1", &entries).expect("open");
+            let id = first[0].0;
+            assert_eq!(first[0].1, CaseOutcome::Opened);
+            let again = store.record_cases(&[hit("k", "v1")], "api", "t2", &entries).expect("again");
+            assert_eq!(again, vec![(id, CaseOutcome::Unchanged)]);
+            assert_eq!(store.ledger_size().expect("size"), 1, "only the opening is logged");
 
-        let clear = CaseUpdate {
-            author: "desk".to_owned(),
-            assignee: Some("desk".to_owned()),
-            state: Some((CaseState::Cleared, "a different bank".to_owned())),
-            note: None,
-        };
-        let cleared = store.update_case(id, &clear, None, "t3", &entries).expect("update").expect("case");
-        assert_eq!(cleared.state, CaseState::Cleared);
-        assert_eq!(cleared.assignee.as_deref(), Some("desk"));
-        assert_eq!(store.ledger_size().expect("size"), 3, "assignment and decision logged");
+            let clear = CaseUpdate {
+                author: "desk".to_owned(),
+                assignee: Some("desk".to_owned()),
+                state: Some((CaseState::Cleared, "a different bank".to_owned())),
+                note: None,
+            };
+            let cleared = store.update_case(id, &clear, None, "t3", &entries).expect("update").expect("case");
+            assert_eq!(cleared.state, CaseState::Cleared);
+            assert_eq!(cleared.assignee.as_deref(), Some("desk"));
+            assert_eq!(store.ledger_size().expect("size"), 3, "assignment and decision logged");
 
-        let reopened = store.record_cases(&[hit("k", "v2")], "rescreen", "t4", &entries).expect("reopen");
-        assert_eq!(reopened, vec![(id, CaseOutcome::Reopened)]);
-        let case = store.case(id).expect("read").expect("case");
-        assert_eq!(case.state, CaseState::Open);
-        let last = case.notes.last().expect("note");
-        assert!(last.text.starts_with("reopened: the hit changed (v1 -> v2)"), "{last:?}");
-        assert_eq!(store.cases(Some(CaseState::Open)).expect("cases").len(), 1);
-        assert_eq!(store.case_counts().expect("counts"), vec![("screening".to_owned(), CaseState::Open, 1)]);
-        let logged = store.ledger_latest_with_prefix(b"audit ", 10).expect("latest");
-        assert_eq!(logged.len(), 4);
-        assert_eq!(logged[0].0, 3);
-        assert!(String::from_utf8_lossy(&logged[0].1).contains("reopened"));
+            let reopened = store.record_cases(&[hit("k", "v2")], "rescreen", "t4", &entries).expect("reopen");
+            assert_eq!(reopened, vec![(id, CaseOutcome::Reopened)]);
+            let case = store.case(id).expect("read").expect("case");
+            assert_eq!(case.state, CaseState::Open);
+            let last = case.notes.last().expect("note");
+            assert!(last.text.starts_with("reopened: the hit changed (v1 -> v2)"), "{last:?}");
+            assert_eq!(store.cases(Some(CaseState::Open)).expect("cases").len(), 1);
+            assert_eq!(store.case_counts().expect("counts"), vec![("screening".to_owned(), CaseState::Open, 1)]);
+            let logged = store.ledger_latest_with_prefix(b"audit ", 10).expect("latest");
+            assert_eq!(logged.len(), 4);
+            assert_eq!(logged[0].0, 3);
+            assert!(String::from_utf8_lossy(&logged[0].1).contains("reopened"));
+        });
     }
 
     #[test]
     fn a_failing_audit_entry_leaves_the_case_as_it_was() {
-        let mut store = Store::open_in_memory().expect("store");
-        let refuse = |_: &CaseChange| -> std::result::Result<Vec<u8>, String> { Err("no key".to_owned()) };
-        assert!(store.record_cases(&[hit("k", "v1")], "api", "t1", &refuse).is_err());
-        assert!(store.cases(None).expect("cases").is_empty());
-        let id = store.record_cases(&[hit("k", "v1")], "api", "t1", &entries).expect("open")[0].0;
-        let update =
-            CaseUpdate { author: "desk".to_owned(), assignee: None, state: None, note: Some("looked".to_owned()) };
-        assert!(store.update_case(id, &update, None, "t2", &refuse).is_err());
-        assert!(store.case(id).expect("read").expect("case").notes.is_empty());
-        assert_eq!(store.update_case(99, &update, None, "t2", &entries).expect("no such case"), None);
-        let err = store.conn.execute("DELETE FROM cases", []).expect_err("never deleted");
-        assert!(err.to_string().contains("never deleted"), "{err}");
-        store.update_case(id, &update, None, "t2", &entries).expect("note");
-        let err = store.conn.execute("UPDATE case_notes SET text = 'x'", []).expect_err("append-only");
-        assert!(err.to_string().contains("append-only"), "{err}");
+        crate::testing::each_backend(|db| {
+            let mut store = db.open();
+            let refuse = |_: &CaseChange| -> std::result::Result<Vec<u8>, String> { Err("no key".to_owned()) };
+            assert!(store.record_cases(&[hit("k", "v1")], "api", "t1", &refuse).is_err());
+            assert!(store.cases(None).expect("cases").is_empty());
+            let id = store.record_cases(&[hit("k", "v1")], "api", "t1", &entries).expect("open")[0].0;
+            let update =
+                CaseUpdate { author: "desk".to_owned(), assignee: None, state: None, note: Some("looked".to_owned()) };
+            assert!(store.update_case(id, &update, None, "t2", &refuse).is_err());
+            assert!(store.case(id).expect("read").expect("case").notes.is_empty());
+            assert_eq!(store.update_case(99, &update, None, "t2", &entries).expect("no such case"), None);
+            let err = db.raw_execute("DELETE FROM cases").expect_err("never deleted");
+            assert!(err.to_string().contains("never deleted"), "{err}");
+            store.update_case(id, &update, None, "t2", &entries).expect("note");
+            let err = db.raw_execute("UPDATE case_notes SET text = 'x'").expect_err("append-only");
+            assert!(err.to_string().contains("append-only"), "{err}");
+        });
     }
 }

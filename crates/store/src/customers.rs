@@ -5,7 +5,7 @@ use rusqlite::TransactionBehavior;
 use serde::Serialize;
 
 use crate::error::{Result, db};
-use crate::store::Store;
+use crate::sqlite::SqliteStore;
 
 /// A customer record to store. `record` is the whole validated record as JSON; the other fields
 /// are copied out of it for queries.
@@ -60,7 +60,7 @@ fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredCustomer> {
     })
 }
 
-impl Store {
+impl SqliteStore {
     /// Stores customer records in one transaction: a record identical to the account's version in
     /// force is not stored again; a different one becomes the new version in force.
     pub fn record_customers(

@@ -8,7 +8,7 @@ use rusqlite::{Connection, OptionalExtension, Row};
 use crate::error::{Result, db};
 use crate::model::{Decision, HitKey, RecordedDecision, Subject, Verdict};
 use crate::screening::require_party;
-use crate::store::Store;
+use crate::sqlite::SqliteStore;
 use crate::validate;
 
 const DECISION_COLUMNS: &str = "seq, party_id, query, list, entry_id, matched_name, decision, reviewer, at, reason";
@@ -91,7 +91,7 @@ pub(crate) fn latest_decision(
     stmt.query_row((&list.0, entry_id, matched_name, party_id, query), decision_from_row).optional().map_err(db(action))
 }
 
-impl Store {
+impl SqliteStore {
     /// Appends a review decision and returns its sequence number. Decisions are never changed or
     /// deleted (the schema refuses it too); a later decision on the same hit key supersedes this
     /// one, and both stay in the history.

@@ -1,7 +1,7 @@
 //! The one error type of the store: what failed, in words a user can act on.
 
 /// The cause under a store error. Boxed so that the public type does not tie callers to one
-/// database driver: the PostgreSQL backend will put its own errors here.
+/// database driver: each backend puts its own driver's errors here.
 ///
 /// A cause is part of its error's message and is deliberately not reported as its `source()`,
 /// so that printing the chain of an error (as anyhow's `{:#}` does) says it once.
@@ -72,7 +72,33 @@ pub enum StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// A database driver's error, made into a [`Cause`] whose message says everything.
+pub(crate) trait DriverError {
+    fn into_cause(self) -> Cause;
+}
+
+impl DriverError for rusqlite::Error {
+    fn into_cause(self) -> Cause {
+        Box::new(self)
+    }
+}
+
+impl DriverError for postgres::Error {
+    /// The `postgres` crate's message is its kind alone ("db error"); what the server said is
+    /// its source, so the whole chain goes into the message.
+    fn into_cause(self) -> Cause {
+        let mut message = self.to_string();
+        let mut source = std::error::Error::source(&self);
+        while let Some(cause) = source {
+            message.push_str(": ");
+            message.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        message.into()
+    }
+}
+
 /// Wraps a driver error with what the store was doing, e.g. `db("read the list versions")`.
-pub(crate) fn db(action: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {
-    move |e| StoreError::Database { action: action.to_owned(), cause: Box::new(e) }
+pub(crate) fn db<E: DriverError>(action: &'static str) -> impl FnOnce(E) -> StoreError {
+    move |e| StoreError::Database { action: action.to_owned(), cause: e.into_cause() }
 }

@@ -10,7 +10,7 @@ use chipwarden_ledger::{Hash, LeafHashes, LedgerError, leaf_hash, node_hash};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
 use crate::error::{Result, StoreError, db};
-use crate::store::Store;
+use crate::sqlite::SqliteStore;
 
 /// A signed checkpoint as issued and stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,8 +28,21 @@ pub struct StoredCheckpoint {
 /// the log's size when it was taken (later appends do not change what it answers).
 #[derive(Debug)]
 pub struct LedgerLeaves<'a> {
-    conn: &'a Connection,
+    source: Leaves<'a>,
     size: u64,
+}
+
+/// Where a [`LedgerLeaves`] reads its hashes.
+#[derive(Debug)]
+enum Leaves<'a> {
+    Sqlite(&'a Connection),
+    Postgres(&'a crate::pg::PgStore),
+}
+
+impl<'a> LedgerLeaves<'a> {
+    pub(crate) fn postgres(store: &'a crate::pg::PgStore, size: u64) -> LedgerLeaves<'a> {
+        LedgerLeaves { source: Leaves::Postgres(store), size }
+    }
 }
 
 impl LeafHashes for LedgerLeaves<'_> {
@@ -41,7 +54,11 @@ impl LeafHashes for LedgerLeaves<'_> {
         if index >= self.size {
             return Err(LedgerError::IndexBeyondSize { index, size: self.size });
         }
-        stored_leaf_hash(self.conn, index).map_err(LedgerError::source)
+        match self.source {
+            Leaves::Sqlite(conn) => stored_leaf_hash(conn, index),
+            Leaves::Postgres(store) => store.ledger_leaf_hash(index),
+        }
+        .map_err(LedgerError::source)
     }
 
     fn subtree_hash(&self, start: u64, end: u64) -> Result<Option<Hash>, LedgerError> {
@@ -49,11 +66,15 @@ impl LeafHashes for LedgerLeaves<'_> {
         if width < 2 || !width.is_power_of_two() || !start.is_multiple_of(width) || end > self.size {
             return Ok(None);
         }
-        stored_subtree(self.conn, width.trailing_zeros(), start).map_err(LedgerError::source)
+        match self.source {
+            Leaves::Sqlite(conn) => stored_subtree(conn, width.trailing_zeros(), start),
+            Leaves::Postgres(store) => store.ledger_subtree(width.trailing_zeros(), start),
+        }
+        .map_err(LedgerError::source)
     }
 }
 
-impl Store {
+impl SqliteStore {
     /// How many entries the log holds.
     pub fn ledger_size(&self) -> Result<u64> {
         log_size(&self.conn)
@@ -122,7 +143,7 @@ impl Store {
 
     /// The log's leaf hashes as of now, for building proofs and tree heads.
     pub fn ledger_leaves(&self) -> Result<LedgerLeaves<'_>> {
-        Ok(LedgerLeaves { conn: &self.conn, size: self.ledger_size()? })
+        Ok(LedgerLeaves { source: Leaves::Sqlite(&self.conn), size: self.ledger_size()? })
     }
 
     /// Calls `f` with every entry in leaf order: its index, its bytes and its stored leaf hash
@@ -291,15 +312,9 @@ pub(crate) fn append_in<E: AsRef<[u8]>>(
                     None => db(action)(e),
                 });
             }
-            // Complete subtrees close as binary addition carries: each merge of two equal
-            // widths is a new complete subtree, stored once, never changed.
-            let mut node = (0u32, index, leaf);
-            while let Some(&(level, start, left)) = frontier.last().filter(|(level, ..)| *level == node.0) {
-                frontier.pop();
-                node = (level + 1, start, node_hash(&left, &node.2));
-                insert_subtree.execute(rusqlite::params![node.0, to_i64(start)?, &node.2.0[..]]).map_err(db(action))?;
+            for (level, start, hash) in push_leaf(&mut frontier, index, leaf) {
+                insert_subtree.execute(rusqlite::params![level, to_i64(start)?, &hash.0[..]]).map_err(db(action))?;
             }
-            frontier.push(node);
         }
     }
     Ok(first)
@@ -345,6 +360,15 @@ fn stored_subtree(conn: &Connection, level: u32, start: u64) -> Result<Option<Ha
 /// The complete subtrees of a log of `size` leaves, largest first, as `(level, start, hash)`:
 /// what an append merges its new leaves into.
 fn frontier(conn: &Connection, size: u64) -> Result<Vec<(u32, u64, Hash)>> {
+    frontier_from(size, |index| stored_leaf_hash(conn, index), |level, start| stored_subtree(conn, level, start))
+}
+
+/// [`frontier`] over any backend: `leaf` reads a leaf hash, `subtree` a stored subtree hash.
+pub(crate) fn frontier_from(
+    size: u64,
+    mut leaf: impl FnMut(u64) -> Result<Hash>,
+    mut subtree: impl FnMut(u32, u64) -> Result<Option<Hash>>,
+) -> Result<Vec<(u32, u64, Hash)>> {
     let mut out = Vec::with_capacity(size.count_ones() as usize);
     let mut start = 0;
     for level in (0..64u32).rev() {
@@ -353,9 +377,9 @@ fn frontier(conn: &Connection, size: u64) -> Result<Vec<(u32, u64, Hash)>> {
             continue;
         }
         let hash = if level == 0 {
-            stored_leaf_hash(conn, start)?
+            leaf(start)?
         } else {
-            stored_subtree(conn, level, start)?.ok_or_else(|| StoreError::Corrupt {
+            subtree(level, start)?.ok_or_else(|| StoreError::Corrupt {
                 what: "ledger".to_owned(),
                 cause: format!("the hash of leaves {start}..{} is missing", start + width).into(),
             })?
@@ -366,15 +390,30 @@ fn frontier(conn: &Connection, size: u64) -> Result<Vec<(u32, u64, Hash)>> {
     Ok(out)
 }
 
-fn hash(bytes: &[u8], what: &str) -> Result<Hash> {
+/// Adds the leaf `(index, leaf)` to `frontier` and returns the complete subtrees it closes, as
+/// `(level, start, hash)`: each merge of two equal widths is a new complete subtree, stored once,
+/// never changed (binary addition's carries).
+pub(crate) fn push_leaf(frontier: &mut Vec<(u32, u64, Hash)>, index: u64, leaf: Hash) -> Vec<(u32, u64, Hash)> {
+    let mut closed = Vec::new();
+    let mut node = (0u32, index, leaf);
+    while let Some(&(level, start, left)) = frontier.last().filter(|(level, ..)| *level == node.0) {
+        frontier.pop();
+        node = (level + 1, start, node_hash(&left, &node.2));
+        closed.push(node);
+    }
+    frontier.push(node);
+    closed
+}
+
+pub(crate) fn hash(bytes: &[u8], what: &str) -> Result<Hash> {
     Hash::from_slice(bytes).map_err(|e| StoreError::Corrupt { what: what.to_owned(), cause: Box::new(e) })
 }
 
-fn to_i64(value: u64) -> Result<i64> {
+pub(crate) fn to_i64(value: u64) -> Result<i64> {
     i64::try_from(value).map_err(|_| StoreError::Invalid(format!("ledger index {value} is too large")))
 }
 
-fn from_i64(value: i64, what: &str) -> Result<u64> {
+pub(crate) fn from_i64(value: i64, what: &str) -> Result<u64> {
     u64::try_from(value)
         .map_err(|_| StoreError::Corrupt { what: what.to_owned(), cause: format!("negative value {value}").into() })
 }
@@ -391,81 +430,118 @@ mod tests {
 
     #[test]
     fn appends_in_batches_give_the_same_tree_as_memory() {
-        let mut store = Store::open_in_memory().expect("store");
-        let all = entries(0..37);
-        let mut appended = 0;
-        for batch in [1usize, 2, 5, 8, 13, 8] {
-            let first = store.ledger_append(&all[appended..appended + batch], "t").expect("append");
-            assert_eq!(first, appended as u64);
-            appended += batch;
-        }
-        let memory: Vec<Hash> = all.iter().map(|e| leaf_hash(e)).collect();
-        let leaves = store.ledger_leaves().expect("leaves");
-        assert_eq!(leaves.size(), 37);
-        for size in 1..=37u64 {
-            assert_eq!(root(&leaves, size).expect("root"), root(&memory, size).expect("root"), "size {size}");
-            for index in 0..size {
-                let proof = inclusion_proof(&leaves, index, size).expect("proof");
-                assert_eq!(proof, inclusion_proof(&memory, index, size).expect("proof"));
-                verify_inclusion(index, size, &memory[index as usize], &proof, &root(&memory, size).expect("root"))
-                    .expect("verifies");
+        crate::testing::each_backend(|db| {
+            let mut store = db.open();
+            let all = entries(0..37);
+            let mut appended = 0;
+            for batch in [1usize, 2, 5, 8, 13, 8] {
+                let first = store.ledger_append(&all[appended..appended + batch], "t").expect("append");
+                assert_eq!(first, appended as u64);
+                appended += batch;
             }
-            let proof = consistency_proof(&leaves, size, 37).expect("consistency");
-            verify_consistency(size, 37, &proof, &root(&memory, size).expect("r"), &root(&memory, 37).expect("r"))
-                .expect("consistent");
-        }
-        // Every complete subtree of two leaves or more is cached: 37 leaves close 18 + 9 + 4 + 2 + 1.
-        let mut cached = 0;
-        store
-            .for_each_ledger_subtree(|_, _, _| {
-                cached += 1;
-                Ok::<_, StoreError>(())
-            })
-            .expect("subtrees");
-        assert_eq!(cached, 34);
-        assert_eq!(store.ledger_entry(36).expect("read"), Some(b"entry 36".to_vec()));
-        assert_eq!(store.ledger_entry(37).expect("read"), None);
+            let memory: Vec<Hash> = all.iter().map(|e| leaf_hash(e)).collect();
+            let leaves = store.ledger_leaves().expect("leaves");
+            assert_eq!(leaves.size(), 37);
+            for size in 1..=37u64 {
+                assert_eq!(root(&leaves, size).expect("root"), root(&memory, size).expect("root"), "size {size}");
+                for index in 0..size {
+                    let proof = inclusion_proof(&leaves, index, size).expect("proof");
+                    assert_eq!(proof, inclusion_proof(&memory, index, size).expect("proof"));
+                    verify_inclusion(index, size, &memory[index as usize], &proof, &root(&memory, size).expect("root"))
+                        .expect("verifies");
+                }
+                let proof = consistency_proof(&leaves, size, 37).expect("consistency");
+                verify_consistency(size, 37, &proof, &root(&memory, size).expect("r"), &root(&memory, 37).expect("r"))
+                    .expect("consistent");
+            }
+            // Every complete subtree of two leaves or more is cached: 37 leaves close 18 + 9 + 4 + 2 + 1.
+            let mut cached = 0;
+            store
+                .for_each_ledger_subtree(|_, _, _| {
+                    cached += 1;
+                    Ok::<_, StoreError>(())
+                })
+                .expect("subtrees");
+            assert_eq!(cached, 34);
+            assert_eq!(store.ledger_entry(36).expect("read"), Some(b"entry 36".to_vec()));
+            assert_eq!(store.ledger_entry(37).expect("read"), None);
+        });
     }
 
     #[test]
     fn duplicates_and_stale_checks_append_nothing() {
-        let mut store = Store::open_in_memory().expect("store");
-        store.ledger_append(&entries(0..3), "t").expect("append");
-        let err = store.ledger_append(&entries(2..5), "t").expect_err("duplicate");
-        assert_eq!(err.to_string(), "entry 0 of the batch is already in the ledger as entry 2; nothing was appended");
-        let err = store.ledger_append(&[b"x".to_vec(), b"x".to_vec()], "t").expect_err("twice in the batch");
-        assert!(err.to_string().contains("already in the ledger as entry 3"), "{err}");
-        let err = store.ledger_append_after(2, &entries(10..11), "t").expect_err("grew");
-        assert!(err.to_string().contains("grew from 2 to 3 entries"), "{err}");
-        assert_eq!(store.ledger_size().expect("size"), 3);
-        assert_eq!(store.ledger_append_after(3, &entries(10..11), "t").expect("append"), 3);
-        assert_eq!(store.ledger_find(&leaf_hash(b"entry 10")).expect("find"), Some(3));
+        crate::testing::each_backend(|db| {
+            let mut store = db.open();
+            store.ledger_append(&entries(0..3), "t").expect("append");
+            let err = store.ledger_append(&entries(2..5), "t").expect_err("duplicate");
+            assert_eq!(
+                err.to_string(),
+                "entry 0 of the batch is already in the ledger as entry 2; nothing was appended"
+            );
+            let err = store.ledger_append(&[b"x".to_vec(), b"x".to_vec()], "t").expect_err("twice in the batch");
+            assert!(err.to_string().contains("already in the ledger as entry 3"), "{err}");
+            let err = store.ledger_append_after(2, &entries(10..11), "t").expect_err("grew");
+            assert!(err.to_string().contains("grew from 2 to 3 entries"), "{err}");
+            assert_eq!(store.ledger_size().expect("size"), 3);
+            assert_eq!(store.ledger_append_after(3, &entries(10..11), "t").expect("append"), 3);
+            assert_eq!(store.ledger_find(&leaf_hash(b"entry 10")).expect("find"), Some(3));
+        });
     }
 
     #[test]
     fn the_schema_refuses_rewrites_and_gaps() {
-        let mut store = Store::open_in_memory().expect("store");
-        store.ledger_append(&entries(0..4), "t").expect("append");
-        let root_hash = root(&store.ledger_leaves().expect("leaves"), 4).expect("root");
-        store.ledger_record_checkpoint(4, &root_hash, "note\n", "t").expect("checkpoint");
-        for sql in [
-            "UPDATE ledger_entries SET entry = x'00' WHERE leaf_index = 1",
-            "DELETE FROM ledger_entries WHERE leaf_index = 3",
-            "UPDATE ledger_subtrees SET hash = zeroblob(32)",
-            "DELETE FROM ledger_subtrees",
-            "UPDATE ledger_checkpoints SET tree_size = 3",
-            "DELETE FROM ledger_checkpoints",
-            "INSERT INTO ledger_entries (leaf_index, entry, leaf_hash, appended_at) VALUES (9, x'00', zeroblob(32), 't')",
-        ] {
-            let err = store.conn.execute(sql, []).expect_err(sql);
-            assert!(err.to_string().contains("ledger"), "{sql}: {err}");
-        }
-        let err = store.ledger_record_checkpoint(5, &root_hash, "note\n", "t").expect_err("beyond");
-        assert!(err.to_string().contains("beyond the ledger's 4 entries"), "{err}");
-        // Appends are acknowledged durable: the connection commits with synchronous FULL.
-        let synchronous: i64 = store.conn.pragma_query_value(None, "synchronous", |r| r.get(0)).expect("pragma");
-        assert_eq!(synchronous, 2);
-        let latest = store.ledger_latest_checkpoint().expect("latest").expect("one");
-        assert_eq!((latest.tree_size, latest.root), (4, root_hash));
+        crate::testing::each_backend(|db| {
+            let mut store = db.open();
+            store.ledger_append(&entries(0..4), "t").expect("append");
+            let root_hash = root(&store.ledger_leaves().expect("leaves"), 4).expect("root");
+            store.ledger_record_checkpoint(4, &root_hash, "note\n", "t").expect("checkpoint");
+            // The same statements in each dialect: a byte and 32 zero bytes written as each writes them.
+            let (byte, zeros) = if db.is_postgres() {
+                ("'\\x00'::bytea", "decode(repeat('00', 32), 'hex')")
+            } else {
+                ("x'00'", "zeroblob(32)")
+            };
+            let mut refused = vec![
+                format!("UPDATE ledger_entries SET entry = {byte} WHERE leaf_index = 1"),
+                "DELETE FROM ledger_entries WHERE leaf_index = 3".to_owned(),
+                format!("UPDATE ledger_subtrees SET hash = {zeros}"),
+                "DELETE FROM ledger_subtrees".to_owned(),
+                "UPDATE ledger_checkpoints SET tree_size = 3".to_owned(),
+                "DELETE FROM ledger_checkpoints".to_owned(),
+                format!(
+                    "INSERT INTO ledger_entries (leaf_index, entry, leaf_hash, appended_at) VALUES (9, {byte}, {zeros}, 't')"
+                ),
+                "UPDATE ledger_serials SET serial = 'x'".to_owned(),
+            ];
+            if db.is_postgres() {
+                // TRUNCATE skips row triggers; the statement triggers refuse it.
+                refused.extend(
+                    ["TRUNCATE ledger_entries CASCADE", "TRUNCATE ledger_subtrees", "TRUNCATE ledger_checkpoints"]
+                        .map(str::to_owned),
+                );
+            }
+            for sql in &refused {
+                let err = db.raw_execute(sql).expect_err(sql);
+                assert!(err.contains("ledger"), "{sql}: {err}");
+            }
+            assert_eq!(store.ledger_size().expect("size"), 4);
+            let err = store.ledger_record_checkpoint(5, &root_hash, "note\n", "t").expect_err("beyond");
+            assert!(err.to_string().contains("beyond the ledger's 4 entries"), "{err}");
+            // Appends are acknowledged durable: SQLite commits with synchronous FULL, PostgreSQL
+            // with synchronous_commit on.
+            match &store.backend {
+                crate::store::Backend::Sqlite(s) => {
+                    let synchronous: i64 =
+                        s.conn.pragma_query_value(None, "synchronous", |r| r.get(0)).expect("pragma");
+                    assert_eq!(synchronous, 2);
+                }
+                crate::store::Backend::Postgres(p) => {
+                    let row = p.client().expect("client").query_one("SHOW synchronous_commit", &[]).expect("show");
+                    assert_eq!(row.get::<_, String>(0), "on");
+                }
+            }
+            let latest = store.ledger_latest_checkpoint().expect("latest").expect("one");
+            assert_eq!((latest.tree_size, latest.root), (4, root_hash));
+        });
     }
 }

@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior};
 
 use crate::error::{Result, StoreError, db};
 use crate::model::{ImportOutcome, ImportStatus, ListVersion, StoredEntry};
-use crate::store::Store;
+use crate::sqlite::SqliteStore;
 use crate::validate;
 
 const VERSION_COLUMNS: &str = "id, source, format, published, content_hash, imported_at, entry_count";
@@ -65,7 +65,7 @@ fn is_unique_violation(error: &rusqlite::Error) -> bool {
     matches!(error, rusqlite::Error::SqliteFailure(e, _) if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE)
 }
 
-impl Store {
+impl SqliteStore {
     /// Stores `parsed` as a new version of the list source `source` (e.g. `ofac-sdn`, `csl`),
     /// which becomes its current version, and returns what changed against the version that was
     /// current before.

@@ -5,7 +5,7 @@ use rusqlite::TransactionBehavior;
 use serde::Serialize;
 
 use crate::error::{Result, db};
-use crate::store::Store;
+use crate::sqlite::SqliteStore;
 
 /// A measurement record to store: the fields the store indexes, and the signed record itself.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,7 +32,7 @@ pub struct StoredMeasurement {
     pub received_at: String,
 }
 
-impl Store {
+impl SqliteStore {
     /// Stores the records in one transaction; a record already stored (the same bytes) is not
     /// stored again. Returns how many were new.
     pub fn record_measurements(&mut self, records: &[NewMeasurement], submitted_by: &str, at: &str) -> Result<usize> {
@@ -121,41 +121,45 @@ mod tests {
 
     #[test]
     fn stored_once_read_by_chip_and_age_never_rewritten() {
-        let mut store = Store::open_in_memory().expect("store");
-        let batch = [
-            record("SN1", "L1", "2026-11-01T00:00:00Z", 12.5),
-            record("SN1", "L2", "2026-11-02T00:00:00Z", 30.0),
-            record("SN2", "L1", "2026-11-02T00:00:00Z", 8.0),
-        ];
-        assert_eq!(store.record_measurements(&batch, "agent-a", "t1").expect("store"), 3);
-        assert_eq!(store.record_measurements(&batch[1..], "agent-b", "t2").expect("again"), 0, "stored once");
-        let recent = store.measurements_since("SN1", "2026-11-01T12:00:00Z").expect("read");
-        assert_eq!(recent.len(), 1);
-        assert_eq!((recent[0].landmark.as_str(), recent[0].submitted_by.as_str()), ("L2", "agent-a"));
-        assert_eq!(store.measured_chips("2026-11-01T12:00:00Z").expect("chips"), ["SN1", "SN2"]);
-        assert_eq!(store.measured_chips("2026-11-03T00:00:00Z").expect("chips"), Vec::<String>::new());
-        let err = store.conn.execute("UPDATE location_measurements SET rtt_ms = 1", []).expect_err("no rewrite");
-        assert!(err.to_string().contains("never rewritten"), "{err}");
-        let err = store.conn.execute("DELETE FROM location_measurements", []).expect_err("no delete");
-        assert!(err.to_string().contains("never deleted"), "{err}");
-        let bad = NewMeasurement { record: "not json".to_owned(), ..record("SN3", "L1", "t", 1.0) };
-        assert!(store.record_measurements(&[bad], "agent-a", "t3").is_err());
-        assert_eq!(store.measured_chips("").expect("chips"), ["SN1", "SN2"], "a refused batch leaves nothing");
+        crate::testing::each_backend(|db| {
+            let mut store = db.open();
+            let batch = [
+                record("SN1", "L1", "2026-11-01T00:00:00Z", 12.5),
+                record("SN1", "L2", "2026-11-02T00:00:00Z", 30.0),
+                record("SN2", "L1", "2026-11-02T00:00:00Z", 8.0),
+            ];
+            assert_eq!(store.record_measurements(&batch, "agent-a", "t1").expect("store"), 3);
+            assert_eq!(store.record_measurements(&batch[1..], "agent-b", "t2").expect("again"), 0, "stored once");
+            let recent = store.measurements_since("SN1", "2026-11-01T12:00:00Z").expect("read");
+            assert_eq!(recent.len(), 1);
+            assert_eq!((recent[0].landmark.as_str(), recent[0].submitted_by.as_str()), ("L2", "agent-a"));
+            assert_eq!(store.measured_chips("2026-11-01T12:00:00Z").expect("chips"), ["SN1", "SN2"]);
+            assert_eq!(store.measured_chips("2026-11-03T00:00:00Z").expect("chips"), Vec::<String>::new());
+            let err = db.raw_execute("UPDATE location_measurements SET rtt_ms = 1").expect_err("no rewrite");
+            assert!(err.to_string().contains("never rewritten"), "{err}");
+            let err = db.raw_execute("DELETE FROM location_measurements").expect_err("no delete");
+            assert!(err.to_string().contains("never deleted"), "{err}");
+            let bad = NewMeasurement { record: "not json".to_owned(), ..record("SN3", "L1", "t", 1.0) };
+            assert!(store.record_measurements(&[record("SN4", "L1", "t", 2.0), bad], "agent-a", "t3").is_err());
+            assert_eq!(store.measured_chips("").expect("chips"), ["SN1", "SN2"], "a refused batch leaves nothing");
+        });
     }
 
     #[test]
     fn an_agent_token_is_bound_to_its_party_for_good() {
-        let mut store = Store::open_in_memory().expect("store");
-        let hash = "ab".repeat(32);
-        let token =
-            store.create_agent_token_audited("agent-a", "Acme Cloud", &hash, "t", b"audit entry").expect("create");
-        assert_eq!(token.role, "agent");
-        assert_eq!(store.token_party(token.id).expect("party").as_deref(), Some("Acme Cloud"));
-        assert_eq!(store.ledger_size().expect("size"), 1, "the audit entry is in the log");
-        let err = store.conn.execute("UPDATE agent_parties SET party = 'Other'", []).expect_err("fixed");
-        assert!(err.to_string().contains("never changes"), "{err}");
-        assert!(store.create_agent_token_audited("agent-b", " ", &"cd".repeat(32), "t", b"x").is_err());
-        let other = store.create_token("analyst", "analyst", &"ef".repeat(32), "t").expect("create");
-        assert_eq!(store.token_party(other.id).expect("party"), None);
+        crate::testing::each_backend(|db| {
+            let mut store = db.open();
+            let hash = "ab".repeat(32);
+            let token =
+                store.create_agent_token_audited("agent-a", "Acme Cloud", &hash, "t", b"audit entry").expect("create");
+            assert_eq!(token.role, "agent");
+            assert_eq!(store.token_party(token.id).expect("party").as_deref(), Some("Acme Cloud"));
+            assert_eq!(store.ledger_size().expect("size"), 1, "the audit entry is in the log");
+            let err = db.raw_execute("UPDATE agent_parties SET party = 'Other'").expect_err("fixed");
+            assert!(err.to_string().contains("never changes"), "{err}");
+            assert!(store.create_agent_token_audited("agent-b", " ", &"cd".repeat(32), "t", b"x").is_err());
+            let other = store.create_token("analyst", "analyst", &"ef".repeat(32), "t").expect("create");
+            assert_eq!(store.token_party(other.id).expect("party"), None);
+        });
     }
 }

@@ -3,7 +3,7 @@
 
 use rusqlite::{Connection, TransactionBehavior};
 
-use crate::error::{Result, StoreError, db};
+use crate::error::{DriverError, Result, StoreError, db};
 
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Migration {
@@ -36,6 +36,38 @@ pub(crate) const SQLITE: &[Migration] = &[
     Migration { version: 11, name: "locations", sql: include_str!("../migrations/sqlite/0011_locations.sql") },
 ];
 
+/// INVARIANT: the same versions and names as [`SQLITE`], one file per SQLite migration in
+/// `migrations/postgres`, giving an equivalent schema in PostgreSQL's dialect.
+pub(crate) const POSTGRES: &[Migration] = &[
+    Migration { version: 1, name: "initial", sql: include_str!("../migrations/postgres/0001_initial.sql") },
+    Migration {
+        version: 2,
+        name: "party_qualifiers",
+        sql: include_str!("../migrations/postgres/0002_party_qualifiers.sql"),
+    },
+    Migration { version: 3, name: "usage", sql: include_str!("../migrations/postgres/0003_usage.sql") },
+    Migration { version: 4, name: "customers", sql: include_str!("../migrations/postgres/0004_customers.sql") },
+    Migration {
+        version: 5,
+        name: "usage_account_index",
+        sql: include_str!("../migrations/postgres/0005_usage_account_index.sql"),
+    },
+    Migration { version: 6, name: "ledger", sql: include_str!("../migrations/postgres/0006_ledger.sql") },
+    Migration {
+        version: 7,
+        name: "ledger_serials",
+        sql: include_str!("../migrations/postgres/0007_ledger_serials.sql"),
+    },
+    Migration { version: 8, name: "api_tokens", sql: include_str!("../migrations/postgres/0008_api_tokens.sql") },
+    Migration { version: 9, name: "usage_compact", sql: include_str!("../migrations/postgres/0009_usage_compact.sql") },
+    Migration { version: 10, name: "cases", sql: include_str!("../migrations/postgres/0010_cases.sql") },
+    Migration { version: 11, name: "locations", sql: include_str!("../migrations/postgres/0011_locations.sql") },
+];
+
+/// The advisory lock key a PostgreSQL schema upgrade holds, so that two processes opening a new
+/// database at once apply each migration once.
+const PG_MIGRATION_LOCK: i64 = 0x6368_6970_6d69_6772; // "chipmigr"
+
 /// Brings the schema up to this build's latest version. The whole upgrade is one transaction,
 /// taken for writing up front, so two processes opening a new store at once cannot both apply
 /// a migration, and a failing migration leaves the store as it was.
@@ -58,20 +90,7 @@ pub(crate) fn migrate(conn: &mut Connection, migrations: &[Migration]) -> Result
             .map_err(db("read the applied schema migrations"))?;
         rows.collect::<rusqlite::Result<_>>().map_err(db("read the applied schema migrations"))?
     };
-    let known = migrations.last().map_or(0, |m| m.version);
-    if let Some((found, _)) = applied.iter().find(|(version, _)| *version > known) {
-        return Err(StoreError::NewerSchema { found: *found, known });
-    }
-    for (version, recorded) in &applied {
-        let expected = migrations.iter().find(|m| m.version == *version).map_or("", |m| m.name);
-        if recorded != expected {
-            return Err(StoreError::MigrationMismatch {
-                version: *version,
-                recorded: recorded.clone(),
-                expected: expected.to_owned(),
-            });
-        }
-    }
+    check_applied(&applied, migrations)?;
     for migration in migrations.iter().filter(|m| !applied.iter().any(|(version, _)| *version == m.version)) {
         let failed = |e: rusqlite::Error| StoreError::Migrate {
             version: migration.version,
@@ -83,6 +102,64 @@ pub(crate) fn migrate(conn: &mut Connection, migrations: &[Migration]) -> Result
             "INSERT INTO schema_migrations (version, name, applied_at)
              VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
             (migration.version, migration.name),
+        )
+        .map_err(failed)?;
+    }
+    tx.commit().map_err(db("commit the schema upgrade"))
+}
+
+/// Refuses a store that a newer build migrated, or whose recorded migrations this build calls by
+/// other names.
+fn check_applied(applied: &[(i64, String)], migrations: &[Migration]) -> Result<()> {
+    let known = migrations.last().map_or(0, |m| m.version);
+    if let Some((found, _)) = applied.iter().find(|(version, _)| *version > known) {
+        return Err(StoreError::NewerSchema { found: *found, known });
+    }
+    for (version, recorded) in applied {
+        let expected = migrations.iter().find(|m| m.version == *version).map_or("", |m| m.name);
+        if recorded != expected {
+            return Err(StoreError::MigrationMismatch {
+                version: *version,
+                recorded: recorded.clone(),
+                expected: expected.to_owned(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// [`migrate`] on PostgreSQL: one transaction holding an advisory lock, so that two processes
+/// opening a new database at once cannot both apply a migration, and a failing migration leaves
+/// the database as it was.
+pub(crate) fn migrate_postgres(client: &mut postgres::Client, migrations: &[Migration]) -> Result<()> {
+    let mut tx = client.transaction().map_err(db("start the schema upgrade"))?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&PG_MIGRATION_LOCK]).map_err(db("lock the schema upgrade"))?;
+    tx.batch_execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+            version    BIGINT PRIMARY KEY,
+            name       TEXT NOT NULL,
+            applied_at TEXT NOT NULL
+        )",
+    )
+    .map_err(db("create the table of schema migrations"))?;
+    let applied: Vec<(i64, String)> = tx
+        .query("SELECT version, name FROM schema_migrations ORDER BY version", &[])
+        .map_err(db("read the applied schema migrations"))?
+        .iter()
+        .map(|row| (row.get(0), row.get(1)))
+        .collect();
+    check_applied(&applied, migrations)?;
+    for migration in migrations.iter().filter(|m| !applied.iter().any(|(version, _)| *version == m.version)) {
+        let failed = |e: postgres::Error| StoreError::Migrate {
+            version: migration.version,
+            name: migration.name.to_owned(),
+            cause: e.into_cause(),
+        };
+        tx.batch_execute(migration.sql).map_err(failed)?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, name, applied_at)
+             VALUES ($1, $2, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'))",
+            &[&migration.version, &migration.name],
         )
         .map_err(failed)?;
     }
@@ -106,6 +183,26 @@ mod tests {
         assert_eq!(files.len(), SQLITE.len(), "{files:?}");
         for (index, (file, migration)) in files.iter().zip(SQLITE).enumerate() {
             assert_eq!(migration.version, i64::try_from(index + 1).expect("small"));
+            assert_eq!(file, &format!("{:04}_{}.sql", migration.version, migration.name));
+            let text = std::fs::read_to_string(dir.join(file)).expect("migration file");
+            assert_eq!(text, migration.sql, "{file}");
+        }
+    }
+
+    /// Every file in `migrations/postgres` is listed in order with its own text, under the same
+    /// number and name as the SQLite migration it stands for.
+    #[test]
+    fn the_postgres_list_matches_its_directory_and_the_sqlite_list() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/postgres");
+        let mut files: Vec<String> = std::fs::read_dir(&dir)
+            .expect("migrations directory")
+            .map(|e| e.expect("directory entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        files.sort();
+        assert_eq!(files.len(), POSTGRES.len(), "{files:?}");
+        assert_eq!(POSTGRES.len(), SQLITE.len());
+        for ((file, migration), sqlite) in files.iter().zip(POSTGRES).zip(SQLITE) {
+            assert_eq!((migration.version, migration.name), (sqlite.version, sqlite.name));
             assert_eq!(file, &format!("{:04}_{}.sql", migration.version, migration.name));
             let text = std::fs::read_to_string(dir.join(file)).expect("migration file");
             assert_eq!(text, migration.sql, "{file}");

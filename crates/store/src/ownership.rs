@@ -4,10 +4,10 @@ use rusqlite::{OptionalExtension, TransactionBehavior};
 
 use crate::error::{Result, StoreError, db};
 use crate::model::OwnershipEdge;
-use crate::store::Store;
+use crate::sqlite::SqliteStore;
 use crate::validate;
 
-impl Store {
+impl SqliteStore {
     /// Adds `edges` in one transaction and returns how many were new. An edge already stored
     /// with the same owner, owned party, source, date and share is skipped, so re-importing a
     /// file changes nothing; the same edge with another share is refused, naming the row

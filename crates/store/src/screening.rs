@@ -10,7 +10,7 @@ use crate::decisions::latest_decision;
 use crate::error::{Result, StoreError, db};
 use crate::lists::version_by_id;
 use crate::model::{Party, RecordedHit, Screening, StoredHit, Subject, Verdict};
-use crate::store::Store;
+use crate::sqlite::SqliteStore;
 use crate::validate;
 
 pub(crate) fn require_party(conn: &Connection, party_id: &str) -> Result<()> {
@@ -102,7 +102,7 @@ fn upsert_in(conn: &Connection, party: &Party) -> Result<()> {
     Ok(())
 }
 
-impl Store {
+impl SqliteStore {
     /// Adds the party, or replaces the name, country and address of the party with its id.
     pub fn upsert_party(&mut self, party: &Party) -> Result<()> {
         validate::party(party)?;

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::error::{Result, StoreError, db};
 use crate::ledger::append_in;
-use crate::store::Store;
+use crate::sqlite::SqliteStore;
 
 /// The roles a token can carry; the server gives them their meaning.
 pub const TOKEN_ROLES: &[&str] = &["admin", "analyst", "operator", "agent"];
@@ -25,7 +25,7 @@ pub struct StoredToken {
     pub revoked_at: Option<String>,
 }
 
-fn is_hash(text: &str) -> bool {
+pub(crate) fn is_hash(text: &str) -> bool {
     text.len() == 64 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
@@ -40,9 +40,9 @@ fn row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredToken> {
     })
 }
 
-const COLUMNS: &str = "id, name, role, token_hash, created_at, revoked_at";
+pub(crate) const COLUMNS: &str = "id, name, role, token_hash, created_at, revoked_at";
 
-impl Store {
+impl SqliteStore {
     /// Records a new token by its hash. Refused (nothing written) when the name is empty or
     /// already names a live token, the role is unknown, or the hash is not 64 lowercase hex
     /// digits or is already stored.
@@ -74,9 +74,6 @@ impl Store {
         at: &str,
         audit_entry: &[u8],
     ) -> Result<StoredToken> {
-        if party.trim().is_empty() {
-            return Err(StoreError::Invalid("an agent token needs the party it acts for".to_owned()));
-        }
         self.create(name, "agent", token_hash, at, Some(audit_entry), Some(party))
     }
 
@@ -196,43 +193,45 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     const H1: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
     const H2: &str = "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100";
 
     #[test]
     fn create_find_revoke() {
-        let mut store = Store::open_in_memory().expect("store");
-        let made = store.create_token("ci", "operator", H1, "2026-01-01T00:00:00Z").expect("create");
-        assert_eq!(store.find_token(H1).expect("find"), Some(made.clone()));
-        assert_eq!(store.find_token(H2).expect("find"), None);
-        let err = store.create_token("ci", "admin", H2, "t").expect_err("live name taken");
-        assert!(err.to_string().contains("already named `ci`"), "{err}");
-        let revoked = store.revoke_token("ci", "2026-01-02T00:00:00Z").expect("revoke").expect("was live");
-        assert_eq!(revoked.revoked_at.as_deref(), Some("2026-01-02T00:00:00Z"));
-        assert_eq!(store.find_token(H1).expect("find"), None, "revoked at once");
-        assert_eq!(store.revoke_token("ci", "t").expect("revoke again"), None);
-        // The name is free again, the old hash is not.
-        assert!(store.create_token("ci", "admin", H1, "t").is_err());
-        store.create_token("ci", "admin", H2, "t").expect("name reused after revocation");
-        assert_eq!(store.tokens().expect("tokens").len(), 2);
+        crate::testing::each_backend(|db| {
+            let mut store = db.open();
+            let made = store.create_token("ci", "operator", H1, "2026-01-01T00:00:00Z").expect("create");
+            assert_eq!(store.find_token(H1).expect("find"), Some(made.clone()));
+            assert_eq!(store.find_token(H2).expect("find"), None);
+            let err = store.create_token("ci", "admin", H2, "t").expect_err("live name taken");
+            assert!(err.to_string().contains("already named `ci`"), "{err}");
+            let revoked = store.revoke_token("ci", "2026-01-02T00:00:00Z").expect("revoke").expect("was live");
+            assert_eq!(revoked.revoked_at.as_deref(), Some("2026-01-02T00:00:00Z"));
+            assert_eq!(store.find_token(H1).expect("find"), None, "revoked at once");
+            assert_eq!(store.revoke_token("ci", "t").expect("revoke again"), None);
+            // The name is free again, the old hash is not.
+            assert!(store.create_token("ci", "admin", H1, "t").is_err());
+            store.create_token("ci", "admin", H2, "t").expect("name reused after revocation");
+            assert_eq!(store.tokens().expect("tokens").len(), 2);
+        });
     }
 
     #[test]
     fn bad_values_and_rewrites_are_refused() {
-        let mut store = Store::open_in_memory().expect("store");
-        assert!(store.create_token(" ", "admin", H1, "t").is_err());
-        assert!(store.create_token("x", "root", H1, "t").is_err());
-        assert!(store.create_token("x", "admin", "ABC", "t").is_err());
-        assert!(store.create_token("x", "admin", &H1.to_uppercase(), "t").is_err());
-        store.create_token("x", "analyst", H1, "t").expect("create");
-        let err = store.conn.execute("UPDATE api_tokens SET role = 'admin'", []).expect_err("role is fixed");
-        assert!(err.to_string().contains("only ever revoked"), "{err}");
-        store.revoke_token("x", "t2").expect("revoke");
-        let err = store.conn.execute("UPDATE api_tokens SET revoked_at = NULL", []).expect_err("no un-revoking");
-        assert!(err.to_string().contains("only ever revoked"), "{err}");
-        let err = store.conn.execute("DELETE FROM api_tokens", []).expect_err("never deleted");
-        assert!(err.to_string().contains("never deleted"), "{err}");
+        crate::testing::each_backend(|db| {
+            let mut store = db.open();
+            assert!(store.create_token(" ", "admin", H1, "t").is_err());
+            assert!(store.create_token("x", "root", H1, "t").is_err());
+            assert!(store.create_token("x", "admin", "ABC", "t").is_err());
+            assert!(store.create_token("x", "admin", &H1.to_uppercase(), "t").is_err());
+            store.create_token("x", "analyst", H1, "t").expect("create");
+            let err = db.raw_execute("UPDATE api_tokens SET role = 'admin'").expect_err("role is fixed");
+            assert!(err.to_string().contains("only ever revoked"), "{err}");
+            store.revoke_token("x", "t2").expect("revoke");
+            let err = db.raw_execute("UPDATE api_tokens SET revoked_at = NULL").expect_err("no un-revoking");
+            assert!(err.to_string().contains("only ever revoked"), "{err}");
+            let err = db.raw_execute("DELETE FROM api_tokens").expect_err("never deleted");
+            assert!(err.to_string().contains("never deleted"), "{err}");
+        });
     }
 }

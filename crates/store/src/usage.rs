@@ -5,7 +5,7 @@ use rusqlite::TransactionBehavior;
 use serde::Serialize;
 
 use crate::error::{Result, StoreError, db};
-use crate::store::Store;
+use crate::sqlite::SqliteStore;
 
 /// A usage record as stored. Times are nanoseconds since 1970-01-01T00:00:00Z (the years 1677
 /// to 2262; the meter's parsers refuse anything outside).
@@ -54,7 +54,7 @@ pub struct Ingested {
     pub already_counted: usize,
 }
 
-impl Store {
+impl SqliteStore {
     /// Stores a batch of usage records in one transaction. A record id already stored is not
     /// stored again (and not updated): re-running an ingest counts nothing twice.
     pub fn ingest_usage(&mut self, batch: &[StoredUsage], source: &str, at: &str) -> Result<Ingested> {

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use chipwarden_lists::{EntityKind, ListCode, ListEntry, Name, NameStrength, ParsedList};
+use chipwarden_store::testing::{TestDb, each_backend};
 use chipwarden_store::{
     Decision, HitKey, ImportStatus, OwnershipEdge, Party, Store, StoreError, StoredHit, Subject, Verdict,
 };
@@ -39,27 +40,20 @@ impl Drop for TempDir {
     }
 }
 
-/// A store on a fresh file. Fields drop in order, so the store closes before its directory goes.
+/// A store on a fresh database of one backend; the store closes before the database goes.
 #[derive(Debug)]
-struct Fixture {
+struct Fixture<'a> {
     store: Store,
-    dir: TempDir,
+    db: &'a TestDb,
 }
 
-fn fixture() -> Fixture {
-    let dir = TempDir::new();
-    let store = Store::open(dir.store_path()).expect("open a new store");
-    Fixture { store, dir }
-}
-
-impl Fixture {
-    /// A second connection to the same file that goes around the store, as any SQLite client could.
-    fn raw(&self) -> rusqlite::Connection {
-        rusqlite::Connection::open(self.dir.store_path()).expect("open the store file directly")
+impl<'a> Fixture<'a> {
+    fn on(db: &'a TestDb) -> Fixture<'a> {
+        Fixture { store: db.open(), db }
     }
 
     fn count(&self, table: &str) -> i64 {
-        self.raw().query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0)).expect("count rows")
+        self.db.count(table)
     }
 }
 
@@ -135,335 +129,360 @@ const T3: &str = "2025-02-03T10:00:00Z";
 
 #[test]
 fn import_reimport_and_change() {
-    let mut fx = fixture();
-    let first = parsed("h1", vec![entry("EL", "1", "Huawei Technologies"), entry("EL", "2", "ZTE")]);
-    let one = fx.store.import_list("bis-el", &first, T1).expect("first import");
-    assert_eq!(one.status, ImportStatus::Imported);
-    assert_eq!(one.previous_version_id, None);
-    assert_eq!(ids(&one.diff.added), vec!["1", "2"]);
-    assert_eq!(one.version.entry_count, 2);
-    assert_eq!(one.version.published.as_deref(), Some("2025-01-15"));
+    each_backend(|db| {
+        let mut fx = Fixture::on(db);
+        let first = parsed("h1", vec![entry("EL", "1", "Huawei Technologies"), entry("EL", "2", "ZTE")]);
+        let one = fx.store.import_list("bis-el", &first, T1).expect("first import");
+        assert_eq!(one.status, ImportStatus::Imported);
+        assert_eq!(one.previous_version_id, None);
+        assert_eq!(ids(&one.diff.added), vec!["1", "2"]);
+        assert_eq!(one.version.entry_count, 2);
+        assert_eq!(one.version.published.as_deref(), Some("2025-01-15"));
 
-    let again = fx.store.import_list("bis-el", &first, T2).expect("identical import");
-    assert_eq!(again.status, ImportStatus::Unchanged);
-    assert_eq!(again.version, one.version, "the existing version, imported_at included");
-    assert!(again.diff.is_empty());
-    assert_eq!(fx.store.versions("bis-el").expect("versions").len(), 1);
+        let again = fx.store.import_list("bis-el", &first, T2).expect("identical import");
+        assert_eq!(again.status, ImportStatus::Unchanged);
+        assert_eq!(again.version, one.version, "the existing version, imported_at included");
+        assert!(again.diff.is_empty());
+        assert_eq!(fx.store.versions("bis-el").expect("versions").len(), 1);
 
-    let second = parsed(
-        "h2",
-        vec![entry("EL", "2", "ZTE Corporation"), entry("EL", "3", "Semiconductor Manufacturing International")],
-    );
-    let two = fx.store.import_list("bis-el", &second, T3).expect("changed import");
-    assert_eq!(two.status, ImportStatus::Imported);
-    assert_eq!(two.previous_version_id, Some(one.version.id));
-    assert_eq!(ids(&two.diff.added), vec!["3"]);
-    assert_eq!(ids(&two.diff.removed), vec!["1"]);
-    assert_eq!(ids(&two.diff.changed), vec!["2"]);
-    assert_eq!(two.diff.changed[0].fields, vec!["names"]);
+        let second = parsed(
+            "h2",
+            vec![entry("EL", "2", "ZTE Corporation"), entry("EL", "3", "Semiconductor Manufacturing International")],
+        );
+        let two = fx.store.import_list("bis-el", &second, T3).expect("changed import");
+        assert_eq!(two.status, ImportStatus::Imported);
+        assert_eq!(two.previous_version_id, Some(one.version.id));
+        assert_eq!(ids(&two.diff.added), vec!["3"]);
+        assert_eq!(ids(&two.diff.removed), vec!["1"]);
+        assert_eq!(ids(&two.diff.changed), vec!["2"]);
+        assert_eq!(two.diff.changed[0].fields, vec!["names"]);
 
-    assert_eq!(fx.store.current_versions().expect("current"), vec![two.version.clone()]);
-    assert_eq!(fx.store.versions("bis-el").expect("history"), vec![one.version.clone(), two.version.clone()]);
-    assert_eq!(fx.store.entries(one.version.id).expect("old entries"), first.entries);
-    assert_eq!(fx.store.entries(two.version.id).expect("new entries"), second.entries);
-    assert_eq!(fx.store.diff_versions(one.version.id, two.version.id).expect("diff"), two.diff);
-    assert!(fx.store.diff_versions(two.version.id, two.version.id).expect("diff with itself").is_empty());
-    assert!(fx.store.versions("csl").expect("never imported").is_empty());
+        assert_eq!(fx.store.current_versions().expect("current"), vec![two.version.clone()]);
+        assert_eq!(fx.store.versions("bis-el").expect("history"), vec![one.version.clone(), two.version.clone()]);
+        assert_eq!(fx.store.entries(one.version.id).expect("old entries"), first.entries);
+        assert_eq!(fx.store.entries(two.version.id).expect("new entries"), second.entries);
+        assert_eq!(fx.store.diff_versions(one.version.id, two.version.id).expect("diff"), two.diff);
+        assert!(fx.store.diff_versions(two.version.id, two.version.id).expect("diff with itself").is_empty());
+        assert!(fx.store.versions("csl").expect("never imported").is_empty());
 
-    let err = fx.store.entries(999).expect_err("no such version");
-    assert!(matches!(err, StoreError::UnknownVersion(999)), "{err}");
-    assert_eq!(err.to_string(), "there is no list version 999");
+        let err = fx.store.entries(999).expect_err("no such version");
+        assert!(matches!(err, StoreError::UnknownVersion(999)), "{err}");
+        assert_eq!(err.to_string(), "there is no list version 999");
+    });
 }
 
 #[test]
 fn going_back_to_an_earlier_content_makes_it_current_again() {
-    let mut fx = fixture();
-    let a = parsed("ha", vec![entry("SDN", "10", "Alpha Trading")]);
-    let b = parsed("hb", vec![entry("SDN", "10", "Alpha Trading"), entry("SDN", "11", "Beta Shipping")]);
-    fx.store.import_list("ofac-sdn", &a, T1).expect("a");
-    fx.store.import_list("ofac-sdn", &b, T2).expect("b");
-    let back = fx.store.import_list("ofac-sdn", &a, T3).expect("a again");
-    assert_eq!(back.status, ImportStatus::Imported);
-    assert_eq!(ids(&back.diff.removed), vec!["11"]);
-    assert_eq!(fx.store.current_versions().expect("current")[0].id, back.version.id);
-    assert_eq!(fx.store.versions("ofac-sdn").expect("history").len(), 3);
+    each_backend(|db| {
+        let mut fx = Fixture::on(db);
+        let a = parsed("ha", vec![entry("SDN", "10", "Alpha Trading")]);
+        let b = parsed("hb", vec![entry("SDN", "10", "Alpha Trading"), entry("SDN", "11", "Beta Shipping")]);
+        fx.store.import_list("ofac-sdn", &a, T1).expect("a");
+        fx.store.import_list("ofac-sdn", &b, T2).expect("b");
+        let back = fx.store.import_list("ofac-sdn", &a, T3).expect("a again");
+        assert_eq!(back.status, ImportStatus::Imported);
+        assert_eq!(ids(&back.diff.removed), vec!["11"]);
+        assert_eq!(fx.store.current_versions().expect("current")[0].id, back.version.id);
+        assert_eq!(fx.store.versions("ofac-sdn").expect("history").len(), 3);
+    });
 }
 
 #[test]
 fn a_failed_import_writes_nothing_and_keeps_the_previous_version_current() {
-    let mut fx = fixture();
-    let good = parsed("h1", vec![entry("EL", "1", "Huawei"), entry("EL", "2", "ZTE")]);
-    let current = fx.store.import_list("bis-el", &good, T1).expect("good import").version;
+    each_backend(|db| {
+        let mut fx = Fixture::on(db);
+        let good = parsed("h1", vec![entry("EL", "1", "Huawei"), entry("EL", "2", "ZTE")]);
+        let current = fx.store.import_list("bis-el", &good, T1).expect("good import").version;
 
-    // The duplicate comes after valid entries, so the failure happens with rows already written
-    // inside the transaction.
-    let broken =
-        parsed("h2", vec![entry("EL", "1", "Huawei"), entry("EL", "3", "SMIC"), entry("EL", "1", "Huawei again")]);
-    let err = fx.store.import_list("bis-el", &broken, T2).expect_err("duplicate entry id");
-    assert!(matches!(err, StoreError::DuplicateEntry { .. }), "{err}");
-    assert_eq!(
-        err.to_string(),
-        "cannot import list `bis-el`: entry `1` of list `EL` appears more than once; nothing was imported"
-    );
-    assert_eq!(fx.store.current_versions().expect("current"), vec![current.clone()]);
-    assert_eq!(fx.store.entries(current.id).expect("entries"), good.entries);
-    assert_eq!(fx.count("list_versions"), 1);
-    assert_eq!(fx.count("list_entries"), 2);
+        // The duplicate comes after valid entries, so the failure happens with rows already written
+        // inside the transaction.
+        let broken =
+            parsed("h2", vec![entry("EL", "1", "Huawei"), entry("EL", "3", "SMIC"), entry("EL", "1", "Huawei again")]);
+        let err = fx.store.import_list("bis-el", &broken, T2).expect_err("duplicate entry id");
+        assert!(matches!(err, StoreError::DuplicateEntry { .. }), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "cannot import list `bis-el`: entry `1` of list `EL` appears more than once; nothing was imported"
+        );
+        assert_eq!(fx.store.current_versions().expect("current"), vec![current.clone()]);
+        assert_eq!(fx.store.entries(current.id).expect("entries"), good.entries);
+        assert_eq!(fx.count("list_versions"), 1);
+        assert_eq!(fx.count("list_entries"), 2);
 
-    // A first import of another source that fails leaves no trace of that source either.
-    let err = fx.store.import_list("dpl", &parsed("h3", vec![entry("DPL", "7", "X"), entry("DPL", "7", "X")]), T2);
-    assert!(matches!(err, Err(StoreError::DuplicateEntry { .. })));
-    assert!(fx.store.versions("dpl").expect("versions").is_empty());
-    assert_eq!(fx.count("list_entries"), 2);
+        // A first import of another source that fails leaves no trace of that source either.
+        let err = fx.store.import_list("dpl", &parsed("h3", vec![entry("DPL", "7", "X"), entry("DPL", "7", "X")]), T2);
+        assert!(matches!(err, Err(StoreError::DuplicateEntry { .. })));
+        assert!(fx.store.versions("dpl").expect("versions").is_empty());
+        assert_eq!(fx.count("list_entries"), 2);
 
-    // The same entry id under two list codes is two entries (the CSL mixes lists).
-    let mixed = parsed("h4", vec![entry("EL", "7", "X"), entry("DPL", "7", "X")]);
-    fx.store.import_list("csl", &mixed, T3).expect("same id, different lists");
+        // The same entry id under two list codes is two entries (the CSL mixes lists).
+        let mixed = parsed("h4", vec![entry("EL", "7", "X"), entry("DPL", "7", "X")]);
+        fx.store.import_list("csl", &mixed, T3).expect("same id, different lists");
+    });
 }
 
 #[test]
 fn imports_refuse_what_cannot_be_stored() {
-    let mut fx = fixture();
-    let check = |store: &mut Store, source: &str, list: ParsedList, at: &str, expected: &str| {
-        let err = store.import_list(source, &list, at).expect_err(expected);
-        assert!(matches!(err, StoreError::Invalid(_)), "{err}");
-        assert_eq!(err.to_string(), expected);
-    };
-    let one = || vec![entry("EL", "1", "Huawei")];
-    check(&mut fx.store, " ", parsed("h", one()), T1, "the list source name is empty");
-    check(&mut fx.store, "bis-el", parsed("", one()), T1, "the content hash of list `bis-el` is empty");
-    check(
-        &mut fx.store,
-        "bis-el",
-        parsed("h", one()),
-        "last Tuesday",
-        "the import time of list `bis-el` `last Tuesday` is neither an RFC 3339 timestamp (e.g. `2025-01-31T09:30:00Z`) nor a date of the form YYYY-MM-DD",
-    );
-    check(
-        &mut fx.store,
-        "bis-el",
-        parsed("h", vec![entry("EL", "1", "A"), entry("EL", "", "B")]),
-        T1,
-        "the entry id of entry 2 of list `bis-el` is empty",
-    );
-    assert_eq!(fx.count("list_versions"), 0);
+    each_backend(|db| {
+        let mut fx = Fixture::on(db);
+        let check = |store: &mut Store, source: &str, list: ParsedList, at: &str, expected: &str| {
+            let err = store.import_list(source, &list, at).expect_err(expected);
+            assert!(matches!(err, StoreError::Invalid(_)), "{err}");
+            assert_eq!(err.to_string(), expected);
+        };
+        let one = || vec![entry("EL", "1", "Huawei")];
+        check(&mut fx.store, " ", parsed("h", one()), T1, "the list source name is empty");
+        check(&mut fx.store, "bis-el", parsed("", one()), T1, "the content hash of list `bis-el` is empty");
+        check(
+            &mut fx.store,
+            "bis-el",
+            parsed("h", one()),
+            "last Tuesday",
+            "the import time of list `bis-el` `last Tuesday` is neither an RFC 3339 timestamp (e.g. `2025-01-31T09:30:00Z`) nor a date of the form YYYY-MM-DD",
+        );
+        check(
+            &mut fx.store,
+            "bis-el",
+            parsed("h", vec![entry("EL", "1", "A"), entry("EL", "", "B")]),
+            T1,
+            "the entry id of entry 2 of list `bis-el` is empty",
+        );
+        assert_eq!(fx.count("list_versions"), 0);
+    });
 }
 
 #[test]
 fn current_entries_come_from_the_current_version_of_every_source() {
-    let mut fx = fixture();
-    let el1 = fx.store.import_list("bis-el", &parsed("e1", vec![entry("EL", "1", "Old")]), T1).expect("el 1");
-    let el2 = fx
-        .store
-        .import_list("bis-el", &parsed("e2", vec![entry("EL", "1", "New"), entry("EL", "2", "Two")]), T2)
-        .expect("el 2");
-    let sdn = fx.store.import_list("ofac-sdn", &parsed("s1", vec![entry("SDN", "9", "Nine")]), T2).expect("sdn");
+    each_backend(|db| {
+        let mut fx = Fixture::on(db);
+        let el1 = fx.store.import_list("bis-el", &parsed("e1", vec![entry("EL", "1", "Old")]), T1).expect("el 1");
+        let el2 = fx
+            .store
+            .import_list("bis-el", &parsed("e2", vec![entry("EL", "1", "New"), entry("EL", "2", "Two")]), T2)
+            .expect("el 2");
+        let sdn = fx.store.import_list("ofac-sdn", &parsed("s1", vec![entry("SDN", "9", "Nine")]), T2).expect("sdn");
 
-    let current = fx.store.current_entries().expect("current entries");
-    let seen: Vec<(&str, i64, &str, &str)> = current
-        .iter()
-        .map(|e| (e.source.as_str(), e.version_id, e.entry.entry_id.as_str(), e.entry.primary_name()))
-        .collect();
-    let (v2, vs) = (el2.version.id, sdn.version.id);
-    assert_eq!(seen, vec![("bis-el", v2, "1", "New"), ("bis-el", v2, "2", "Two"), ("ofac-sdn", vs, "9", "Nine")]);
+        let current = fx.store.current_entries().expect("current entries");
+        let seen: Vec<(&str, i64, &str, &str)> = current
+            .iter()
+            .map(|e| (e.source.as_str(), e.version_id, e.entry.entry_id.as_str(), e.entry.primary_name()))
+            .collect();
+        let (v2, vs) = (el2.version.id, sdn.version.id);
+        assert_eq!(seen, vec![("bis-el", v2, "1", "New"), ("bis-el", v2, "2", "Two"), ("ofac-sdn", vs, "9", "Nine")]);
 
-    let err = fx.store.diff_versions(el1.version.id, sdn.version.id).expect_err("different sources");
-    assert!(matches!(err, StoreError::DifferentSources { .. }), "{err}");
+        let err = fx.store.diff_versions(el1.version.id, sdn.version.id).expect_err("different sources");
+        assert!(matches!(err, StoreError::DifferentSources { .. }), "{err}");
+    });
 }
 
 #[test]
 fn parties_are_upserted_by_id() {
-    let mut fx = fixture();
-    fx.store.upsert_party(&party("c-2", "Beta Ltd")).expect("add");
-    fx.store.upsert_party(&party("c-1", "Alpha GmbH")).expect("add");
-    let moved = Party {
-        address: Some("1 Harbour Road, Hong Kong".to_owned()),
-        country: Some("HK".to_owned()),
-        date: Some("1998-03-01".to_owned()),
-        identifiers: vec!["HK-12345678".to_owned()],
-        ..party("c-1", "Alpha Holdings GmbH")
-    };
-    fx.store.upsert_party(&moved).expect("update");
-    assert_eq!(fx.store.parties().expect("parties"), vec![moved, party("c-2", "Beta Ltd")]);
+    each_backend(|db| {
+        let mut fx = Fixture::on(db);
+        fx.store.upsert_party(&party("c-2", "Beta Ltd")).expect("add");
+        fx.store.upsert_party(&party("c-1", "Alpha GmbH")).expect("add");
+        let moved = Party {
+            address: Some("1 Harbour Road, Hong Kong".to_owned()),
+            country: Some("HK".to_owned()),
+            date: Some("1998-03-01".to_owned()),
+            identifiers: vec!["HK-12345678".to_owned()],
+            ..party("c-1", "Alpha Holdings GmbH")
+        };
+        fx.store.upsert_party(&moved).expect("update");
+        assert_eq!(fx.store.parties().expect("parties"), vec![moved, party("c-2", "Beta Ltd")]);
 
-    let err = fx.store.upsert_party(&party("c-3", "")).expect_err("nameless");
-    assert_eq!(err.to_string(), "the name of party `c-3` is empty");
+        let err = fx.store.upsert_party(&party("c-3", "")).expect_err("nameless");
+        assert_eq!(err.to_string(), "the name of party `c-3` is empty");
+    });
 }
 
 #[test]
 fn screenings_record_their_hits_and_versions() {
-    let mut fx = fixture();
-    let el = fx
-        .store
-        .import_list("bis-el", &parsed("e1", vec![entry("EL", "1", "Huawei"), entry("EL", "2", "ZTE")]), T1)
-        .expect("el");
-    let sdn = fx.store.import_list("ofac-sdn", &parsed("s1", vec![entry("SDN", "9", "Nine")]), T1).expect("sdn");
-    let versions = [el.version.id, sdn.version.id];
-    fx.store.upsert_party(&party("c-1", "Huawei Device Co")).expect("party");
+    each_backend(|db| {
+        let mut fx = Fixture::on(db);
+        let el = fx
+            .store
+            .import_list("bis-el", &parsed("e1", vec![entry("EL", "1", "Huawei"), entry("EL", "2", "ZTE")]), T1)
+            .expect("el");
+        let sdn = fx.store.import_list("ofac-sdn", &parsed("s1", vec![entry("SDN", "9", "Nine")]), T1).expect("sdn");
+        let versions = [el.version.id, sdn.version.id];
+        fx.store.upsert_party(&party("c-1", "Huawei Device Co")).expect("party");
 
-    let hits = [hit("EL", "1", "Huawei"), hit("SDN", "9", "Nine")];
-    let first = fx.store.record_hits("c-1", &hits, &versions, T2).expect("record hits");
-    let clean = fx.store.record_hits("c-1", &[], &[el.version.id], T3).expect("a clean screening");
+        let hits = [hit("EL", "1", "Huawei"), hit("SDN", "9", "Nine")];
+        let first = fx.store.record_hits("c-1", &hits, &versions, T2).expect("record hits");
+        let clean = fx.store.record_hits("c-1", &[], &[el.version.id], T3).expect("a clean screening");
 
-    let recorded = fx.store.hits_for("c-1").expect("hits");
-    assert_eq!(recorded.iter().map(|r| &r.hit).collect::<Vec<_>>(), hits.iter().collect::<Vec<_>>());
-    assert!(recorded.iter().all(|r| r.screening_id == first && r.screened_at == T2 && r.party_id == "c-1"));
-    let screenings = fx.store.screenings("c-1").expect("screenings");
-    assert_eq!(
-        screenings.iter().map(|s| (s.id, s.version_ids.clone())).collect::<Vec<_>>(),
-        vec![(first, vec![el.version.id, sdn.version.id]), (clean, vec![el.version.id])]
-    );
+        let recorded = fx.store.hits_for("c-1").expect("hits");
+        assert_eq!(recorded.iter().map(|r| &r.hit).collect::<Vec<_>>(), hits.iter().collect::<Vec<_>>());
+        assert!(recorded.iter().all(|r| r.screening_id == first && r.screened_at == T2 && r.party_id == "c-1"));
+        let screenings = fx.store.screenings("c-1").expect("screenings");
+        assert_eq!(
+            screenings.iter().map(|s| (s.id, s.version_ids.clone())).collect::<Vec<_>>(),
+            vec![(first, vec![el.version.id, sdn.version.id]), (clean, vec![el.version.id])]
+        );
 
-    // Each refusal names what is wrong and writes nothing.
-    let before = (fx.count("screenings"), fx.count("hits"));
-    let refusals: [(&str, &[StoredHit], &[i64], &str); 6] = [
-        ("nobody", &hits, &versions, "there is no party `nobody`; add it before recording its screenings or decisions"),
-        ("c-1", &hits, &[el.version.id, 999], "there is no list version 999"),
-        (
-            "c-1",
-            &hits,
-            &[el.version.id],
-            "the hit on entry `9` of list `SDN` names no entry of the list versions the screening ran against",
-        ),
-        (
-            "c-1",
-            &hits,
-            &[],
-            "the screening of party `c-1` names no list versions; a screening must say which lists it ran against",
-        ),
-        (
-            "c-1",
-            &[hit("EL", "1", "Huawei"), hit("EL", "2", "ZTE"), hit("EL", "1", "Huawei")],
-            &versions,
-            "hits 1 and 3 of party `c-1` are both on `Huawei` of entry `1` of list `EL`; a screening records each once",
-        ),
-        (
-            "c-1",
-            &[StoredHit { score: f64::NAN, ..hit("EL", "1", "Huawei") }],
-            &versions,
-            "the score of hit 1 of party `c-1` is not a finite number",
-        ),
-    ];
-    for (party_id, hits, versions, expected) in refusals {
-        let err = fx.store.record_hits(party_id, hits, versions, T3).expect_err(expected);
-        assert_eq!(err.to_string(), expected);
-    }
-    assert_eq!((fx.count("screenings"), fx.count("hits")), before);
+        // Each refusal names what is wrong and writes nothing.
+        let before = (fx.count("screenings"), fx.count("hits"));
+        let refusals: [(&str, &[StoredHit], &[i64], &str); 6] = [
+            (
+                "nobody",
+                &hits,
+                &versions,
+                "there is no party `nobody`; add it before recording its screenings or decisions",
+            ),
+            ("c-1", &hits, &[el.version.id, 999], "there is no list version 999"),
+            (
+                "c-1",
+                &hits,
+                &[el.version.id],
+                "the hit on entry `9` of list `SDN` names no entry of the list versions the screening ran against",
+            ),
+            (
+                "c-1",
+                &hits,
+                &[],
+                "the screening of party `c-1` names no list versions; a screening must say which lists it ran against",
+            ),
+            (
+                "c-1",
+                &[hit("EL", "1", "Huawei"), hit("EL", "2", "ZTE"), hit("EL", "1", "Huawei")],
+                &versions,
+                "hits 1 and 3 of party `c-1` are both on `Huawei` of entry `1` of list `EL`; a screening records each once",
+            ),
+            (
+                "c-1",
+                &[StoredHit { score: f64::NAN, ..hit("EL", "1", "Huawei") }],
+                &versions,
+                "the score of hit 1 of party `c-1` is not a finite number",
+            ),
+        ];
+        for (party_id, hits, versions, expected) in refusals {
+            let err = fx.store.record_hits(party_id, hits, versions, T3).expect_err(expected);
+            assert_eq!(err.to_string(), expected);
+        }
+        assert_eq!((fx.count("screenings"), fx.count("hits")), before);
 
-    let err = fx.store.hits_for("nobody").expect_err("unknown party");
-    assert!(matches!(err, StoreError::UnknownParty(_)), "{err}");
+        let err = fx.store.hits_for("nobody").expect_err("unknown party");
+        assert!(matches!(err, StoreError::UnknownParty(_)), "{err}");
+    });
 }
 
 #[test]
 fn rescreening_returns_only_new_and_undismissed_hits() {
-    let mut fx = fixture();
-    let names = ["A", "B", "C", "D", "E", "F"];
-    let entries = names.iter().enumerate().map(|(i, n)| entry("SDN", &i.to_string(), n)).collect();
-    let version = fx.store.import_list("ofac-sdn", &parsed("s1", entries), T1).expect("import").version.id;
-    fx.store.upsert_party(&party("c-1", "Customer One")).expect("party");
-    fx.store.upsert_party(&party("c-2", "Customer Two")).expect("party");
-    let h = |i: usize| hit("SDN", &i.to_string(), names[i]);
-    let on = |subject: Subject, i: usize| key(subject, "SDN", &i.to_string(), names[i]);
-    let c1 = || Subject::Party("c-1".to_owned());
+    each_backend(|db| {
+        let mut fx = Fixture::on(db);
+        let names = ["A", "B", "C", "D", "E", "F"];
+        let entries = names.iter().enumerate().map(|(i, n)| entry("SDN", &i.to_string(), n)).collect();
+        let version = fx.store.import_list("ofac-sdn", &parsed("s1", entries), T1).expect("import").version.id;
+        fx.store.upsert_party(&party("c-1", "Customer One")).expect("party");
+        fx.store.upsert_party(&party("c-2", "Customer Two")).expect("party");
+        let h = |i: usize| hit("SDN", &i.to_string(), names[i]);
+        let on = |subject: Subject, i: usize| key(subject, "SDN", &i.to_string(), names[i]);
+        let c1 = || Subject::Party("c-1".to_owned());
 
-    // A was already found; B was dismissed; C was confirmed; D was dismissed, then confirmed;
-    // F was dismissed, but for another party and for a free-text query, not for c-1.
-    fx.store.record_hits("c-1", &[h(0)], &[version], T1).expect("earlier screening");
-    let decisions = [
-        decision(on(c1(), 1), Verdict::FalsePositive, T1),
-        decision(on(c1(), 2), Verdict::ConfirmedMatch, T1),
-        decision(on(c1(), 3), Verdict::FalsePositive, T1),
-        decision(on(c1(), 3), Verdict::ConfirmedMatch, T2),
-        decision(on(Subject::Party("c-2".to_owned()), 5), Verdict::FalsePositive, T1),
-        decision(on(Subject::Query("Customer One".to_owned()), 5), Verdict::FalsePositive, T1),
-    ];
-    for d in &decisions {
-        fx.store.record_decision(d).expect("decision");
-    }
+        // A was already found; B was dismissed; C was confirmed; D was dismissed, then confirmed;
+        // F was dismissed, but for another party and for a free-text query, not for c-1.
+        fx.store.record_hits("c-1", &[h(0)], &[version], T1).expect("earlier screening");
+        let decisions = [
+            decision(on(c1(), 1), Verdict::FalsePositive, T1),
+            decision(on(c1(), 2), Verdict::ConfirmedMatch, T1),
+            decision(on(c1(), 3), Verdict::FalsePositive, T1),
+            decision(on(c1(), 3), Verdict::ConfirmedMatch, T2),
+            decision(on(Subject::Party("c-2".to_owned()), 5), Verdict::FalsePositive, T1),
+            decision(on(Subject::Query("Customer One".to_owned()), 5), Verdict::FalsePositive, T1),
+        ];
+        for d in &decisions {
+            fx.store.record_decision(d).expect("decision");
+        }
 
-    let rescreen = [h(0), h(1), h(2), h(3), h(4), h(4), h(5)];
-    let fresh = fx.store.new_hits("c-1", &rescreen).expect("new hits");
-    assert_eq!(fresh, vec![h(2), h(3), h(4), h(5)]);
+        let rescreen = [h(0), h(1), h(2), h(3), h(4), h(4), h(5)];
+        let fresh = fx.store.new_hits("c-1", &rescreen).expect("new hits");
+        assert_eq!(fresh, vec![h(2), h(3), h(4), h(5)]);
 
-    // A later dismissal of D suppresses it again.
-    fx.store.record_decision(&decision(on(c1(), 3), Verdict::FalsePositive, T3)).expect("decision");
-    let fresh = fx.store.new_hits("c-1", &rescreen).expect("new hits");
-    assert_eq!(fresh, vec![h(2), h(4), h(5)]);
+        // A later dismissal of D suppresses it again.
+        fx.store.record_decision(&decision(on(c1(), 3), Verdict::FalsePositive, T3)).expect("decision");
+        let fresh = fx.store.new_hits("c-1", &rescreen).expect("new hits");
+        assert_eq!(fresh, vec![h(2), h(4), h(5)]);
 
-    // The same name under another entry is another hit.
-    let other_entry = hit("SDN", "5", "A");
-    assert_eq!(fx.store.new_hits("c-1", std::slice::from_ref(&other_entry)).expect("new hits"), vec![other_entry]);
+        // The same name under another entry is another hit.
+        let other_entry = hit("SDN", "5", "A");
+        assert_eq!(fx.store.new_hits("c-1", std::slice::from_ref(&other_entry)).expect("new hits"), vec![other_entry]);
+    });
 }
 
 #[test]
 fn the_latest_decision_wins_and_the_history_stays() {
-    let mut fx = fixture();
-    fx.store.upsert_party(&party("c-1", "Customer One")).expect("party");
-    let on_party = key(Subject::Party("c-1".to_owned()), "EL", "1", "Huawei");
-    let on_query = key(Subject::Query("huawei device".to_owned()), "EL", "1", "Huawei");
+    each_backend(|db| {
+        let mut fx = Fixture::on(db);
+        fx.store.upsert_party(&party("c-1", "Customer One")).expect("party");
+        let on_party = key(Subject::Party("c-1".to_owned()), "EL", "1", "Huawei");
+        let on_query = key(Subject::Query("huawei device".to_owned()), "EL", "1", "Huawei");
 
-    assert_eq!(fx.store.decision_for(&on_party).expect("no decision yet"), None);
-    let first = fx.store.record_decision(&decision(on_party.clone(), Verdict::FalsePositive, T1)).expect("first");
-    let query = fx.store.record_decision(&decision(on_query.clone(), Verdict::ConfirmedMatch, T1)).expect("query");
-    // Recorded later with an earlier time: the order of recording decides, not the stated time.
-    let second =
-        fx.store.record_decision(&decision(on_party.clone(), Verdict::ConfirmedMatch, "2025-01-01")).expect("second");
-    assert!(first < query && query < second);
+        assert_eq!(fx.store.decision_for(&on_party).expect("no decision yet"), None);
+        let first = fx.store.record_decision(&decision(on_party.clone(), Verdict::FalsePositive, T1)).expect("first");
+        let query = fx.store.record_decision(&decision(on_query.clone(), Verdict::ConfirmedMatch, T1)).expect("query");
+        // Recorded later with an earlier time: the order of recording decides, not the stated time.
+        let second = fx
+            .store
+            .record_decision(&decision(on_party.clone(), Verdict::ConfirmedMatch, "2025-01-01"))
+            .expect("second");
+        assert!(first < query && query < second);
 
-    let latest = fx.store.decision_for(&on_party).expect("latest").expect("a decision");
-    assert_eq!((latest.seq, latest.decision.verdict), (second, Verdict::ConfirmedMatch));
-    let latest = fx.store.decision_for(&on_query).expect("latest").expect("a decision");
-    assert_eq!((latest.seq, latest.decision.verdict), (query, Verdict::ConfirmedMatch));
+        let latest = fx.store.decision_for(&on_party).expect("latest").expect("a decision");
+        assert_eq!((latest.seq, latest.decision.verdict), (second, Verdict::ConfirmedMatch));
+        let latest = fx.store.decision_for(&on_query).expect("latest").expect("a decision");
+        assert_eq!((latest.seq, latest.decision.verdict), (query, Verdict::ConfirmedMatch));
 
-    let history = fx.store.decisions().expect("history");
-    assert_eq!(history.iter().map(|d| d.seq).collect::<Vec<_>>(), vec![first, query, second]);
-    assert_eq!(history[0].decision, decision(on_party.clone(), Verdict::FalsePositive, T1));
+        let history = fx.store.decisions().expect("history");
+        assert_eq!(history.iter().map(|d| d.seq).collect::<Vec<_>>(), vec![first, query, second]);
+        assert_eq!(history[0].decision, decision(on_party.clone(), Verdict::FalsePositive, T1));
 
-    let refusals = [
-        (
-            decision(key(Subject::Party("nobody".to_owned()), "EL", "1", "Huawei"), Verdict::FalsePositive, T1),
-            "there is no party `nobody`; add it before recording its screenings or decisions",
-        ),
-        (
-            Decision { reason: " ".to_owned(), ..decision(on_party.clone(), Verdict::FalsePositive, T1) },
-            "the reason of the review decision on entry `1` of list `EL` is empty",
-        ),
-        (
-            decision(key(Subject::Query(String::new()), "EL", "1", "Huawei"), Verdict::FalsePositive, T1),
-            "the query text of a review decision is empty",
-        ),
-    ];
-    for (bad, expected) in refusals {
-        let err = fx.store.record_decision(&bad).expect_err(expected);
-        assert_eq!(err.to_string(), expected);
-    }
-    assert_eq!(fx.store.decisions().expect("history").len(), 3);
+        let refusals = [
+            (
+                decision(key(Subject::Party("nobody".to_owned()), "EL", "1", "Huawei"), Verdict::FalsePositive, T1),
+                "there is no party `nobody`; add it before recording its screenings or decisions",
+            ),
+            (
+                Decision { reason: " ".to_owned(), ..decision(on_party.clone(), Verdict::FalsePositive, T1) },
+                "the reason of the review decision on entry `1` of list `EL` is empty",
+            ),
+            (
+                decision(key(Subject::Query(String::new()), "EL", "1", "Huawei"), Verdict::FalsePositive, T1),
+                "the query text of a review decision is empty",
+            ),
+        ];
+        for (bad, expected) in refusals {
+            let err = fx.store.record_decision(&bad).expect_err(expected);
+            assert_eq!(err.to_string(), expected);
+        }
+        assert_eq!(fx.store.decisions().expect("history").len(), 3);
+    });
 }
 
 #[test]
 fn the_schema_refuses_to_change_or_delete_decisions_and_snapshots() {
-    let mut fx = fixture();
-    fx.store.upsert_party(&party("c-1", "Customer One")).expect("party");
-    let on = key(Subject::Party("c-1".to_owned()), "EL", "1", "Huawei");
-    let recorded = decision(on.clone(), Verdict::ConfirmedMatch, T1);
-    fx.store.record_decision(&recorded).expect("decision");
-    fx.store.import_list("bis-el", &parsed("e1", vec![entry("EL", "1", "Huawei")]), T1).expect("import");
+    each_backend(|db| {
+        let mut fx = Fixture::on(db);
+        fx.store.upsert_party(&party("c-1", "Customer One")).expect("party");
+        let on = key(Subject::Party("c-1".to_owned()), "EL", "1", "Huawei");
+        let recorded = decision(on.clone(), Verdict::ConfirmedMatch, T1);
+        fx.store.record_decision(&recorded).expect("decision");
+        fx.store.import_list("bis-el", &parsed("e1", vec![entry("EL", "1", "Huawei")]), T1).expect("import");
 
-    let raw = fx.raw();
-    for (sql, expected) in [
-        ("UPDATE decisions SET decision = 'false_positive'", "review decisions are append-only"),
-        ("DELETE FROM decisions", "review decisions are append-only"),
-        ("UPDATE list_entries SET primary_name = 'Someone Else'", "list entries are snapshots"),
-        ("UPDATE list_versions SET content_hash = 'forged'", "list versions are snapshots"),
-    ] {
-        let err = raw.execute(sql, []).expect_err(sql);
-        assert!(err.to_string().contains(expected), "{sql}: {err}");
-    }
-    drop(raw);
-    let history = fx.store.decisions().expect("history");
-    assert_eq!(history.len(), 1);
-    assert_eq!(history[0].decision, recorded);
-    assert_eq!(fx.store.current_entries().expect("entries")[0].entry.primary_name(), "Huawei");
+        for (sql, expected) in [
+            ("UPDATE decisions SET decision = 'false_positive'", "review decisions are append-only"),
+            ("DELETE FROM decisions", "review decisions are append-only"),
+            ("UPDATE list_entries SET primary_name = 'Someone Else'", "list entries are snapshots"),
+            ("UPDATE list_versions SET content_hash = 'forged'", "list versions are snapshots"),
+        ] {
+            let err = fx.db.raw_execute(sql).expect_err(sql);
+            assert!(err.contains(expected), "{sql}: {err}");
+        }
+        let history = fx.store.decisions().expect("history");
+        assert_eq!(history.len(), 1);
+        assert_eq!(history[0].decision, recorded);
+        assert_eq!(fx.store.current_entries().expect("entries")[0].entry.primary_name(), "Huawei");
+    });
 }
 
 fn edge(owner: &str, owned: &str, share: f64) -> OwnershipEdge {
@@ -478,88 +497,88 @@ fn edge(owner: &str, owned: &str, share: f64) -> OwnershipEdge {
 
 #[test]
 fn ownership_rows_are_validated_and_imported_all_or_nothing() {
-    let mut fx = fixture();
-    let good = edge("Parent Co", "Subsidiary Ltd", 0.5);
-    let check = |store: &mut Store, bad: OwnershipEdge, expected: &str| {
-        let err = store.import_ownership(&[good.clone(), bad]).expect_err(expected);
-        assert_eq!(err.to_string(), expected);
-    };
-    check(
-        &mut fx.store,
-        edge("A", "B", 50.0),
-        "ownership row 2: share `50` is not a fraction from 0 to 1 (shares are fractions: 50% is written 0.5)",
-    );
-    check(&mut fx.store, edge("A", "B", -0.1), "ownership row 2: share `-0.1` is not a fraction from 0 to 1");
-    check(&mut fx.store, edge("A", "B", f64::NAN), "ownership row 2: share `NaN` is not a fraction from 0 to 1");
-    check(&mut fx.store, edge("", "B", 0.1), "ownership row 2: the owner is empty");
-    check(&mut fx.store, edge("A", "A", 0.1), "ownership row 2: `A` cannot own itself");
-    check(
-        &mut fx.store,
-        OwnershipEdge { date: "31.12.2024".to_owned(), ..edge("A", "B", 0.1) },
-        "ownership row 2: the date `31.12.2024` is not a date of the form YYYY-MM-DD",
-    );
-    check(
-        &mut fx.store,
-        edge("Parent Co", "Subsidiary Ltd", 0.25),
-        "ownership row 2: row 1 gives `Parent Co` a share of 0.5 in `Subsidiary Ltd` from the same source and date, this row 0.25",
-    );
-    assert!(fx.store.ownership_edges().expect("edges").is_empty());
+    each_backend(|db| {
+        let mut fx = Fixture::on(db);
+        let good = edge("Parent Co", "Subsidiary Ltd", 0.5);
+        let check = |store: &mut Store, bad: OwnershipEdge, expected: &str| {
+            let err = store.import_ownership(&[good.clone(), bad]).expect_err(expected);
+            assert_eq!(err.to_string(), expected);
+        };
+        check(
+            &mut fx.store,
+            edge("A", "B", 50.0),
+            "ownership row 2: share `50` is not a fraction from 0 to 1 (shares are fractions: 50% is written 0.5)",
+        );
+        check(&mut fx.store, edge("A", "B", -0.1), "ownership row 2: share `-0.1` is not a fraction from 0 to 1");
+        check(&mut fx.store, edge("A", "B", f64::NAN), "ownership row 2: share `NaN` is not a fraction from 0 to 1");
+        check(&mut fx.store, edge("", "B", 0.1), "ownership row 2: the owner is empty");
+        check(&mut fx.store, edge("A", "A", 0.1), "ownership row 2: `A` cannot own itself");
+        check(
+            &mut fx.store,
+            OwnershipEdge { date: "31.12.2024".to_owned(), ..edge("A", "B", 0.1) },
+            "ownership row 2: the date `31.12.2024` is not a date of the form YYYY-MM-DD",
+        );
+        check(
+            &mut fx.store,
+            edge("Parent Co", "Subsidiary Ltd", 0.25),
+            "ownership row 2: row 1 gives `Parent Co` a share of 0.5 in `Subsidiary Ltd` from the same source and date, this row 0.25",
+        );
+        assert!(fx.store.ownership_edges().expect("edges").is_empty());
 
-    let edges = [good.clone(), edge("Parent Co", "Other Ltd", 1.0), edge("Fund", "Subsidiary Ltd", 0.0)];
-    assert_eq!(fx.store.import_ownership(&edges).expect("import"), 3);
-    assert_eq!(fx.store.import_ownership(&edges).expect("the same file again"), 0);
-    assert_eq!(fx.store.ownership_edges().expect("edges"), edges.to_vec());
+        let edges = [good.clone(), edge("Parent Co", "Other Ltd", 1.0), edge("Fund", "Subsidiary Ltd", 0.0)];
+        assert_eq!(fx.store.import_ownership(&edges).expect("import"), 3);
+        assert_eq!(fx.store.import_ownership(&edges).expect("the same file again"), 0);
+        assert_eq!(fx.store.ownership_edges().expect("edges"), edges.to_vec());
 
-    // A later statement from the same source on another date is a new edge; a different share
-    // for a stored one is refused, and the rows before it are not kept.
-    let later = OwnershipEdge { date: "2025-06-30".to_owned(), ..edge("Parent Co", "Subsidiary Ltd", 0.6) };
-    let err = fx.store.import_ownership(&[later, edge("Parent Co", "Subsidiary Ltd", 0.4)]).expect_err("conflict");
-    assert!(matches!(err, StoreError::ConflictingOwnership { row: 2, .. }), "{err}");
-    assert_eq!(
-        err.to_string(),
-        "ownership row 2: the store already says `Parent Co` owns 0.5 of `Subsidiary Ltd` according to `company-registry` on 2024-12-31, not 0.4; nothing was imported"
-    );
-    assert_eq!(fx.store.ownership_edges().expect("edges"), edges.to_vec());
+        // A later statement from the same source on another date is a new edge; a different share
+        // for a stored one is refused, and the rows before it are not kept.
+        let later = OwnershipEdge { date: "2025-06-30".to_owned(), ..edge("Parent Co", "Subsidiary Ltd", 0.6) };
+        let err = fx.store.import_ownership(&[later, edge("Parent Co", "Subsidiary Ltd", 0.4)]).expect_err("conflict");
+        assert!(matches!(err, StoreError::ConflictingOwnership { row: 2, .. }), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "ownership row 2: the store already says `Parent Co` owns 0.5 of `Subsidiary Ltd` according to `company-registry` on 2024-12-31, not 0.4; nothing was imported"
+        );
+        assert_eq!(fx.store.ownership_edges().expect("edges"), edges.to_vec());
+    });
 }
 
 #[test]
 fn everything_is_still_there_after_reopening() {
-    let fx = fixture();
-    let path = fx.dir.store_path();
-    let Fixture { store, dir } = fx;
-    drop(store);
+    each_backend(|db| {
+        drop(db.open());
+        let mut store = db.open();
+        let list = parsed("e1", vec![entry("EL", "1", "Huawei"), entry("EL", "2", "ZTE")]);
+        let version = store.import_list("bis-el", &list, T1).expect("import").version;
+        let customer = party("c-1", "Customer One");
+        store.upsert_party(&customer).expect("party");
+        let screening = store.record_hits("c-1", &[hit("EL", "1", "Huawei")], &[version.id], T2).expect("hits");
+        let recorded = decision(key(Subject::Party("c-1".to_owned()), "EL", "1", "Huawei"), Verdict::FalsePositive, T3);
+        store.record_decision(&recorded).expect("decision");
+        let edges = [edge("Parent Co", "Customer One", 0.75)];
+        store.import_ownership(&edges).expect("ownership");
+        drop(store);
 
-    let mut store = Store::open(&path).expect("open");
-    let list = parsed("e1", vec![entry("EL", "1", "Huawei"), entry("EL", "2", "ZTE")]);
-    let version = store.import_list("bis-el", &list, T1).expect("import").version;
-    let customer = party("c-1", "Customer One");
-    store.upsert_party(&customer).expect("party");
-    let screening = store.record_hits("c-1", &[hit("EL", "1", "Huawei")], &[version.id], T2).expect("hits");
-    let recorded = decision(key(Subject::Party("c-1".to_owned()), "EL", "1", "Huawei"), Verdict::FalsePositive, T3);
-    store.record_decision(&recorded).expect("decision");
-    let edges = [edge("Parent Co", "Customer One", 0.75)];
-    store.import_ownership(&edges).expect("ownership");
-    drop(store);
+        let store = db.open();
+        assert_eq!(store.current_versions().expect("versions"), vec![version.clone()]);
+        assert_eq!(store.entries(version.id).expect("entries"), list.entries);
+        assert_eq!(store.parties().expect("parties"), vec![customer]);
+        let hits = store.hits_for("c-1").expect("hits");
+        assert_eq!((hits.len(), hits[0].screening_id), (1, screening));
+        assert_eq!(hits[0].hit, hit("EL", "1", "Huawei"));
+        assert_eq!(store.decisions().expect("decisions")[0].decision, recorded);
+        assert_eq!(store.ownership_edges().expect("edges"), edges.to_vec());
+        drop(store);
 
-    let store = Store::open(&path).expect("reopen");
-    assert_eq!(store.current_versions().expect("versions"), vec![version.clone()]);
-    assert_eq!(store.entries(version.id).expect("entries"), list.entries);
-    assert_eq!(store.parties().expect("parties"), vec![customer]);
-    let hits = store.hits_for("c-1").expect("hits");
-    assert_eq!((hits.len(), hits[0].screening_id), (1, screening));
-    assert_eq!(hits[0].hit, hit("EL", "1", "Huawei"));
-    assert_eq!(store.decisions().expect("decisions")[0].decision, recorded);
-    assert_eq!(store.ownership_edges().expect("edges"), edges.to_vec());
-    drop(store);
-
-    // Reopening applies no migration twice, and the file stays in write-ahead-log mode.
-    let raw = rusqlite::Connection::open(&path).expect("open directly");
-    let migrations: i64 = raw.query_row("SELECT count(*) FROM schema_migrations", [], |r| r.get(0)).expect("count");
-    assert_eq!(migrations, 11, "each migration applied exactly once");
-    let mode: String = raw.query_row("PRAGMA journal_mode", [], |r| r.get(0)).expect("journal mode");
-    assert_eq!(mode, "wal");
-    drop(raw);
-    drop(dir);
+        // Reopening applies no migration twice.
+        assert_eq!(db.count("schema_migrations"), 11, "each migration applied exactly once");
+        if !db.is_postgres() {
+            // The file stays in write-ahead-log mode.
+            let raw = rusqlite::Connection::open(db.location()).expect("open directly");
+            let mode: String = raw.query_row("PRAGMA journal_mode", [], |r| r.get(0)).expect("journal mode");
+            assert_eq!(mode, "wal");
+        }
+    });
 }
 
 #[test]
@@ -596,50 +615,50 @@ fn opening_fails_with_the_path_and_the_reason() {
 #[test]
 fn customer_records_keep_their_history_and_store_a_version_only_on_change() {
     use chipwarden_store::CustomerRecord;
-    let dir = TempDir::new();
-    let record = |account: &str, name: &str, owner: &str| CustomerRecord {
-        account: account.into(),
-        legal_name: name.into(),
-        country: Some("SG".into()),
-        verification: "verified".into(),
-        record: json!({ "account": account, "legal_name": name, "beneficial_owners": [{ "name": owner }] }),
-    };
-    let mut store = Store::open(dir.store_path()).expect("open");
-    let first = store
-        .record_customers(
-            &[record("acme-1", "Acme AI Pte Ltd", "Li Wei"), record("acme-2", "Acme Two", "Li Wei")],
-            "kyc-1.jsonl",
-            "2026-01-01T00:00:00Z",
-        )
-        .expect("record");
-    assert_eq!((first.new.len(), first.changed.len(), first.unchanged.len()), (2, 0, 0));
-    let second = store
-        .record_customers(
-            &[record("acme-1", "Acme AI Pte Ltd", "Zhang San"), record("acme-2", "Acme Two", "Li Wei")],
-            "kyc-2.jsonl",
-            "2026-02-01T00:00:00Z",
-        )
-        .expect("record again");
-    assert_eq!(
-        (second.new, second.changed, second.unchanged),
-        (vec![], vec!["acme-1".to_owned()], vec!["acme-2".to_owned()])
-    );
-    drop(store);
-    let store = Store::open(dir.store_path()).expect("reopen");
-    let current = store.customers().expect("customers");
-    assert_eq!(current.len(), 2);
-    assert_eq!(current[0].customer.record["beneficial_owners"][0]["name"], "Zhang San");
-    assert_eq!(current[0].source, "kyc-2.jsonl");
-    let history = store.customer_history("acme-1").expect("history");
-    assert_eq!(history.len(), 2);
-    assert_eq!(history[0].customer.record["beneficial_owners"][0]["name"], "Li Wei");
-    assert!(history[0].version < history[1].version);
-    // The schema refuses to rewrite or delete what the operator knew.
-    let raw = rusqlite::Connection::open(dir.store_path()).expect("raw");
-    let update = raw.execute("UPDATE customer_records SET legal_name = 'x'", []).expect_err("update refused");
-    assert!(update.to_string().contains("never rewritten"), "{update}");
-    let delete = raw.execute("DELETE FROM customer_records", []).expect_err("delete refused");
-    assert!(delete.to_string().contains("never deleted"), "{delete}");
+    each_backend(|db| {
+        let record = |account: &str, name: &str, owner: &str| CustomerRecord {
+            account: account.into(),
+            legal_name: name.into(),
+            country: Some("SG".into()),
+            verification: "verified".into(),
+            record: json!({ "account": account, "legal_name": name, "beneficial_owners": [{ "name": owner }] }),
+        };
+        let mut store = db.open();
+        let first = store
+            .record_customers(
+                &[record("acme-1", "Acme AI Pte Ltd", "Li Wei"), record("acme-2", "Acme Two", "Li Wei")],
+                "kyc-1.jsonl",
+                "2026-01-01T00:00:00Z",
+            )
+            .expect("record");
+        assert_eq!((first.new.len(), first.changed.len(), first.unchanged.len()), (2, 0, 0));
+        let second = store
+            .record_customers(
+                &[record("acme-1", "Acme AI Pte Ltd", "Zhang San"), record("acme-2", "Acme Two", "Li Wei")],
+                "kyc-2.jsonl",
+                "2026-02-01T00:00:00Z",
+            )
+            .expect("record again");
+        assert_eq!(
+            (second.new, second.changed, second.unchanged),
+            (vec![], vec!["acme-1".to_owned()], vec!["acme-2".to_owned()])
+        );
+        drop(store);
+        let store = db.open();
+        let current = store.customers().expect("customers");
+        assert_eq!(current.len(), 2);
+        assert_eq!(current[0].customer.record["beneficial_owners"][0]["name"], "Zhang San");
+        assert_eq!(current[0].source, "kyc-2.jsonl");
+        let history = store.customer_history("acme-1").expect("history");
+        assert_eq!(history.len(), 2);
+        assert_eq!(history[0].customer.record["beneficial_owners"][0]["name"], "Li Wei");
+        assert!(history[0].version < history[1].version);
+        // The schema refuses to rewrite or delete what the operator knew.
+        let update = db.raw_execute("UPDATE customer_records SET legal_name = 'x'").expect_err("update refused");
+        assert!(update.contains("never rewritten"), "{update}");
+        let delete = db.raw_execute("DELETE FROM customer_records").expect_err("delete refused");
+        assert!(delete.contains("never deleted"), "{delete}");
+    });
 }
 
 #[test]
