@@ -14,6 +14,11 @@ pub struct Cli {
     /// Directory for everything ChipWarden stores.
     #[arg(long, global = true, env = "CHIPWARDEN_DATA_DIR", default_value = "./chipwarden-data")]
     pub data_dir: PathBuf,
+    /// The store: a PostgreSQL URL (`postgres://user:password@host:port/database`) or an SQLite
+    /// path. Default: `database_url` in the data directory's `chipwarden.toml`, else the SQLite
+    /// file `chipwarden.sqlite` in the data directory.
+    #[arg(long, global = true, env = "CHIPWARDEN_DATABASE_URL")]
+    pub database_url: Option<String>,
     /// Print JSON instead of tables.
     #[arg(long, global = true)]
     pub json: bool,

@@ -16,8 +16,6 @@ use crate::args::{Cli, ListsCommand, OwnershipCommand, ReviewArgs, ScreenArgs, S
 use crate::commands::{date_or_today, read};
 use crate::exit;
 
-const STORE_FILE: &str = "chipwarden.sqlite";
-
 pub(crate) fn now() -> String {
     jiff::Timestamp::now().to_string()
 }
@@ -25,7 +23,8 @@ pub(crate) fn now() -> String {
 pub fn open_store(cli: &Cli) -> Result<Store, Failure> {
     std::fs::create_dir_all(&cli.data_dir)
         .map_err(|e| Failure::io(format!("cannot create the data directory `{}`: {e}", cli.data_dir.display())))?;
-    Store::open(cli.data_dir.join(STORE_FILE)).map_err(Failure::io)
+    let location = chipwarden_service::config::store_location(&cli.data_dir, cli.database_url.as_deref())?;
+    Store::open_url(&location).map_err(Failure::io)
 }
 
 /// A country given on the command line, as an ISO 3166-1 alpha-2 code.

@@ -17,6 +17,9 @@ fn demo_dir() -> Result<PathBuf, Failure> {
 }
 
 pub fn run(cli: &Cli, args: &ServeArgs) -> Result<u8, Failure> {
+    if args.demo && cli.database_url.is_some() {
+        return Err(Failure::input("--demo makes its own SQLite store in a new directory; leave out --database-url"));
+    }
     let (data_dir, token) = if args.demo {
         let dir = demo_dir()?;
         let demo = chipwarden_server::demo::prepare(&dir).map_err(Failure::io)?;
@@ -42,7 +45,10 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> Result<u8, Failure> {
     } else {
         (cli.data_dir.clone(), None)
     };
-    let config = chipwarden_server::Config::new(data_dir);
+    let config = chipwarden_server::Config {
+        database_url: cli.database_url.clone(),
+        ..chipwarden_server::Config::new(data_dir)
+    };
     chipwarden_server::run(&args.addr, config, |addr| {
         crate::outln!("listening on http://{addr} (API under http://{addr}/api/v1, described at /api/v1/openapi.json)");
         match &token {
@@ -56,6 +62,7 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> Result<u8, Failure> {
     })
     .map_err(|e| match e {
         chipwarden_server::StartError::Bundled { .. } => Failure::internal(e),
+        chipwarden_server::StartError::Config(_) | chipwarden_server::StartError::Landmarks(_) => Failure::input(e),
         other => Failure::io(other),
     })?;
     Ok(exit::OK)

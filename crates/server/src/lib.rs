@@ -90,9 +90,11 @@ pub fn init_logging() {
 /// `listening` is called with the bound address once connections are accepted.
 pub fn run(addr: &str, config: Config, listening: impl FnOnce(SocketAddr)) -> Result<(), StartError> {
     init_logging();
+    // Opened before the runtime starts: a PostgreSQL store's client blocks on a runtime of its
+    // own, which cannot start inside another.
+    let state = AppState::open(config)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(StartError::Serve)?;
     runtime.block_on(async {
-        let state = AppState::open(config)?;
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|cause| StartError::Bind { addr: addr.to_owned(), cause })?;

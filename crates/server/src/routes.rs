@@ -18,7 +18,7 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use crate::api;
 use crate::auth::{Role, authorize};
 use crate::error::{ApiError, Code};
-use crate::state::{AppState, STORE_FILE};
+use crate::state::AppState;
 
 /// Bodies of most endpoints: one request, one question.
 pub const SMALL_BODY: usize = 1024 * 1024;
@@ -195,9 +195,9 @@ async fn error_shape(request: Request, next: Next) -> Response {
 /// Readiness: the store opens (a new connection, so a broken file shows) and the bundled
 /// catalog is loaded.
 pub(crate) async fn ready(State(state): State<AppState>) -> Result<(), ApiError> {
-    let path = state.data_dir().join(STORE_FILE);
+    let location = state.inner.config.store_location().map_err(ApiError::internal)?;
     let chips = state.inner.catalog.chips().len();
-    tokio::task::spawn_blocking(move || chipwarden_store::Store::open(&path).map(drop))
+    tokio::task::spawn_blocking(move || chipwarden_store::Store::open_url(&location).map(drop))
         .await
         .map_err(|e| ApiError::internal(format!("readiness check failed: {e}")))?
         .map_err(|e| {

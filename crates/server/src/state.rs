@@ -15,7 +15,7 @@ use crate::error::{ApiError, ApiResult, Code};
 use crate::metrics::Metrics;
 
 /// The store file in the data directory, as the CLI names it.
-pub const STORE_FILE: &str = "chipwarden.sqlite";
+pub const STORE_FILE: &str = chipwarden_service::config::STORE_FILE;
 
 /// How the server is set up; validated once by [`AppState::open`].
 #[derive(Debug, Clone)]
@@ -24,11 +24,21 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// How long a request may take before it is answered with a timeout.
     pub request_timeout: Duration,
+    /// The store's URL or path (`--database-url`); `None`: the data directory's configuration
+    /// file, else its SQLite file (see `chipwarden_service::config`).
+    pub database_url: Option<String>,
 }
 
 impl Config {
+    /// Where the store is: `database_url`, else the data directory's configuration file, else
+    /// its SQLite file.
+    pub fn store_location(&self) -> Result<String, StartError> {
+        chipwarden_service::config::store_location(&self.data_dir, self.database_url.as_deref())
+            .map_err(|e| StartError::Config(e.to_string()))
+    }
+
     pub fn new(data_dir: impl Into<PathBuf>) -> Config {
-        Config { data_dir: data_dir.into(), request_timeout: Duration::from_secs(30) }
+        Config { data_dir: data_dir.into(), request_timeout: Duration::from_secs(30), database_url: None }
     }
 }
 
@@ -41,6 +51,8 @@ pub enum StartError {
     Store(#[from] chipwarden_store::StoreError),
     #[error("the bundled {what} cannot be loaded: {cause}")]
     Bundled { what: &'static str, cause: String },
+    #[error("the configuration: {0}")]
+    Config(String),
     #[error("the landmarks in the data directory: {0}")]
     Landmarks(String),
     #[error("cannot listen on `{addr}`: {cause}")]
@@ -88,9 +100,9 @@ impl AppState {
     pub fn open(config: Config) -> Result<AppState, StartError> {
         std::fs::create_dir_all(&config.data_dir)
             .map_err(|cause| StartError::DataDir { path: config.data_dir.display().to_string(), cause })?;
-        let path = config.data_dir.join(STORE_FILE);
-        let store = Store::open(&path)?;
-        let auth_store = Store::open(&path)?;
+        let location = config.store_location()?;
+        let store = Store::open_url(&location)?;
+        let auth_store = Store::open_url(&location)?;
         let bundled = |what: &'static str| move |cause: String| StartError::Bundled { what, cause };
         let catalog = Catalog::bundled().map_err(|e| e.to_string()).map_err(bundled("catalog"))?;
         let book = RuleBook::bundled().map_err(|e| e.to_string()).map_err(bundled("rule sets"))?;

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod capacity;
 pub mod cases;
 pub mod classify;
+pub mod config;
 pub mod customers;
 pub mod ledger;
 pub mod locate;
