@@ -33,7 +33,7 @@ pub fn store_location(data_dir: &Path, flag: Option<&str>) -> ServiceResult<Stri
         let text = std::fs::read_to_string(&path)
             .map_err(|e| ServiceError::Io(format!("cannot read `{}`: {e}", path.display())))?;
         let config: FileConfig = toml::from_str(&text).map_err(|e| {
-            let line = e.span().map(|s| text[..s.start].lines().count().max(1));
+            let line = e.span().map(|s| text[..s.start].matches('\n').count() + 1);
             let at = line.map(|l| format!(", line {l}")).unwrap_or_default();
             ServiceError::Invalid(format!("`{}`{at}: {}", path.display(), e.message()))
         })?;
