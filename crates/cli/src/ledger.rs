@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 
 use chipwarden_service::ServiceError;
 use chipwarden_service::ledger::{
-    LOG_KEY_FILE, append_checked, check_batch, existing_log_key, random_seed, signed_entry, write_new,
+    LOG_KEY_FILE, check_and_append, existing_log_key, random_seed, signed_entry, write_new,
 };
 
 use chipwarden_service::ledger::Replayed;
@@ -149,7 +149,10 @@ fn append(cli: &Cli, path: &Path, key: Option<&Path>) -> Result<u8, Failure> {
         parsed.push((number, signed));
     }
     let lines = parsed.len();
-    let checked = match check_batch(&store, parsed) {
+    if lines == 0 {
+        return Err(Failure::input(format!("`{name}` holds no events")));
+    }
+    let appended = match check_and_append(&mut store, parsed, &now()) {
         Err(ServiceError::Refused(refused)) => {
             let refused: Vec<String> = refused.iter().map(|r| format!("{name}:{}: {}", r.line, r.reason)).collect();
             for line in &refused {
@@ -163,10 +166,7 @@ fn append(cli: &Cli, path: &Path, key: Option<&Path>) -> Result<u8, Failure> {
         }
         other => other?,
     };
-    if checked.accepted.is_empty() {
-        return Err(Failure::input(format!("`{name}` holds no events")));
-    }
-    for row in append_checked(&mut store, &checked, &now())? {
+    for row in appended {
         if cli.json {
             crate::outln!("{}", serde_json::to_string(&row).map_err(Failure::internal)?);
         } else {

@@ -28,7 +28,7 @@ use chipwarden_meter::{AlibabaOptions, Customer, UsageRecord};
 use chipwarden_screen::{DEFAULT_THRESHOLD, Lexicon};
 use chipwarden_service::ServiceError;
 use chipwarden_service::audit::Auditor;
-use chipwarden_service::ledger::{append_checked, check_batch, random_seed};
+use chipwarden_service::ledger::{check_and_append, random_seed};
 use chipwarden_store::Store;
 use serde::Deserialize;
 
@@ -258,8 +258,7 @@ fn custody(store: &mut Store, at: &str) -> Result<usize, DemoError> {
         let signed = key.sign_draft(draft);
         parsed.push((number, signed.verify().map(|()| signed).map_err(|e| e.to_string())));
     }
-    let checked = check_batch(store, parsed)?;
-    Ok(append_checked(store, &checked, at)?.len())
+    Ok(check_and_append(store, parsed, at)?.len())
 }
 
 /// The demo's landmarks with their signing keys, each derived from one secret drawn at start

@@ -6,7 +6,7 @@ use std::io::Write as _;
 use std::path::Path;
 
 use chipwarden_ledger::{Custody, CustodyEvent, Hash, NoteSigner, SignedEvent, leaf_hash};
-use chipwarden_store::Store;
+use chipwarden_store::{Store, StoreError};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -213,8 +213,31 @@ pub struct Appended {
     pub leaf_hash: String,
 }
 
+/// How many times [`check_and_append`] checks a batch again after other writers appended first.
+const APPEND_ATTEMPTS: usize = 50;
+
+/// Checks a batch ([`check_batch`]) and appends it ([`append_checked`]); when another writer
+/// (another server on the same database, another process on the same file) appended in between,
+/// checks the batch again against the grown log and retries, so that concurrent appenders are
+/// sequenced into one tree instead of refused. An event the grown log makes impossible (the chip
+/// was shipped by the other writer first) is refused then, as it would have been.
+pub fn check_and_append(
+    store: &mut Store,
+    parsed: Vec<(usize, Result<SignedEvent, String>)>,
+    at: &str,
+) -> ServiceResult<Vec<Appended>> {
+    let mut attempt = 1;
+    loop {
+        let checked = check_batch(store, parsed.clone())?;
+        match append_checked(store, &checked, at) {
+            Err(ServiceError::Store(StoreError::LogGrew { .. })) if attempt < APPEND_ATTEMPTS => attempt += 1,
+            other => return other,
+        }
+    }
+}
+
 /// Appends a checked batch in one transaction, refused by the store
-/// (`StoreError::Invalid`) if the log grew since it was checked.
+/// (`StoreError::LogGrew`) if the log grew since it was checked.
 pub fn append_checked(store: &mut Store, checked: &Checked, at: &str) -> ServiceResult<Vec<Appended>> {
     let entries: Vec<&[u8]> = checked.accepted.iter().map(|a| a.entry.as_slice()).collect();
     let first = store.ledger_append_after(checked.size, &entries, at)?;

@@ -319,8 +319,7 @@ pub fn record_in_ledger(
     if parsed.is_empty() {
         return Ok(Vec::new());
     }
-    let checked = crate::ledger::check_batch(store, parsed)?;
-    crate::ledger::append_checked(store, &checked, &now.to_string())
+    crate::ledger::check_and_append(store, parsed, &now.to_string())
 }
 
 /// A measured chip's current location beside the country the custody ledger gives.

@@ -28,6 +28,13 @@ pub enum StoreError {
     #[error("{0}")]
     Invalid(String),
 
+    /// A batch checked against a log of `expected` entries met a log of `size`: another writer
+    /// appended in between. Nothing was appended; check the batch again.
+    #[error(
+        "the ledger grew from {expected} to {size} entries while this batch was being checked; nothing was appended, check it again"
+    )]
+    LogGrew { expected: u64, size: u64 },
+
     #[error(
         "cannot import list `{list_source}`: entry `{entry_id}` of list `{list}` appears more than once; nothing was imported"
     )]

@@ -284,9 +284,7 @@ pub(crate) fn append_in<E: AsRef<[u8]>>(
     let action = "append to the ledger";
     let first = log_size(tx)?;
     if let Some(expected) = expected_size.filter(|expected| *expected != first) {
-        return Err(StoreError::Invalid(format!(
-            "the ledger grew from {expected} to {first} entries while this batch was being checked; nothing was appended, check it again"
-        )));
+        return Err(StoreError::LogGrew { expected, size: first });
     }
     let mut frontier = frontier(tx, first)?;
     {

@@ -14,7 +14,7 @@ use chipwarden_ledger::{
     Hash, LeafHashes, LedgerError, NoteSigner, SignedEvent, consistency_proof, inclusion_proof, root,
 };
 use chipwarden_service::ServiceError;
-use chipwarden_service::ledger::{Appended, EntryError, Issued, append_checked, check_batch, signed_entry};
+use chipwarden_service::ledger::{Appended, EntryError, Issued, check_and_append, signed_entry};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -54,7 +54,12 @@ pub async fn append(State(state): State<AppState>, request: axum::extract::Reque
                     parsed.push((number, signed_line(line)));
                 }
             }
-            let checked = match check_batch(store, parsed) {
+            if parsed.is_empty() {
+                return Err(ApiError::input("the body holds no signed entry"));
+            }
+            // Other servers on the same database may append in between: the batch is checked
+            // again against the grown log and appended after their entries.
+            let appended = match check_and_append(store, parsed, &now()) {
                 Err(ServiceError::Refused(refused)) => {
                     let refused: Vec<String> =
                         refused.iter().map(|r| format!("line {}: {}", r.line, r.reason)).collect();
@@ -64,17 +69,11 @@ pub async fn append(State(state): State<AppState>, request: axum::extract::Reque
                         if refused.len() == 1 { refused[0].clone() } else { refused.join("; ") }
                     )));
                 }
+                Err(ServiceError::Store(e @ chipwarden_store::StoreError::LogGrew { .. })) => {
+                    return Err(ApiError::new(Code::Conflict, e));
+                }
                 other => other?,
             };
-            if checked.accepted.is_empty() {
-                return Err(ApiError::input("the body holds no signed entry"));
-            }
-            let appended = append_checked(store, &checked, &now()).map_err(|e| match e {
-                ServiceError::Store(chipwarden_store::StoreError::Invalid(message)) => {
-                    ApiError::new(Code::Conflict, message)
-                }
-                other => ApiError::from(other),
-            })?;
             Ok(Json(appended))
         })
         .await

@@ -64,9 +64,7 @@ pub(super) fn append_in<E: AsRef<[u8]>>(
     lock_writes(tx)?;
     let first = log_size(tx)?;
     if let Some(expected) = expected_size.filter(|expected| *expected != first) {
-        return Err(StoreError::Invalid(format!(
-            "the ledger grew from {expected} to {first} entries while this batch was being checked; nothing was appended, check it again"
-        )));
+        return Err(StoreError::LogGrew { expected, size: first });
     }
     let mut frontier = {
         let tx = &mut *tx;
