@@ -13,6 +13,7 @@
 //! - SQLite and engine work never runs on the async workers (`spawn_blocking`);
 //! - on SIGINT or SIGTERM the server stops accepting and answers the requests it has accepted.
 
+pub mod alerts;
 pub mod api;
 pub mod assets;
 pub mod auth;
@@ -39,7 +40,11 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
+    // The meter's alerts are raised by a task of their own, stopped with the server.
+    let alerts = tokio::spawn(alerts::watch(state.clone()));
+    let served = axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await;
+    alerts.abort();
+    served
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM.

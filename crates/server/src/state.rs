@@ -27,6 +27,8 @@ pub struct Config {
     /// The store's URL or path (`--database-url`); `None`: the data directory's configuration
     /// file, else its SQLite file (see `chipwarden_service::config`).
     pub database_url: Option<String>,
+    /// How often the server looks for new usage to raise the meter's alerts as cases.
+    pub alert_interval: Duration,
 }
 
 impl Config {
@@ -38,7 +40,12 @@ impl Config {
     }
 
     pub fn new(data_dir: impl Into<PathBuf>) -> Config {
-        Config { data_dir: data_dir.into(), request_timeout: Duration::from_secs(30), database_url: None }
+        Config {
+            data_dir: data_dir.into(),
+            request_timeout: Duration::from_secs(30),
+            database_url: None,
+            alert_interval: Duration::from_secs(30),
+        }
     }
 }
 
@@ -161,6 +168,20 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> ApiResult<T> + Send + '
 }
 
 impl Inner {
+    /// The log's key (read once, on first use) acting as `actor`.
+    pub fn auditor(&self, actor: &str) -> ApiResult<chipwarden_service::audit::Auditor> {
+        let log = match self.auditor.get() {
+            Some(log) => log,
+            None => {
+                let opened = chipwarden_service::audit::Auditor::open(&self.config.data_dir, "server")?;
+                // Two requests may race to open it: either key is the same file's.
+                let _ = self.auditor.set(opened);
+                self.auditor.get().ok_or_else(|| ApiError::internal("the log's key could not be kept"))?
+            }
+        };
+        Ok(log.acting_as(actor)?)
+    }
+
     /// The screening index over the current list versions, rebuilt only when they changed.
     /// Called with the store held, so the versions it reads are the ones it indexes.
     pub fn index(&self, store: &Store) -> ApiResult<Arc<Index>> {

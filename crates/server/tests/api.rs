@@ -834,26 +834,32 @@ fn agents_report_their_own_chips_and_a_chip_off_its_country_opens_a_case() {
     running.thread.join().expect("the server thread");
 }
 
-/// Usage that crosses thresholds in force opens cases when it is ingested, not only when a report
-/// is asked for: two linked accounts (the demo's harbor-lane and
-/// kestrel, one beneficial owner and card) each under 1e25 whose overlapping runs together cross
-/// it: a split run.
+/// Usage that crosses thresholds in force opens cases when it is ingested, without anyone asking
+/// for a report (the server's alert task looks every `alert_interval`): two linked accounts (the
+/// demo's harbor-lane and kestrel, one beneficial owner and card) each under 1e25 whose
+/// overlapping runs together cross it: a split run.
 #[test]
-fn ingested_usage_that_crosses_a_threshold_opens_cases_at_once() {
+fn ingested_usage_that_crosses_a_threshold_opens_cases_without_a_report() {
     let dir = TempDir::new();
     let demo = chipwarden_server::demo::prepare(&dir.0).expect("demo data");
-    let state = AppState::open(Config::new(&dir.0)).expect("state");
-    let running = common::start(state);
-    let post = |body: &str| -> (u16, Value) {
+    let config = Config { alert_interval: Duration::from_millis(100), ..Config::new(&dir.0) };
+    let running = common::start(AppState::open(config).expect("state"));
+    let call = |method: &str, path: &str, body: &str| -> (u16, Value) {
         let agent = ureq::Agent::config_builder().http_status_as_error(false).build().new_agent();
-        let mut response = agent
-            .post(&format!("http://{}/api/v1/usage", running.addr))
-            .header("Authorization", &format!("Bearer {}", demo.admin_token))
-            .content_type("application/json")
-            .send(body)
-            .expect("response");
+        let url = format!("http://{}{path}", running.addr);
+        let auth = format!("Bearer {}", demo.admin_token);
+        let mut response = match method {
+            "GET" => agent.get(&url).header("Authorization", &auth).call(),
+            _ => agent.post(&url).header("Authorization", &auth).content_type("application/json").send(body),
+        }
+        .expect("response");
         let text = response.body_mut().read_to_string().expect("body");
         (response.status().as_u16(), serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    };
+    let titles = || -> Vec<String> {
+        let (status, cases) = call("GET", "/api/v1/cases?state=open", "");
+        assert_eq!(status, 200, "{cases}");
+        cases.as_array().expect("cases").iter().filter_map(|c| c["title"].as_str().map(str::to_owned)).collect()
     };
     let day = jiff::SignedDuration::from_hours(24);
     let now = jiff::Timestamp::now();
@@ -867,29 +873,31 @@ fn ingested_usage_that_crosses_a_threshold_opens_cases_at_once() {
         .map(Value::to_string)
         .collect::<Vec<_>>()
         .join("\n");
-    let (status, answer) = post(&body);
-    assert_eq!(status, 200, "{answer}");
-    assert_eq!(answer["inserted"], 2);
-    let alerts = answer["alerts"].as_array().expect("alerts").len();
-    assert_eq!(alerts, 2, "the group over 1e25, and its split run: {answer}");
-    let (status, again) = post(&body);
-    assert_eq!((status, again["inserted"].as_u64(), again["alerts"].as_array().map(Vec::len)), (200, Some(0), Some(0)));
-
-    let agent = ureq::Agent::config_builder().http_status_as_error(false).build().new_agent();
-    let text = agent
-        .get(&format!("http://{}/api/v1/cases?state=open", running.addr))
-        .header("Authorization", &format!("Bearer {}", demo.admin_token))
-        .call()
-        .expect("response")
-        .body_mut()
-        .read_to_string()
-        .expect("body");
-    let cases: Value = serde_json::from_str(&text).expect("JSON");
-    let titles: Vec<&str> = cases.as_array().expect("cases").iter().filter_map(|c| c["title"].as_str()).collect();
-    assert!(titles.contains(&"split run across harbor-lane+kestrel"), "{titles:?}");
-    assert!(titles.contains(&"group harbor-lane+kestrel crossed eu-ai-act-art51 on the high estimate"), "{titles:?}");
+    let (status, answer) = call("POST", "/api/v1/usage", &body);
+    assert_eq!((status, answer["inserted"].as_u64()), (200, Some(2)), "{answer}");
+    let split = "split run across harbor-lane+kestrel".to_owned();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let mut seen = titles();
+    while !seen.contains(&split) && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+        seen = titles();
+    }
+    assert!(seen.contains(&split), "{seen:?}");
+    assert!(
+        seen.contains(&"group harbor-lane+kestrel crossed eu-ai-act-art51 on the high estimate".to_owned()),
+        "{seen:?}"
+    );
     // Each account alone crosses only 1e23 of the revoked executive order: history, no case.
-    assert!(!titles.iter().any(|t| t.starts_with("account ")), "{titles:?}");
+    assert!(!seen.iter().any(|t| t.starts_with("account ")), "{seen:?}");
+    // The audit trail says who raised them.
+    let (_, audit) = call("GET", "/api/v1/audit", "");
+    assert!(audit.to_string().contains("meter-alerts"), "{audit}");
+    // The same records again: nothing new, no new case.
+    let before = seen.len();
+    let (_, again) = call("POST", "/api/v1/usage", &body);
+    assert_eq!(again["inserted"].as_u64(), Some(0), "{again}");
+    std::thread::sleep(Duration::from_millis(400));
+    assert_eq!(titles().len(), before);
 
     let _ = running.stop.send(());
     running.thread.join().expect("the server thread");

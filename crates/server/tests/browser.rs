@@ -49,7 +49,8 @@ fn the_dashboard_signs_in_screens_clears_a_case_shows_the_audit_entry_and_every_
 
     let data = fresh_dir("data");
     let demo = chipwarden_server::demo::prepare(&data).expect("demo data");
-    let state = AppState::open(Config::new(&data)).expect("state");
+    let config = Config { alert_interval: std::time::Duration::from_secs(1), ..Config::new(&data) };
+    let state = AppState::open(config).expect("state");
     let common::Running { addr, stop: stop_tx, thread: server } = common::start(state);
 
     let shots = fresh_dir("screenshots");

@@ -245,6 +245,12 @@ impl Store {
         dispatch!(self, usage())
     }
 
+    /// A number that grows with every ingest (the last ingest's id; 0 before any): whoever watches
+    /// for new usage compares it with the one it saw.
+    pub fn usage_mark(&self) -> Result<i64> {
+        dispatch!(self, usage_mark())
+    }
+
     /// Adds links (one transaction); a link already stored is kept once. Returns how many were new.
     pub fn add_links(&mut self, links: &[StoredLink]) -> Result<usize> {
         dispatch!(self, mut add_links(links))

@@ -157,6 +157,14 @@ impl SqliteStore {
         Ok(out)
     }
 
+    /// A number that grows with every ingest (the last ingest's id; 0 before any): whoever watches
+    /// for new usage compares it with the one it saw.
+    pub fn usage_mark(&self) -> Result<i64> {
+        self.conn
+            .query_row("SELECT coalesce(max(id), 0) FROM usage_ingests", [], |row| row.get(0))
+            .map_err(db("read the last usage ingest"))
+    }
+
     /// Adds links (one transaction); a link already stored is kept once. Returns how many were new.
     pub fn add_links(&mut self, links: &[StoredLink]) -> Result<usize> {
         let tx =

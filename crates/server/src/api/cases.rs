@@ -15,16 +15,7 @@ use crate::state::AppState;
 
 /// The log's key acting as the caller (its token's name).
 pub(crate) fn auditor(state: &AppState, caller: &Caller) -> ApiResult<Auditor> {
-    let log = match state.inner.auditor.get() {
-        Some(log) => log,
-        None => {
-            let opened = Auditor::open(state.data_dir(), "server")?;
-            // Two requests may race to open it: either key is the same file's.
-            let _ = state.inner.auditor.set(opened);
-            state.inner.auditor.get().ok_or_else(|| ApiError::internal("the log's key could not be kept"))?
-        }
-    };
-    Ok(log.acting_as(&caller.name)?)
+    state.inner.auditor(&caller.name)
 }
 
 /// Runs `f` on the store with the caller's auditor: every change to a case is logged as the

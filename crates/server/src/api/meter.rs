@@ -67,31 +67,15 @@ pub struct IngestResponse {
     pub inserted: usize,
     pub already_counted: usize,
     pub rejected: Vec<RecordRejected>,
-    /// The cases the usage report's alerts opened or updated after this ingest (thresholds
-    /// crossed on the high estimate, split runs over the default 90-day window ending now).
-    pub alerts: Vec<AlertCase>,
-}
-
-/// A case an alert opened or updated.
-#[derive(Debug, Serialize)]
-pub struct AlertCase {
-    pub case_id: i64,
-    pub outcome: chipwarden_store::CaseOutcome,
 }
 
 /// Usage records in the `meter ingest --format jsonl` schema, as JSON Lines or an array. Good
 /// records are stored (a record id already stored counts nothing); rejected ones are listed.
-/// When every record is rejected, nothing is stored and the answer is an error. When records
-/// were new, the report over the default window runs and its alerts open cases, as on
-/// `GET /usage/report`: a crossing shows up when the usage that makes it arrives.
-pub async fn ingest(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    request: axum::extract::Request,
-) -> ApiResult<Json<IngestResponse>> {
+/// When every record is rejected, nothing is stored and the answer is an error. The alerts the
+/// new usage raises become cases within the server's alert interval (`crate::alerts`).
+pub async fn ingest(State(state): State<AppState>, request: axum::extract::Request) -> ApiResult<Json<IngestResponse>> {
     let bytes = body_bytes(request, &()).await?;
     let text = records_text(&bytes)?;
-    let app = state.clone();
     state
         .with_store(move |store, inner: &Inner| {
             let mut good = Vec::new();
@@ -113,23 +97,13 @@ pub async fn ingest(
                 });
             }
             let (inserted, already_counted) = chipwarden_service::meter::ingest(store, &good, "api", &now())?;
-            let mut alerts = Vec::new();
-            if inserted > 0 {
-                let window = chipwarden_meter::Window::ending(jiff::Timestamp::now(), DEFAULT_WINDOW_DAYS)
-                    .map_err(ApiError::internal)?;
-                let report = chipwarden_service::meter::report(store, &inner.catalog, window)?;
-                let auditor = crate::api::cases::auditor(&app, &caller)?;
-                for (case_id, outcome) in chipwarden_service::cases::record_alerts(store, &auditor, &report)? {
-                    alerts.push(AlertCase { case_id, outcome });
-                }
-            }
-            Ok(Json(IngestResponse { inserted, already_counted, rejected, alerts }))
+            Ok(Json(IngestResponse { inserted, already_counted, rejected }))
         })
         .await
 }
 
 /// The usage report's window when none is asked for, days.
-const DEFAULT_WINDOW_DAYS: u32 = 90;
+pub const DEFAULT_WINDOW_DAYS: u32 = 90;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -127,7 +127,7 @@ try {
     const response = await fetch("/api/v1/usage", { method: "POST", headers: { Authorization: "Bearer " + token, "Content-Type": "application/json" }, body });
     return { status: response.status, body: await response.json() };
   }, [records, token]);
-  if (ingest.status !== 200 || ingest.body.inserted !== 2 || ingest.body.alerts.length !== 2) {
+  if (ingest.status !== 200 || ingest.body.inserted !== 2) {
     throw new Error("split-run usage not ingested: " + JSON.stringify(ingest));
   }
   await page.getByRole("button", { name: "Report" }).click();
@@ -136,8 +136,15 @@ try {
   await split.getByText(/eu-ai-act-art51/).first().waitFor();
   await page.locator("#usage-table tbody tr", { hasText: "group: harbor-lane + kestrel" }).getByText(/eu-ai-act-art51/).waitFor();
   await shot("7b-split-run");
-  await page.getByRole("button", { name: "Cases" }).click();
-  await page.locator("#cases-table tbody tr", { hasText: "split run across harbor-lane+kestrel" }).waitFor();
+  // The server's alert task raises the case within its interval (a second in this test).
+  let found = false;
+  for (let i = 0; i < 30 && !found; i++) {
+    await page.getByRole("button", { name: "Cases" }).click();
+    await page.locator("#cases-table tbody tr").first().waitFor();
+    found = await page.locator("#cases-table tbody tr", { hasText: "split run across harbor-lane+kestrel" }).count() > 0;
+    if (!found) await page.waitForTimeout(500);
+  }
+  if (!found) throw new Error("the split run's case did not appear");
 
   // Classification of the H100 today.
   await page.getByRole("button", { name: "Classification" }).click();

@@ -34,6 +34,13 @@ fn customer_from_row(row: &Row) -> Result<StoredCustomer> {
 }
 
 impl PgStore {
+    pub fn usage_mark(&self) -> Result<i64> {
+        self.client()?
+            .query_one("SELECT coalesce(max(id), 0)::bigint FROM usage_ingests", &[])
+            .and_then(|row| row.try_get(0))
+            .map_err(db("read the last usage ingest"))
+    }
+
     pub fn ingest_usage(&mut self, batch: &[StoredUsage], source: &str, at: &str) -> Result<Ingested> {
         let action = "store usage records";
         let mut tx = self.client_mut()?.transaction().map_err(db("start an ingest"))?;
