@@ -9,6 +9,8 @@
 --   CW_VARY    if set, a name whose letter case is changed on every request (a new case-sensitive
 --              subject each time, the same name to the matcher): CW_BODY is then ignored
 --   CW_SALT    a number mixed into the CW_VARY casing so that steps never repeat a subject
+--   CW_USAGE   if set to n > 0, every request is n usage records (JSON Lines for POST /usage) with
+--              record ids never sent before (thread, request counter, salt): CW_BODY is ignored
 --
 -- Pacing: the Debian wrk (4.1.0) has no wrk2-style -R. Its delay() hook is asked before every
 -- request on every connection; here each thread keeps a schedule of evenly spaced send slots
@@ -73,6 +75,21 @@ if vary then
     local n = counter + tid * 2 ^ 20 + (salt % 64) * 2 ^ 22
     local b = '{"name":"' .. cased(n) .. '"}'
     return wrk.format(nil, nil, nil, b)
+  end
+end
+
+local usage = tonumber(os.getenv("CW_USAGE") or "0") or 0
+if usage > 0 then
+  function request()
+    counter = counter + 1
+    local lines = {}
+    for i = 1, usage do
+      lines[i] = string.format(
+        '{"record_id":"s%d-t%d-r%d-%d","account":"acct-%d","chip_model":"H100 SXM","chips":8,' ..
+        '"start":"2026-11-01T00:00:00Z","end":"2026-11-01T01:00:00Z"}',
+        salt, tid, counter, i, (counter * usage + i) % 997)
+    end
+    return wrk.format(nil, nil, nil, table.concat(lines, "\n"))
   end
 end
 
