@@ -178,3 +178,26 @@ fn three_servers_append_into_one_tree_and_count_usage_once() {
         let _ = std::fs::remove_dir_all(dir);
     }
 }
+
+/// A wrong password or an unreachable server stops `serve` at start with the reason and the URL
+/// without its password (exit 4), before it listens.
+#[test]
+fn a_wrong_password_or_port_is_a_clear_error_at_start() {
+    let Some(admin) = postgres_url() else { return };
+    let dir = temp_dir("wrong");
+    let (user_part, rest) = admin.split_once('@').expect("a URL with user@host");
+    let user = user_part.rsplit_once("//").map_or(user_part, |(_, u)| u).split(':').next().unwrap_or("x");
+    let wrong_password = format!("postgres://{user}:not-the-password@{rest}");
+    let run = chipwarden(&dir, &wrong_password, &["serve", "--addr", "127.0.0.1:0"]);
+    assert_eq!(run.code, 4, "{}", run.stderr);
+    assert!(run.stderr.contains("cannot open the store at `postgres://") && run.stderr.contains(":***@"), "{}", run.stderr);
+    assert!(!run.stderr.contains("not-the-password"), "the password is never printed: {}", run.stderr);
+    assert!(run.stderr.contains("password authentication failed") || run.stderr.contains("password"), "{}", run.stderr);
+    // A port nobody listens on (bound and released here, so it is free).
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("a port").local_addr().expect("address").port();
+    let nowhere = format!("postgres://{user}:x@127.0.0.1:{port}/chipwarden");
+    let run = chipwarden(&dir, &nowhere, &["serve", "--addr", "127.0.0.1:0"]);
+    assert_eq!(run.code, 4, "{}", run.stderr);
+    assert!(run.stderr.contains("Connection refused") || run.stderr.contains("connect"), "{}", run.stderr);
+    let _ = std::fs::remove_dir_all(dir);
+}
