@@ -107,6 +107,20 @@ pub enum Command {
         #[command(subcommand)]
         command: TokensCommand,
     },
+    /// Copy a whole store into a new, empty one (SQLite to PostgreSQL, or back), ids kept; then
+    /// compare the row counts and the ledger root of both (exit 5 if they differ).
+    Migrate(MigrateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// The store to copy: `sqlite://PATH`, a path, or `postgres://user:password@host:port/database`.
+    /// Only read.
+    #[arg(long)]
+    pub from: String,
+    /// The store to copy into, which must hold no data yet (a new SQLite file is made).
+    #[arg(long)]
+    pub to: String,
 }
 
 #[derive(Debug, Args)]

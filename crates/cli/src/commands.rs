@@ -27,6 +27,7 @@ pub fn run(cli: &Cli) -> Result<u8, Failure> {
         Command::Ledger { command } => crate::ledger::ledger(cli, command),
         Command::Serve(args) => crate::serve::run(cli, args),
         Command::Tokens { command } => crate::tokens::tokens(cli, command),
+        Command::Migrate(args) => crate::migrate::run(cli, args),
         _ => run_classify(cli).map(|()| crate::exit::OK),
     }
 }
@@ -122,7 +123,8 @@ fn run_classify(cli: &Cli) -> Result<(), Failure> {
         | Command::Keys { .. }
         | Command::Ledger { .. }
         | Command::Serve(_)
-        | Command::Tokens { .. } => Err(Failure::internal("screening commands are dispatched in `run`")),
+        | Command::Tokens { .. }
+        | Command::Migrate(_) => Err(Failure::internal("screening commands are dispatched in `run`")),
     }
 }
 

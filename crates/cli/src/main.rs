@@ -16,6 +16,7 @@ mod ledger;
 mod listfiles;
 mod locate;
 mod meter;
+mod migrate;
 mod output;
 mod screening;
 mod serve;

@@ -73,6 +73,15 @@ pub enum StoreError {
     #[error("the store holds an unreadable {what}: {cause}")]
     Corrupt { what: String, cause: Cause },
 
+    /// [`crate::Store::copy_into`] was given a target that already holds data; nothing was copied.
+    #[error("the target store is not empty (table `{table}` has rows): copy only into a new, empty store")]
+    TargetNotEmpty { table: String },
+
+    /// The two stores of a copy do not have the same schema (migrations, tables or columns), or
+    /// a column's type is one the copy does not know; nothing was copied.
+    #[error("cannot copy between these stores: {0}")]
+    SchemaDiffers(String),
+
     #[error("cannot {action}: {cause}")]
     Database { action: String, cause: Cause },
 }

@@ -31,6 +31,7 @@
 //! - location measurement records are stored once each and never rewritten or deleted.
 
 mod cases;
+mod copy;
 mod customers;
 mod decisions;
 mod error;
@@ -52,6 +53,7 @@ mod validate;
 pub mod testing;
 
 pub use cases::{AuditEntries, Case, CaseChange, CaseNote, CaseOutcome, CaseState, CaseUpdate, NewCase};
+pub use copy::{CopyReport, LedgerComparison, TableCount};
 pub use customers::{CustomerRecord, CustomersRecorded, StoredCustomer};
 pub use error::{Cause, Result, StoreError};
 pub use ledger::{LedgerLeaves, StoredCheckpoint};
