@@ -190,7 +190,11 @@ fn a_wrong_password_or_port_is_a_clear_error_at_start() {
     let wrong_password = format!("postgres://{user}:not-the-password@{rest}");
     let run = chipwarden(&dir, &wrong_password, &["serve", "--addr", "127.0.0.1:0"]);
     assert_eq!(run.code, 4, "{}", run.stderr);
-    assert!(run.stderr.contains("cannot open the store at `postgres://") && run.stderr.contains(":***@"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("cannot open the store at `postgres://") && run.stderr.contains(":***@"),
+        "{}",
+        run.stderr
+    );
     assert!(!run.stderr.contains("not-the-password"), "the password is never printed: {}", run.stderr);
     assert!(run.stderr.contains("password authentication failed") || run.stderr.contains("password"), "{}", run.stderr);
     // A port nobody listens on (bound and released here, so it is free).
