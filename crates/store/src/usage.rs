@@ -136,27 +136,6 @@ impl SqliteStore {
         Ok(())
     }
 
-    /// Every usage record, by record id.
-    pub fn usage(&self) -> Result<Vec<StoredUsage>> {
-        let mut out = Vec::new();
-        self.for_each_usage(|u| -> Result<()> {
-            out.push(StoredUsage {
-                record_id: u.record_id.to_owned(),
-                account: u.account.to_owned(),
-                chip_model: u.chip_model.to_owned(),
-                chip_id: u.chip_id.to_owned(),
-                chips: u.chips,
-                start_ns: u.start_ns,
-                end_ns: u.end_ns,
-                utilization: u.utilization,
-                tensor_active: u.tensor_active,
-                run_id: u.run_id.map(str::to_owned),
-            });
-            Ok(())
-        })?;
-        Ok(out)
-    }
-
     /// A number that grows with every ingest (the last ingest's id; 0 before any): whoever watches
     /// for new usage compares it with the one it saw.
     pub fn usage_mark(&self) -> Result<i64> {

@@ -12,7 +12,7 @@ use crate::cases::{
 };
 use crate::error::{Result, StoreError, db};
 use crate::model::Decision;
-use crate::tokens::{COLUMNS as TOKEN_COLUMNS, StoredToken, TOKEN_ROLES, is_hash};
+use crate::tokens::{COLUMNS as TOKEN_COLUMNS, StoredToken};
 
 fn case_from_row(row: &Row) -> Result<Case> {
     let action = "read a case";
@@ -261,21 +261,6 @@ impl PgStore {
         Ok(seq)
     }
 
-    pub fn create_token(&mut self, name: &str, role: &str, token_hash: &str, at: &str) -> Result<StoredToken> {
-        self.create(name, role, token_hash, at, None, None)
-    }
-
-    pub fn create_agent_token_audited(
-        &mut self,
-        name: &str,
-        party: &str,
-        token_hash: &str,
-        at: &str,
-        audit_entry: &[u8],
-    ) -> Result<StoredToken> {
-        self.create(name, "agent", token_hash, at, Some(audit_entry), Some(party))
-    }
-
     pub fn token_party(&self, token_id: i64) -> Result<Option<String>> {
         let action = "look up an agent token's party";
         let row = self
@@ -285,18 +270,7 @@ impl PgStore {
         row.map(|r| r.try_get(0)).transpose().map_err(db(action))
     }
 
-    pub fn create_token_audited(
-        &mut self,
-        name: &str,
-        role: &str,
-        token_hash: &str,
-        at: &str,
-        audit_entry: &[u8],
-    ) -> Result<StoredToken> {
-        self.create(name, role, token_hash, at, Some(audit_entry), None)
-    }
-
-    fn create(
+    pub fn create_token(
         &mut self,
         name: &str,
         role: &str,
@@ -304,16 +278,7 @@ impl PgStore {
         at: &str,
         audit_entry: Option<&[u8]>,
         party: Option<&str>,
-    ) -> Result<StoredToken> {
-        if name.trim().is_empty() {
-            return Err(StoreError::Invalid("a token needs a name".to_owned()));
-        }
-        if !TOKEN_ROLES.contains(&role) {
-            return Err(StoreError::Invalid(format!("role `{role}` is not one of {}", TOKEN_ROLES.join(", "))));
-        }
-        if !is_hash(token_hash) {
-            return Err(StoreError::Invalid("a token hash is 64 lowercase hex digits".to_owned()));
-        }
+    ) -> Result<i64> {
         let mut tx = self.client_mut()?.transaction().map_err(db("create a token"))?;
         lock_writes(&mut tx)?;
         let live = tx
@@ -345,14 +310,7 @@ impl PgStore {
             append_in(&mut tx, None, &[entry], at)?;
         }
         tx.commit().map_err(db("commit a new token"))?;
-        Ok(StoredToken {
-            id,
-            name: name.to_owned(),
-            role: role.to_owned(),
-            token_hash: token_hash.to_owned(),
-            created_at: at.to_owned(),
-            revoked_at: None,
-        })
+        Ok(id)
     }
 
     pub fn find_token(&self, token_hash: &str) -> Result<Option<StoredToken>> {
@@ -377,15 +335,7 @@ impl PgStore {
         rows.iter().map(|row| token_from_row(row).map_err(db(action))).collect()
     }
 
-    pub fn revoke_token(&mut self, name: &str, at: &str) -> Result<Option<StoredToken>> {
-        self.revoke(name, at, None)
-    }
-
-    pub fn revoke_token_audited(&mut self, name: &str, at: &str, audit_entry: &[u8]) -> Result<Option<StoredToken>> {
-        self.revoke(name, at, Some(audit_entry))
-    }
-
-    fn revoke(&mut self, name: &str, at: &str, audit_entry: Option<&[u8]>) -> Result<Option<StoredToken>> {
+    pub fn revoke_token(&mut self, name: &str, at: &str, audit_entry: Option<&[u8]>) -> Result<Option<StoredToken>> {
         let mut tx = self.client_mut()?.transaction().map_err(db("revoke a token"))?;
         lock_writes(&mut tx)?;
         let found = tx
@@ -395,14 +345,13 @@ impl PgStore {
             )
             .map_err(db("look up a token name"))?;
         let Some(row) = found else { return Ok(None) };
-        let mut token = token_from_row(&row).map_err(db("look up a token name"))?;
+        let token = token_from_row(&row).map_err(db("look up a token name"))?;
         tx.execute("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2", &[&at, &token.id])
             .map_err(db("revoke a token"))?;
         if let Some(entry) = audit_entry {
             append_in(&mut tx, None, &[entry], at)?;
         }
         tx.commit().map_err(db("commit a revocation"))?;
-        token.revoked_at = Some(at.to_owned());
         Ok(Some(token))
     }
 }

@@ -117,26 +117,6 @@ impl PgStore {
         Ok(())
     }
 
-    pub fn usage(&self) -> Result<Vec<StoredUsage>> {
-        let mut out = Vec::new();
-        self.for_each_usage(|u| -> Result<()> {
-            out.push(StoredUsage {
-                record_id: u.record_id.to_owned(),
-                account: u.account.to_owned(),
-                chip_model: u.chip_model.to_owned(),
-                chip_id: u.chip_id.to_owned(),
-                chips: u.chips,
-                start_ns: u.start_ns,
-                end_ns: u.end_ns,
-                utilization: u.utilization,
-                tensor_active: u.tensor_active,
-                run_id: u.run_id.map(str::to_owned),
-            });
-            Ok(())
-        })?;
-        Ok(out)
-    }
-
     pub fn add_links(&mut self, links: &[StoredLink]) -> Result<usize> {
         let action = "store account links";
         let mut tx = self.client_mut()?.transaction().map_err(db("start adding links"))?;
