@@ -9,7 +9,6 @@ use crate::error::{Result, db};
 use crate::model::{Decision, HitKey, RecordedDecision, Subject, Verdict};
 use crate::screening::require_party;
 use crate::sqlite::SqliteStore;
-use crate::validate;
 
 const DECISION_COLUMNS: &str = "seq, party_id, query, list, entry_id, matched_name, decision, reviewer, at, reason";
 
@@ -44,9 +43,8 @@ fn decision_from_row(row: &Row<'_>) -> rusqlite::Result<RecordedDecision> {
 }
 
 /// Appends a review decision on `conn` (a connection or the caller's transaction) and returns
-/// its sequence number.
+/// its sequence number. The caller has checked it (`validate::decision`).
 pub(crate) fn insert_decision(conn: &Connection, decision: &Decision) -> Result<i64> {
-    validate::decision(decision)?;
     if let Subject::Party(id) = &decision.key.subject {
         require_party(conn, id)?;
     }

@@ -196,6 +196,7 @@ impl Store {
     /// deleted (the schema refuses it too); a later decision on the same hit key supersedes this
     /// one, and both stay in the history.
     pub fn record_decision(&mut self, decision: &Decision) -> Result<i64> {
+        validate::decision(decision)?;
         dispatch!(self, mut record_decision(decision))
     }
 
@@ -506,6 +507,7 @@ impl Store {
         at: &str,
         entries: AuditEntries<'_>,
     ) -> Result<Vec<(i64, CaseOutcome)>> {
+        crate::cases::check_new(cases)?;
         dispatch!(self, mut record_cases(cases, author, at, entries))
     }
 
@@ -520,6 +522,7 @@ impl Store {
         at: &str,
         entries: AuditEntries<'_>,
     ) -> Result<Option<Case>> {
+        crate::cases::check_author(update)?;
         dispatch!(self, mut update_case(id, update, decision, at, entries))
     }
 
@@ -541,6 +544,7 @@ impl Store {
     /// Appends audit entries (made by the caller) to the ledger together with a review decision,
     /// in one transaction: a review is never recorded without its audit entry.
     pub fn record_decision_audited(&mut self, decision: &Decision, audit_entry: &[u8], at: &str) -> Result<i64> {
+        validate::decision(decision)?;
         dispatch!(self, mut record_decision_audited(decision, audit_entry, at))
     }
 }

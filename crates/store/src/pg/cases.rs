@@ -8,7 +8,8 @@ use super::ledger::append_in;
 use super::lists::insert_decision;
 use super::{PgStore, lock_writes};
 use crate::cases::{
-    AuditEntries, COLUMNS, Case, CaseChange, CaseNote, CaseOutcome, CaseState, CaseUpdate, NewCase, nonempty,
+    AuditEntries, COLUMNS, Case, CaseChange, CaseNote, CaseOutcome, CaseState, CaseUpdate, NewCase, Refresh,
+    UpdatePlan, audit_entries, counted_state,
 };
 use crate::error::{Result, StoreError, db};
 use crate::model::Decision;
@@ -71,13 +72,7 @@ fn add_note(c: &mut impl GenericClient, case_id: i64, author: &str, at: &str, te
 }
 
 fn audit(tx: &mut Transaction<'_>, changes: &[CaseChange], entries: AuditEntries<'_>, at: &str) -> Result<()> {
-    let bytes: Vec<Vec<u8>> = changes
-        .iter()
-        .map(|c| {
-            entries(c)
-                .map_err(|e| StoreError::Invalid(format!("cannot make the audit entry of case {}: {e}", c.case_id)))
-        })
-        .collect::<Result<_>>()?;
+    let bytes = audit_entries(changes, entries)?;
     if !bytes.is_empty() {
         append_in(tx, None, &bytes, at)?;
     }
@@ -109,8 +104,6 @@ impl PgStore {
         let mut out = Vec::with_capacity(cases.len());
         let mut changes = Vec::new();
         for new in cases {
-            nonempty("key", &new.key)?;
-            nonempty("subject", &new.subject)?;
             let existing = tx
                 .query_opt("SELECT id, fingerprint, state FROM cases WHERE case_key = $1", &[&new.key])
                 .map_err(db(action))?;
@@ -146,13 +139,7 @@ impl PgStore {
                 }
                 Some((id, fingerprint, _)) if fingerprint == new.fingerprint => out.push((id, CaseOutcome::Unchanged)),
                 Some((id, fingerprint, state)) => {
-                    let reopen = state == CaseState::Cleared.as_str();
-                    let why = format!("the hit changed ({fingerprint} -> {})", new.fingerprint);
-                    let (note, outcome, change) = if reopen {
-                        (format!("reopened: {why}"), CaseOutcome::Reopened, "reopened")
-                    } else {
-                        (format!("evidence updated: {why}"), CaseOutcome::Updated, "updated")
-                    };
+                    let Refresh { reopen, note, outcome, action: change } = Refresh::of(&fingerprint, &state, new);
                     tx.execute(
                         "UPDATE cases SET evidence = $2, fingerprint = $3, matched_name = $4, title = $5,
                                 state = CASE WHEN $6 THEN 'open' ELSE state END, updated_at = $7
@@ -180,35 +167,26 @@ impl PgStore {
         entries: AuditEntries<'_>,
     ) -> Result<Option<Case>> {
         let action = "update a case";
-        nonempty("author", &update.author)?;
         let mut tx = self.client_mut()?.transaction().map_err(db(action))?;
         lock_writes(&mut tx)?;
         let Some(case) = load(&mut tx, id)? else { return Ok(None) };
-        let mut changes = Vec::new();
-        if let Some(assignee) = &update.assignee {
-            nonempty("assignee", assignee)?;
-            tx.execute("UPDATE cases SET assignee = $2, updated_at = $3 WHERE id = $1", &[&id, assignee, &at])
+        let plan = UpdatePlan::of(&case, update, decision)?;
+        if let Some(assignee) = plan.assignee {
+            tx.execute("UPDATE cases SET assignee = $2, updated_at = $3 WHERE id = $1", &[&id, &assignee, &at])
                 .map_err(db(action))?;
-            let was = case.assignee.as_deref().map_or_else(String::new, |a| format!(" (was {a})"));
-            changes.push(CaseChange { case_id: id, action: "assigned", detail: format!("to {assignee}{was}") });
         }
-        if let Some(text) = &update.note {
-            nonempty("note", text)?;
+        if let Some(text) = plan.note {
             add_note(&mut tx, id, &update.author, at, text)?;
-            changes.push(CaseChange { case_id: id, action: "noted", detail: text.clone() });
         }
-        if let Some((state, reason)) = &update.state {
-            nonempty("reason", reason)?;
+        if let Some((state, text)) = &plan.state {
             tx.execute("UPDATE cases SET state = $2, updated_at = $3 WHERE id = $1", &[&id, &state.as_str(), &at])
                 .map_err(db(action))?;
-            let text = format!("{} (was {}): {reason}", state.as_str(), case.state.as_str());
-            add_note(&mut tx, id, &update.author, at, &text)?;
-            changes.push(CaseChange { case_id: id, action: state.as_str(), detail: text });
+            add_note(&mut tx, id, &update.author, at, text)?;
         }
         if let Some(decision) = decision {
             insert_decision(&mut tx, decision)?;
         }
-        audit(&mut tx, &changes, entries, at)?;
+        audit(&mut tx, &plan.changes, entries, at)?;
         let updated = load(&mut tx, id)?;
         tx.commit().map_err(db("commit a case update"))?;
         Ok(updated)
@@ -243,10 +221,7 @@ impl PgStore {
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
             let state: &str = row.try_get(1).map_err(db(action))?;
-            let state = CaseState::parse(state).ok_or_else(|| StoreError::Corrupt {
-                what: "case".to_owned(),
-                cause: format!("unknown state `{state}`").into(),
-            })?;
+            let state = counted_state(state)?;
             let count: i64 = row.try_get(2).map_err(db(action))?;
             out.push((row.try_get(0).map_err(db(action))?, state, u64::try_from(count).unwrap_or(0)));
         }
