@@ -40,6 +40,20 @@ pub struct CustomersRecorded {
     pub unchanged: Vec<String>,
 }
 
+impl CustomersRecorded {
+    /// Files `account` by how its record (as JSON `text`) compares with the version in force
+    /// (`previous`, if any), and says whether the record is to be stored as a new version.
+    pub(crate) fn file(&mut self, account: &str, previous: Option<&str>, text: &str) -> bool {
+        let bucket = match previous {
+            Some(p) if p == text => &mut self.unchanged,
+            Some(_) => &mut self.changed,
+            None => &mut self.new,
+        };
+        bucket.push(account.to_owned());
+        previous != Some(text)
+    }
+}
+
 const COLUMNS: &str = "id, account, legal_name, country, verification, record, source, recorded_at";
 
 fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredCustomer> {
@@ -88,18 +102,11 @@ impl SqliteStore {
                     use rusqlite::OptionalExtension;
                     current.query_row([&r.account], |row| row.get(0)).optional().map_err(db(action))?
                 };
-                let bucket = match previous {
-                    Some(p) if p == text => {
-                        outcome.unchanged.push(r.account.clone());
-                        continue;
-                    }
-                    Some(_) => &mut outcome.changed,
-                    None => &mut outcome.new,
-                };
-                insert
-                    .execute((&r.account, &r.legal_name, &r.country, &r.verification, &text, source, at))
-                    .map_err(db(action))?;
-                bucket.push(r.account.clone());
+                if outcome.file(&r.account, previous.as_deref(), &text) {
+                    insert
+                        .execute((&r.account, &r.legal_name, &r.country, &r.verification, &text, source, at))
+                        .map_err(db(action))?;
+                }
             }
         }
         tx.commit().map_err(db(action))?;

@@ -12,13 +12,6 @@ use crate::sqlite::SqliteStore;
 
 const DECISION_COLUMNS: &str = "seq, party_id, query, list, entry_id, matched_name, decision, reviewer, at, reason";
 
-fn subject_columns(subject: &Subject) -> (Option<&str>, Option<&str>) {
-    match subject {
-        Subject::Party(id) => (Some(id), None),
-        Subject::Query(text) => (None, Some(text)),
-    }
-}
-
 fn decision_from_row(row: &Row<'_>) -> rusqlite::Result<RecordedDecision> {
     let unreadable =
         |column: usize, message: String| rusqlite::Error::FromSqlConversionFailure(column, Type::Text, message.into());
@@ -49,7 +42,7 @@ pub(crate) fn insert_decision(conn: &Connection, decision: &Decision) -> Result<
         require_party(conn, id)?;
     }
     let key = &decision.key;
-    let (party_id, query) = subject_columns(&key.subject);
+    let (party_id, query) = key.subject.columns();
     conn.execute(
         "INSERT INTO decisions (party_id, query, list, entry_id, matched_name, decision, reviewer, at, reason)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -78,7 +71,7 @@ pub(crate) fn latest_decision(
     matched_name: &str,
 ) -> Result<Option<RecordedDecision>> {
     let action = "read the review decision on a hit";
-    let (party_id, query) = subject_columns(subject);
+    let (party_id, query) = subject.columns();
     let mut stmt = conn
         .prepare_cached(&format!(
             "SELECT {DECISION_COLUMNS} FROM decisions

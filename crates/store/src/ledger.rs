@@ -216,11 +216,7 @@ impl SqliteStore {
     /// Records a signed checkpoint issued over the first `tree_size` entries.
     pub fn ledger_record_checkpoint(&mut self, tree_size: u64, root: &Hash, note: &str, at: &str) -> Result<i64> {
         let size = self.ledger_size()?;
-        if tree_size > size {
-            return Err(StoreError::Invalid(format!(
-                "a checkpoint of tree size {tree_size} is beyond the ledger's {size} entries"
-            )));
-        }
+        check_checkpoint(tree_size, size)?;
         self.conn
             .execute(
                 "INSERT INTO ledger_checkpoints (tree_size, root_hash, note, signed_at) VALUES (?1, ?2, ?3, ?4)",
@@ -401,6 +397,16 @@ pub(crate) fn push_leaf(frontier: &mut Vec<(u32, u64, Hash)>, index: u64, leaf: 
     }
     frontier.push(node);
     closed
+}
+
+/// A checkpoint over `tree_size` entries must not reach past the `size` entries the log holds.
+pub(crate) fn check_checkpoint(tree_size: u64, size: u64) -> Result<()> {
+    if tree_size > size {
+        return Err(StoreError::Invalid(format!(
+            "a checkpoint of tree size {tree_size} is beyond the ledger's {size} entries"
+        )));
+    }
+    Ok(())
 }
 
 pub(crate) fn hash(bytes: &[u8], what: &str) -> Result<Hash> {

@@ -6,9 +6,8 @@ use rusqlite::types::Type;
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior};
 
 use crate::error::{Result, StoreError, db};
-use crate::model::{ImportOutcome, ImportStatus, ListVersion, StoredEntry};
+use crate::model::{ImportOutcome, ListVersion, StoredEntry};
 use crate::sqlite::SqliteStore;
-use crate::validate;
 
 const VERSION_COLUMNS: &str = "id, source, format, published, content_hash, imported_at, entry_count";
 
@@ -76,7 +75,6 @@ impl SqliteStore {
     /// `Unchanged`. A hash equal to an older, superseded version is a new version: the list went
     /// back to an earlier state, and that state must become current again.
     pub fn import_list(&mut self, source: &str, parsed: &ParsedList, imported_at: &str) -> Result<ImportOutcome> {
-        validate::import(source, parsed, imported_at)?;
         let entry_count = i64::try_from(parsed.entries.len())
             .map_err(|_| StoreError::Invalid(format!("list `{source}` has too many entries to store")))?;
         // Taken for writing up front, so that the current version read here is still current
@@ -85,12 +83,7 @@ impl SqliteStore {
             self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db("start the list import"))?;
         let previous = current_version(&tx, source)?;
         if let Some(current) = previous.as_ref().filter(|v| v.content_hash == parsed.content_hash) {
-            return Ok(ImportOutcome {
-                status: ImportStatus::Unchanged,
-                version: current.clone(),
-                previous_version_id: Some(current.id),
-                diff: ListDiff::default(),
-            });
+            return Ok(ImportOutcome::unchanged(current));
         }
         let old_entries = match &previous {
             Some(version) => entries_of(&tx, version.id)?,
@@ -137,20 +130,7 @@ impl SqliteStore {
         }
         let diff = diff(&old_entries, &parsed.entries);
         tx.commit().map_err(db("commit the list import"))?;
-        Ok(ImportOutcome {
-            status: ImportStatus::Imported,
-            version: ListVersion {
-                id: version_id,
-                source: source.to_owned(),
-                format: parsed.format.clone(),
-                published: parsed.published.clone(),
-                content_hash: parsed.content_hash.clone(),
-                imported_at: imported_at.to_owned(),
-                entry_count: entry_count.unsigned_abs(),
-            },
-            previous_version_id: previous.map(|v| v.id),
-            diff,
-        })
+        Ok(ImportOutcome::imported(version_id, source, parsed, imported_at, previous, diff))
     }
 
     /// The current (latest) version of every list source, by source name.

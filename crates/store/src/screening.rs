@@ -1,7 +1,7 @@
 //! Screened parties, screenings and their hits, and the re-screening query that keeps only hits
 //! nobody has seen or dismissed.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 
 use chipwarden_lists::ListCode;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
@@ -9,9 +9,8 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use crate::decisions::latest_decision;
 use crate::error::{Result, StoreError, db};
 use crate::lists::version_by_id;
-use crate::model::{Party, RecordedHit, Screening, StoredHit, Subject, Verdict};
+use crate::model::{Party, RecordedHit, Screening, StoredHit, decode_explanation, new_hits};
 use crate::sqlite::SqliteStore;
-use crate::validate;
 
 pub(crate) fn require_party(conn: &Connection, party_id: &str) -> Result<()> {
     let found = conn
@@ -105,7 +104,6 @@ fn upsert_in(conn: &Connection, party: &Party) -> Result<()> {
 impl SqliteStore {
     /// Adds the party, or replaces the name, country and address of the party with its id.
     pub fn upsert_party(&mut self, party: &Party) -> Result<()> {
-        validate::party(party)?;
         upsert_in(&self.conn, party)
     }
 
@@ -141,7 +139,6 @@ impl SqliteStore {
     /// Every hit must name an entry (list code and entry id) of one of those versions, so that
     /// the screening can be re-run and each hit traced to what the list said. One transaction.
     pub fn record_hits(&mut self, party_id: &str, hits: &[StoredHit], version_ids: &[i64], at: &str) -> Result<i64> {
-        validate::hits(party_id, hits, version_ids, at)?;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -160,10 +157,6 @@ impl SqliteStore {
         version_ids: &[i64],
         at: &str,
     ) -> Result<Vec<i64>> {
-        for (party, hits) in batch {
-            validate::party(party)?;
-            validate::hits(&party.id, hits, version_ids, at)?;
-        }
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -195,10 +188,7 @@ impl SqliteStore {
         let mut out: Vec<Screening> = Vec::new();
         for row in rows {
             let (id, at, version_id) = row.map_err(db(action))?;
-            match out.last_mut() {
-                Some(last) if last.id == id => last.version_ids.push(version_id),
-                _ => out.push(Screening { id, party_id: party_id.to_owned(), at, version_ids: vec![version_id] }),
-            }
+            Screening::push_row(&mut out, party_id, id, at, version_id);
         }
         Ok(out)
     }
@@ -236,10 +226,7 @@ impl SqliteStore {
         let mut out = Vec::new();
         for row in rows {
             let (screening_id, screened_at, mut hit, explanation) = row.map_err(db(action))?;
-            hit.explanation = serde_json::from_str(&explanation).map_err(|e| StoreError::Corrupt {
-                what: format!("explanation of a hit of party `{party_id}`"),
-                cause: Box::new(e),
-            })?;
+            hit.explanation = decode_explanation(party_id, &explanation)?;
             out.push(RecordedHit { screening_id, party_id: party_id.to_owned(), screened_at, hit });
         }
         Ok(out)
@@ -259,25 +246,16 @@ impl SqliteStore {
                                 WHERE party_id = ?1 AND list = ?2 AND entry_id = ?3 AND matched_name = ?4)",
             )
             .map_err(db(action))?;
-        let subject = Subject::Party(party_id.to_owned());
-        let mut seen = HashSet::new();
-        let mut out = Vec::new();
-        for hit in hits {
-            if !seen.insert((&hit.list, hit.entry_id.as_str(), hit.matched_name.as_str())) {
-                continue;
-            }
-            let known: bool = recorded
-                .query_row((party_id, &hit.list.0, &hit.entry_id, &hit.matched_name), |row| row.get(0))
-                .map_err(db(action))?;
-            if known {
-                continue;
-            }
-            let latest = latest_decision(&self.conn, &subject, &hit.list, &hit.entry_id, &hit.matched_name)?;
-            if latest.is_some_and(|d| d.decision.verdict == Verdict::FalsePositive) {
-                continue;
-            }
-            out.push(hit.clone());
-        }
-        Ok(out)
+        new_hits(
+            &mut recorded,
+            party_id,
+            hits,
+            |recorded, hit| {
+                recorded
+                    .query_row((party_id, &hit.list.0, &hit.entry_id, &hit.matched_name), |row| row.get(0))
+                    .map_err(db(action))
+            },
+            |_, subject, hit| latest_decision(&self.conn, subject, &hit.list, &hit.entry_id, &hit.matched_name),
+        )
     }
 }

@@ -104,6 +104,7 @@ impl Store {
     /// `Unchanged`. A hash equal to an older, superseded version is a new version: the list went
     /// back to an earlier state, and that state must become current again.
     pub fn import_list(&mut self, source: &str, parsed: &ParsedList, imported_at: &str) -> Result<ImportOutcome> {
+        validate::import(source, parsed, imported_at)?;
         dispatch!(self, mut import_list(source, parsed, imported_at))
     }
 
@@ -143,6 +144,7 @@ impl Store {
 
     /// Adds the party, or replaces the name, country and address of the party with its id.
     pub fn upsert_party(&mut self, party: &Party) -> Result<()> {
+        validate::party(party)?;
         dispatch!(self, mut upsert_party(party))
     }
 
@@ -157,6 +159,7 @@ impl Store {
     /// Every hit must name an entry (list code and entry id) of one of those versions, so that
     /// the screening can be re-run and each hit traced to what the list said. One transaction.
     pub fn record_hits(&mut self, party_id: &str, hits: &[StoredHit], version_ids: &[i64], at: &str) -> Result<i64> {
+        validate::hits(party_id, hits, version_ids, at)?;
         dispatch!(self, mut record_hits(party_id, hits, version_ids, at))
     }
 
@@ -169,6 +172,10 @@ impl Store {
         version_ids: &[i64],
         at: &str,
     ) -> Result<Vec<i64>> {
+        for (party, hits) in batch {
+            validate::party(party)?;
+            validate::hits(&party.id, hits, version_ids, at)?;
+        }
         dispatch!(self, mut record_batch(batch, version_ids, at))
     }
 
@@ -217,6 +224,7 @@ impl Store {
     /// file changes nothing; the same edge with another share is refused, naming the row
     /// (numbered from 1), and nothing is imported.
     pub fn import_ownership(&mut self, edges: &[OwnershipEdge]) -> Result<usize> {
+        validate::ownership(edges)?;
         dispatch!(self, mut import_ownership(edges))
     }
 

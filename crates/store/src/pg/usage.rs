@@ -178,17 +178,10 @@ impl PgStore {
                 .map(|row| row.try_get(0))
                 .transpose()
                 .map_err(db(action))?;
-            let bucket = match previous {
-                Some(p) if p == text => {
-                    outcome.unchanged.push(r.account.clone());
-                    continue;
-                }
-                Some(_) => &mut outcome.changed,
-                None => &mut outcome.new,
-            };
-            tx.execute(&insert, &[&r.account, &r.legal_name, &r.country, &r.verification, &text, &source, &at])
-                .map_err(db(action))?;
-            bucket.push(r.account.clone());
+            if outcome.file(&r.account, previous.as_deref(), &text) {
+                tx.execute(&insert, &[&r.account, &r.legal_name, &r.country, &r.verification, &text, &source, &at])
+                    .map_err(db(action))?;
+            }
         }
         tx.commit().map_err(db(action))?;
         Ok(outcome)
