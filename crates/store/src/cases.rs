@@ -291,10 +291,6 @@ impl<'a> UpdatePlan<'a> {
 }
 
 impl SqliteStore {
-    /// Opens a case for each new key, updates the evidence of a known key whose fingerprint
-    /// changed (reopening it, with a note saying why, if it was cleared), and leaves the same hit
-    /// seen again alone; `author` signs the notes. One transaction with the audit entries of
-    /// every change. Returns each case's id and what happened to it, in order.
     pub fn record_cases(
         &mut self,
         cases: &[NewCase],
@@ -357,9 +353,6 @@ impl SqliteStore {
         Ok(out)
     }
 
-    /// Applies `update` to case `id` in one transaction with `decision` (a review decision the
-    /// new state implies, if any) and the audit entry of every change; `None` if there is no
-    /// such case (nothing written).
     pub fn update_case(
         &mut self,
         id: i64,
@@ -393,12 +386,10 @@ impl SqliteStore {
         Ok(updated)
     }
 
-    /// Case `id` with its notes.
     pub fn case(&self, id: i64) -> Result<Option<Case>> {
         load(&self.conn, id)
     }
 
-    /// Cases in `state` (every case when `None`), newest first, without their notes.
     pub fn cases(&self, state: Option<CaseState>) -> Result<Vec<Case>> {
         let action = "read the cases";
         let mut stmt = self
@@ -409,7 +400,6 @@ impl SqliteStore {
         rows.collect::<rusqlite::Result<_>>().map_err(db(action))
     }
 
-    /// How many cases there are per (kind, state).
     pub fn case_counts(&self) -> Result<Vec<(String, CaseState, u64)>> {
         let action = "count the cases";
         let mut stmt = self
@@ -428,8 +418,6 @@ impl SqliteStore {
         Ok(out)
     }
 
-    /// Appends audit entries (made by the caller) to the ledger together with a review decision,
-    /// in one transaction: a review is never recorded without its audit entry.
     pub fn record_decision_audited(&mut self, decision: &Decision, audit_entry: &[u8], at: &str) -> Result<i64> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db("record a review"))?;
         let seq = insert_decision(&tx, decision)?;

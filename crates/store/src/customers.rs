@@ -75,8 +75,6 @@ fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredCustomer> {
 }
 
 impl SqliteStore {
-    /// Stores customer records in one transaction: a record identical to the account's version in
-    /// force is not stored again; a different one becomes the new version in force.
     pub fn record_customers(
         &mut self,
         records: &[CustomerRecord],
@@ -113,7 +111,6 @@ impl SqliteStore {
         Ok(outcome)
     }
 
-    /// The version in force of every customer, by account.
     pub fn customers(&self) -> Result<Vec<StoredCustomer>> {
         let action = "read customer records";
         let mut stmt = self
@@ -128,7 +125,6 @@ impl SqliteStore {
         rows.collect::<rusqlite::Result<_>>().map_err(db(action))
     }
 
-    /// Every version of one customer's record, oldest first.
     pub fn customer_history(&self, account: &str) -> Result<Vec<StoredCustomer>> {
         let action = "read a customer's history";
         let mut stmt = self

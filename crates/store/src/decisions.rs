@@ -83,19 +83,14 @@ pub(crate) fn latest_decision(
 }
 
 impl SqliteStore {
-    /// Appends a review decision and returns its sequence number. Decisions are never changed or
-    /// deleted (the schema refuses it too); a later decision on the same hit key supersedes this
-    /// one, and both stay in the history.
     pub fn record_decision(&mut self, decision: &Decision) -> Result<i64> {
         insert_decision(&self.conn, decision)
     }
 
-    /// The decision in force on `key` (the latest recorded), if any.
     pub fn decision_for(&self, key: &HitKey) -> Result<Option<RecordedDecision>> {
         latest_decision(&self.conn, &key.subject, &key.list, &key.entry_id, &key.matched_name)
     }
 
-    /// The whole history of review decisions, in the order they were recorded.
     pub fn decisions(&self) -> Result<Vec<RecordedDecision>> {
         let action = "read the review decisions";
         let mut stmt =

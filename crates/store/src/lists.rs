@@ -65,15 +65,6 @@ fn is_unique_violation(error: &rusqlite::Error) -> bool {
 }
 
 impl SqliteStore {
-    /// Stores `parsed` as a new version of the list source `source` (e.g. `ofac-sdn`, `csl`),
-    /// which becomes its current version, and returns what changed against the version that was
-    /// current before.
-    ///
-    /// The import is one transaction: if anything fails (two entries with the same list code and
-    /// entry id, a full disk), nothing is written and the previous version stays current. If the
-    /// content hash equals the current version's, nothing is written and the outcome says
-    /// `Unchanged`. A hash equal to an older, superseded version is a new version: the list went
-    /// back to an earlier state, and that state must become current again.
     pub fn import_list(&mut self, source: &str, parsed: &ParsedList, imported_at: &str) -> Result<ImportOutcome> {
         let entry_count = i64::try_from(parsed.entries.len())
             .map_err(|_| StoreError::Invalid(format!("list `{source}` has too many entries to store")))?;
@@ -133,7 +124,6 @@ impl SqliteStore {
         Ok(ImportOutcome::imported(version_id, source, parsed, imported_at, previous, diff))
     }
 
-    /// The current (latest) version of every list source, by source name.
     pub fn current_versions(&self) -> Result<Vec<ListVersion>> {
         let action = "read the current list versions";
         let mut stmt = self
@@ -148,8 +138,6 @@ impl SqliteStore {
         rows.collect::<rusqlite::Result<_>>().map_err(db(action))
     }
 
-    /// Every version of `source`, oldest first (the last is current); empty for a source never
-    /// imported.
     pub fn versions(&self, source: &str) -> Result<Vec<ListVersion>> {
         let action = "read the versions of a list";
         let mut stmt = self
@@ -160,14 +148,11 @@ impl SqliteStore {
         rows.collect::<rusqlite::Result<_>>().map_err(db(action))
     }
 
-    /// The entries of one version, in the order of the file they were imported from.
     pub fn entries(&self, version_id: i64) -> Result<Vec<ListEntry>> {
         version_by_id(&self.conn, version_id)?;
         entries_of(&self.conn, version_id)
     }
 
-    /// The entries of the current version of every source, by source and then in file order:
-    /// what the matcher indexes.
     pub fn current_entries(&self) -> Result<Vec<StoredEntry>> {
         let action = "read the entries of the current list versions";
         let mut stmt = self
@@ -190,7 +175,6 @@ impl SqliteStore {
         Ok(out)
     }
 
-    /// The list codes (SDN, EL, ...) a version holds, without reading its entries.
     pub fn list_codes(&self, version_id: i64) -> Result<std::collections::BTreeSet<String>> {
         let action = "read the list codes of a version";
         let mut stmt =
@@ -199,7 +183,6 @@ impl SqliteStore {
         rows.collect::<rusqlite::Result<_>>().map_err(db(action))
     }
 
-    /// What changed from version `a` to version `b` of the same list source.
     pub fn diff_versions(&self, a: i64, b: i64) -> Result<ListDiff> {
         let (version_a, version_b) = (version_by_id(&self.conn, a)?, version_by_id(&self.conn, b)?);
         if version_a.source != version_b.source {

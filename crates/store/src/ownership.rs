@@ -7,10 +7,6 @@ use crate::model::{OwnershipEdge, ownership_edge_is_new};
 use crate::sqlite::SqliteStore;
 
 impl SqliteStore {
-    /// Adds `edges` in one transaction and returns how many were new. An edge already stored
-    /// with the same owner, owned party, source, date and share is skipped, so re-importing a
-    /// file changes nothing; the same edge with another share is refused, naming the row
-    /// (numbered from 1), and nothing is imported.
     pub fn import_ownership(&mut self, edges: &[OwnershipEdge]) -> Result<usize> {
         let tx = self
             .conn
@@ -45,7 +41,6 @@ impl SqliteStore {
         Ok(added)
     }
 
-    /// Every ownership edge, in the order imported.
     pub fn ownership_edges(&self) -> Result<Vec<OwnershipEdge>> {
         let action = "read the ownership edges";
         let mut stmt = self

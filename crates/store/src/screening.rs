@@ -102,12 +102,10 @@ fn upsert_in(conn: &Connection, party: &Party) -> Result<()> {
 }
 
 impl SqliteStore {
-    /// Adds the party, or replaces the name, country and address of the party with its id.
     pub fn upsert_party(&mut self, party: &Party) -> Result<()> {
         upsert_in(&self.conn, party)
     }
 
-    /// Every party, by id.
     pub fn parties(&self) -> Result<Vec<Party>> {
         let action = "read the parties";
         let mut stmt = self
@@ -133,11 +131,6 @@ impl SqliteStore {
         rows.collect::<rusqlite::Result<_>>().map_err(db(action))
     }
 
-    /// Records a screening of `party_id` at `at` against the list versions `version_ids`, with
-    /// the hits it found (none is fine), and returns the screening's id.
-    ///
-    /// Every hit must name an entry (list code and entry id) of one of those versions, so that
-    /// the screening can be re-run and each hit traced to what the list said. One transaction.
     pub fn record_hits(&mut self, party_id: &str, hits: &[StoredHit], version_ids: &[i64], at: &str) -> Result<i64> {
         let tx = self
             .conn
@@ -148,9 +141,6 @@ impl SqliteStore {
         Ok(screening_id)
     }
 
-    /// Stores a batch of parties with their screenings, all in one transaction (a file of
-    /// parties is screened as one act: either all of it is recorded or none). Returns the
-    /// screening ids in order.
     pub fn record_batch(
         &mut self,
         batch: &[(Party, Vec<StoredHit>)],
@@ -170,7 +160,6 @@ impl SqliteStore {
         Ok(ids)
     }
 
-    /// Every screening of a party, oldest first.
     pub fn screenings(&self, party_id: &str) -> Result<Vec<Screening>> {
         require_party(&self.conn, party_id)?;
         let action = "read the screenings of a party";
@@ -193,7 +182,6 @@ impl SqliteStore {
         Ok(out)
     }
 
-    /// Every hit recorded for a party, oldest first.
     pub fn hits_for(&self, party_id: &str) -> Result<Vec<RecordedHit>> {
         require_party(&self.conn, party_id)?;
         let action = "read the hits of a party";
@@ -232,10 +220,6 @@ impl SqliteStore {
         Ok(out)
     }
 
-    /// Of a re-screening's `hits` for `party_id`, those that need a reviewer's eyes: not already
-    /// recorded for the party (by list code, entry id and matched name) and not dismissed, that
-    /// is, the latest review decision on that key is not a false positive. A confirmed match
-    /// suppresses nothing. Hits come back in the order given, each key once.
     pub fn new_hits(&self, party_id: &str, hits: &[StoredHit]) -> Result<Vec<StoredHit>> {
         require_party(&self.conn, party_id)?;
         let action = "look up earlier hits of a party";

@@ -39,7 +39,6 @@ fn row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredToken> {
 pub(crate) const COLUMNS: &str = "id, name, role, token_hash, created_at, revoked_at";
 
 impl SqliteStore {
-    /// The party an agent token acts for; `None` for other tokens.
     pub fn token_party(&self, token_id: i64) -> Result<Option<String>> {
         self.conn
             .prepare_cached("SELECT party FROM agent_parties WHERE token_id = ?1")
@@ -92,7 +91,6 @@ impl SqliteStore {
         Ok(id)
     }
 
-    /// The live (not revoked) token with this hash.
     pub fn find_token(&self, token_hash: &str) -> Result<Option<StoredToken>> {
         self.conn
             .prepare_cached(&format!("SELECT {COLUMNS} FROM api_tokens WHERE token_hash = ?1 AND revoked_at IS NULL"))
@@ -100,7 +98,6 @@ impl SqliteStore {
             .map_err(db("look up a token"))
     }
 
-    /// Every token, live and revoked, oldest first.
     pub fn tokens(&self) -> Result<Vec<StoredToken>> {
         let mut stmt = self
             .conn
