@@ -14,6 +14,7 @@ use crate::error::{Result, StoreError, db};
 use crate::ledger::append_in;
 use crate::model::Decision;
 use crate::sqlite::SqliteStore;
+use crate::validate;
 
 /// Where a case is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -176,31 +177,120 @@ fn add_note(conn: &Connection, case_id: i64, author: &str, at: &str, text: &str)
 }
 
 fn audit(tx: &Connection, changes: &[CaseChange], entries: AuditEntries<'_>, at: &str) -> Result<()> {
-    let bytes: Vec<Vec<u8>> = changes
-        .iter()
-        .map(|c| {
-            entries(c)
-                .map_err(|e| StoreError::Invalid(format!("cannot make the audit entry of case {}: {e}", c.case_id)))
-        })
-        .collect::<Result<_>>()?;
+    let bytes = audit_entries(changes, entries)?;
     if !bytes.is_empty() {
         append_in(tx, None, &bytes, at)?;
     }
     Ok(())
 }
 
-pub(crate) fn nonempty(what: &str, text: &str) -> Result<()> {
+/// The audit entry of every change, made by the caller's `entries`; the first it cannot make
+/// refuses the whole write.
+pub(crate) fn audit_entries(changes: &[CaseChange], entries: AuditEntries<'_>) -> Result<Vec<Vec<u8>>> {
+    changes
+        .iter()
+        .map(|c| {
+            entries(c)
+                .map_err(|e| StoreError::Invalid(format!("cannot make the audit entry of case {}: {e}", c.case_id)))
+        })
+        .collect()
+}
+
+fn nonempty(what: &str, text: &str) -> Result<()> {
     if text.trim().is_empty() {
         return Err(StoreError::Invalid(format!("a case's {what} must not be empty")));
     }
     Ok(())
 }
 
+/// The state of a row of [`Store::case_counts`]; one the store does not know is corruption.
+pub(crate) fn counted_state(state: &str) -> Result<CaseState> {
+    CaseState::parse(state).ok_or_else(|| StoreError::Corrupt {
+        what: "case".to_owned(),
+        cause: format!("unknown state `{state}`").into(),
+    })
+}
+
+/// The checks on cases to record, made before anything is read or written.
+pub(crate) fn check_new(cases: &[NewCase]) -> Result<()> {
+    for new in cases {
+        nonempty("key", &new.key)?;
+        nonempty("subject", &new.subject)?;
+    }
+    Ok(())
+}
+
+/// The check on an update made before anything is read or written: who makes it.
+pub(crate) fn check_author(update: &CaseUpdate) -> Result<()> {
+    nonempty("author", &update.author)
+}
+
+/// What a known case whose hit changed (stored `fingerprint` and `state`) becomes: open again,
+/// with a note saying why, if it was cleared; otherwise it only takes the new evidence.
+pub(crate) struct Refresh {
+    pub reopen: bool,
+    pub note: String,
+    pub outcome: CaseOutcome,
+    pub action: &'static str,
+}
+
+impl Refresh {
+    pub(crate) fn of(fingerprint: &str, state: &str, new: &NewCase) -> Refresh {
+        let reopen = state == CaseState::Cleared.as_str();
+        let why = format!("the hit changed ({fingerprint} -> {})", new.fingerprint);
+        if reopen {
+            Refresh { reopen, note: format!("reopened: {why}"), outcome: CaseOutcome::Reopened, action: "reopened" }
+        } else {
+            Refresh {
+                reopen,
+                note: format!("evidence updated: {why}"),
+                outcome: CaseOutcome::Updated,
+                action: "updated",
+            }
+        }
+    }
+}
+
+/// What `update` does to `case`, checked, with the audit changes it makes, in the order the
+/// backend applies it: the assignee, the author's note, then the state with its note.
+pub(crate) struct UpdatePlan<'a> {
+    pub assignee: Option<&'a str>,
+    pub note: Option<&'a str>,
+    /// The new state and the note that records it.
+    pub state: Option<(CaseState, String)>,
+    pub changes: Vec<CaseChange>,
+}
+
+impl<'a> UpdatePlan<'a> {
+    /// Checks `update` (and the review `decision` it implies, if any) against the loaded `case`.
+    pub(crate) fn of(case: &Case, update: &'a CaseUpdate, decision: Option<&Decision>) -> Result<UpdatePlan<'a>> {
+        let id = case.id;
+        let mut plan = UpdatePlan { assignee: None, note: None, state: None, changes: Vec::new() };
+        if let Some(assignee) = &update.assignee {
+            nonempty("assignee", assignee)?;
+            let was = case.assignee.as_deref().map_or_else(String::new, |a| format!(" (was {a})"));
+            plan.changes.push(CaseChange { case_id: id, action: "assigned", detail: format!("to {assignee}{was}") });
+            plan.assignee = Some(assignee);
+        }
+        if let Some(text) = &update.note {
+            nonempty("note", text)?;
+            plan.changes.push(CaseChange { case_id: id, action: "noted", detail: text.clone() });
+            plan.note = Some(text);
+        }
+        if let Some((state, reason)) = &update.state {
+            nonempty("reason", reason)?;
+            let text = format!("{} (was {}): {reason}", state.as_str(), case.state.as_str());
+            plan.changes.push(CaseChange { case_id: id, action: state.as_str(), detail: text.clone() });
+            plan.state = Some((*state, text));
+        }
+        if let Some(decision) = decision {
+            validate::decision(decision)?;
+        }
+        Ok(plan)
+    }
+}
+
 impl SqliteStore {
-    /// Opens a case for each new key, updates the evidence of a known key whose fingerprint
-    /// changed (reopening it, with a note saying why, if it was cleared), and leaves the same hit
-    /// seen again alone; `author` signs the notes. One transaction with the audit entries of
-    /// every change. Returns each case's id and what happened to it, in order.
     pub fn record_cases(
         &mut self,
         cases: &[NewCase],
@@ -213,8 +303,6 @@ impl SqliteStore {
         let mut out = Vec::with_capacity(cases.len());
         let mut changes = Vec::new();
         for new in cases {
-            nonempty("key", &new.key)?;
-            nonempty("subject", &new.subject)?;
             let existing: Option<(i64, String, String)> = tx
                 .prepare_cached("SELECT id, fingerprint, state FROM cases WHERE case_key = ?1")
                 .and_then(|mut stmt| stmt.query_row([&new.key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).optional())
@@ -246,13 +334,7 @@ impl SqliteStore {
                 }
                 Some((id, fingerprint, _)) if fingerprint == new.fingerprint => out.push((id, CaseOutcome::Unchanged)),
                 Some((id, fingerprint, state)) => {
-                    let reopen = state == CaseState::Cleared.as_str();
-                    let why = format!("the hit changed ({fingerprint} -> {})", new.fingerprint);
-                    let (note, outcome, change) = if reopen {
-                        (format!("reopened: {why}"), CaseOutcome::Reopened, "reopened")
-                    } else {
-                        (format!("evidence updated: {why}"), CaseOutcome::Updated, "updated")
-                    };
+                    let Refresh { reopen, note, outcome, action: change } = Refresh::of(&fingerprint, &state, new);
                     tx.execute(
                         "UPDATE cases SET evidence = ?2, fingerprint = ?3, matched_name = ?4, title = ?5,
                                 state = CASE WHEN ?6 THEN 'open' ELSE state END, updated_at = ?7
@@ -271,9 +353,6 @@ impl SqliteStore {
         Ok(out)
     }
 
-    /// Applies `update` to case `id` in one transaction with `decision` (a review decision the
-    /// new state implies, if any) and the audit entry of every change; `None` if there is no
-    /// such case (nothing written).
     pub fn update_case(
         &mut self,
         id: i64,
@@ -283,45 +362,34 @@ impl SqliteStore {
         entries: AuditEntries<'_>,
     ) -> Result<Option<Case>> {
         let action = "update a case";
-        nonempty("author", &update.author)?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db(action))?;
         let Some(case) = load(&tx, id)? else { return Ok(None) };
-        let mut changes = Vec::new();
-        if let Some(assignee) = &update.assignee {
-            nonempty("assignee", assignee)?;
+        let plan = UpdatePlan::of(&case, update, decision)?;
+        if let Some(assignee) = plan.assignee {
             tx.execute("UPDATE cases SET assignee = ?2, updated_at = ?3 WHERE id = ?1", (id, assignee, at))
                 .map_err(db(action))?;
-            let was = case.assignee.as_deref().map_or_else(String::new, |a| format!(" (was {a})"));
-            changes.push(CaseChange { case_id: id, action: "assigned", detail: format!("to {assignee}{was}") });
         }
-        if let Some(text) = &update.note {
-            nonempty("note", text)?;
+        if let Some(text) = plan.note {
             add_note(&tx, id, &update.author, at, text)?;
-            changes.push(CaseChange { case_id: id, action: "noted", detail: text.clone() });
         }
-        if let Some((state, reason)) = &update.state {
-            nonempty("reason", reason)?;
+        if let Some((state, text)) = &plan.state {
             tx.execute("UPDATE cases SET state = ?2, updated_at = ?3 WHERE id = ?1", (id, state.as_str(), at))
                 .map_err(db(action))?;
-            let text = format!("{} (was {}): {reason}", state.as_str(), case.state.as_str());
-            add_note(&tx, id, &update.author, at, &text)?;
-            changes.push(CaseChange { case_id: id, action: state.as_str(), detail: text });
+            add_note(&tx, id, &update.author, at, text)?;
         }
         if let Some(decision) = decision {
             insert_decision(&tx, decision)?;
         }
-        audit(&tx, &changes, entries, at)?;
+        audit(&tx, &plan.changes, entries, at)?;
         let updated = load(&tx, id)?;
         tx.commit().map_err(db("commit a case update"))?;
         Ok(updated)
     }
 
-    /// Case `id` with its notes.
     pub fn case(&self, id: i64) -> Result<Option<Case>> {
         load(&self.conn, id)
     }
 
-    /// Cases in `state` (every case when `None`), newest first, without their notes.
     pub fn cases(&self, state: Option<CaseState>) -> Result<Vec<Case>> {
         let action = "read the cases";
         let mut stmt = self
@@ -332,7 +400,6 @@ impl SqliteStore {
         rows.collect::<rusqlite::Result<_>>().map_err(db(action))
     }
 
-    /// How many cases there are per (kind, state).
     pub fn case_counts(&self) -> Result<Vec<(String, CaseState, u64)>> {
         let action = "count the cases";
         let mut stmt = self
@@ -345,17 +412,12 @@ impl SqliteStore {
         let mut out = Vec::new();
         for row in rows {
             let (kind, state, count) = row.map_err(db(action))?;
-            let state = CaseState::parse(&state).ok_or_else(|| StoreError::Corrupt {
-                what: "case".to_owned(),
-                cause: format!("unknown state `{state}`").into(),
-            })?;
+            let state = counted_state(&state)?;
             out.push((kind, state, u64::try_from(count).unwrap_or(0)));
         }
         Ok(out)
     }
 
-    /// Appends audit entries (made by the caller) to the ledger together with a review decision,
-    /// in one transaction: a review is never recorded without its audit entry.
     pub fn record_decision_audited(&mut self, decision: &Decision, audit_entry: &[u8], at: &str) -> Result<i64> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db("record a review"))?;
         let seq = insert_decision(&tx, decision)?;

@@ -40,6 +40,20 @@ pub struct CustomersRecorded {
     pub unchanged: Vec<String>,
 }
 
+impl CustomersRecorded {
+    /// Files `account` by how its record (as JSON `text`) compares with the version in force
+    /// (`previous`, if any), and says whether the record is to be stored as a new version.
+    pub(crate) fn file(&mut self, account: &str, previous: Option<&str>, text: &str) -> bool {
+        let bucket = match previous {
+            Some(p) if p == text => &mut self.unchanged,
+            Some(_) => &mut self.changed,
+            None => &mut self.new,
+        };
+        bucket.push(account.to_owned());
+        previous != Some(text)
+    }
+}
+
 const COLUMNS: &str = "id, account, legal_name, country, verification, record, source, recorded_at";
 
 fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredCustomer> {
@@ -61,8 +75,6 @@ fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredCustomer> {
 }
 
 impl SqliteStore {
-    /// Stores customer records in one transaction: a record identical to the account's version in
-    /// force is not stored again; a different one becomes the new version in force.
     pub fn record_customers(
         &mut self,
         records: &[CustomerRecord],
@@ -88,25 +100,17 @@ impl SqliteStore {
                     use rusqlite::OptionalExtension;
                     current.query_row([&r.account], |row| row.get(0)).optional().map_err(db(action))?
                 };
-                let bucket = match previous {
-                    Some(p) if p == text => {
-                        outcome.unchanged.push(r.account.clone());
-                        continue;
-                    }
-                    Some(_) => &mut outcome.changed,
-                    None => &mut outcome.new,
-                };
-                insert
-                    .execute((&r.account, &r.legal_name, &r.country, &r.verification, &text, source, at))
-                    .map_err(db(action))?;
-                bucket.push(r.account.clone());
+                if outcome.file(&r.account, previous.as_deref(), &text) {
+                    insert
+                        .execute((&r.account, &r.legal_name, &r.country, &r.verification, &text, source, at))
+                        .map_err(db(action))?;
+                }
             }
         }
         tx.commit().map_err(db(action))?;
         Ok(outcome)
     }
 
-    /// The version in force of every customer, by account.
     pub fn customers(&self) -> Result<Vec<StoredCustomer>> {
         let action = "read customer records";
         let mut stmt = self
@@ -121,7 +125,6 @@ impl SqliteStore {
         rows.collect::<rusqlite::Result<_>>().map_err(db(action))
     }
 
-    /// Every version of one customer's record, oldest first.
     pub fn customer_history(&self, account: &str) -> Result<Vec<StoredCustomer>> {
         let action = "read a customer's history";
         let mut stmt = self

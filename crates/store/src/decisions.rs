@@ -9,16 +9,8 @@ use crate::error::{Result, db};
 use crate::model::{Decision, HitKey, RecordedDecision, Subject, Verdict};
 use crate::screening::require_party;
 use crate::sqlite::SqliteStore;
-use crate::validate;
 
 const DECISION_COLUMNS: &str = "seq, party_id, query, list, entry_id, matched_name, decision, reviewer, at, reason";
-
-fn subject_columns(subject: &Subject) -> (Option<&str>, Option<&str>) {
-    match subject {
-        Subject::Party(id) => (Some(id), None),
-        Subject::Query(text) => (None, Some(text)),
-    }
-}
 
 fn decision_from_row(row: &Row<'_>) -> rusqlite::Result<RecordedDecision> {
     let unreadable =
@@ -44,14 +36,13 @@ fn decision_from_row(row: &Row<'_>) -> rusqlite::Result<RecordedDecision> {
 }
 
 /// Appends a review decision on `conn` (a connection or the caller's transaction) and returns
-/// its sequence number.
+/// its sequence number. The caller has checked it (`validate::decision`).
 pub(crate) fn insert_decision(conn: &Connection, decision: &Decision) -> Result<i64> {
-    validate::decision(decision)?;
     if let Subject::Party(id) = &decision.key.subject {
         require_party(conn, id)?;
     }
     let key = &decision.key;
-    let (party_id, query) = subject_columns(&key.subject);
+    let (party_id, query) = key.subject.columns();
     conn.execute(
         "INSERT INTO decisions (party_id, query, list, entry_id, matched_name, decision, reviewer, at, reason)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -80,7 +71,7 @@ pub(crate) fn latest_decision(
     matched_name: &str,
 ) -> Result<Option<RecordedDecision>> {
     let action = "read the review decision on a hit";
-    let (party_id, query) = subject_columns(subject);
+    let (party_id, query) = subject.columns();
     let mut stmt = conn
         .prepare_cached(&format!(
             "SELECT {DECISION_COLUMNS} FROM decisions
@@ -92,19 +83,14 @@ pub(crate) fn latest_decision(
 }
 
 impl SqliteStore {
-    /// Appends a review decision and returns its sequence number. Decisions are never changed or
-    /// deleted (the schema refuses it too); a later decision on the same hit key supersedes this
-    /// one, and both stay in the history.
     pub fn record_decision(&mut self, decision: &Decision) -> Result<i64> {
         insert_decision(&self.conn, decision)
     }
 
-    /// The decision in force on `key` (the latest recorded), if any.
     pub fn decision_for(&self, key: &HitKey) -> Result<Option<RecordedDecision>> {
         latest_decision(&self.conn, &key.subject, &key.list, &key.entry_id, &key.matched_name)
     }
 
-    /// The whole history of review decisions, in the order they were recorded.
     pub fn decisions(&self) -> Result<Vec<RecordedDecision>> {
         let action = "read the review decisions";
         let mut stmt =

@@ -75,21 +75,14 @@ impl LeafHashes for LedgerLeaves<'_> {
 }
 
 impl SqliteStore {
-    /// How many entries the log holds.
     pub fn ledger_size(&self) -> Result<u64> {
         log_size(&self.conn)
     }
 
-    /// Appends a batch of entries in one transaction and returns the leaf index of the first.
-    /// All or nothing: an entry already in the log (or twice in the batch) refuses the batch.
-    /// Once this returns, the entries are durable (synchronous FULL, write-ahead log).
     pub fn ledger_append<E: AsRef<[u8]>>(&mut self, entries: &[E], at: &str) -> Result<u64> {
         self.append(None, entries, at)
     }
 
-    /// As [`Store::ledger_append`], but only if the log still holds `expected_size` entries:
-    /// the caller checked the batch against that log, and a log that grew in the meantime (another
-    /// process appended) must be checked again. Nothing is appended otherwise.
     pub fn ledger_append_after<E: AsRef<[u8]>>(&mut self, expected_size: u64, entries: &[E], at: &str) -> Result<u64> {
         self.append(Some(expected_size), entries, at)
     }
@@ -102,7 +95,6 @@ impl SqliteStore {
         Ok(first)
     }
 
-    /// The bytes of entry `index`, or `None` past the end of the log.
     pub fn ledger_entry(&self, index: u64) -> Result<Option<Vec<u8>>> {
         self.conn
             .query_row("SELECT entry FROM ledger_entries WHERE leaf_index = ?1", [to_i64(index)?], |row| row.get(0))
@@ -110,9 +102,6 @@ impl SqliteStore {
             .map_err(db("read a ledger entry"))
     }
 
-    /// The last `limit` entries whose bytes start with `prefix` (the audit entries, for one),
-    /// newest first, with their leaf indices. The store does not read the entries; the prefix is
-    /// the caller's.
     pub fn ledger_latest_with_prefix(&self, prefix: &[u8], limit: u64) -> Result<Vec<(u64, Vec<u8>)>> {
         let action = "read the latest ledger entries";
         let width = i64::try_from(prefix.len()).unwrap_or(i64::MAX);
@@ -136,18 +125,14 @@ impl SqliteStore {
         Ok(out)
     }
 
-    /// The index of the entry with this leaf hash, if the log holds it.
     pub fn ledger_find(&self, leaf: &Hash) -> Result<Option<u64>> {
         find_leaf(&self.conn, leaf)
     }
 
-    /// The log's leaf hashes as of now, for building proofs and tree heads.
     pub fn ledger_leaves(&self) -> Result<LedgerLeaves<'_>> {
         Ok(LedgerLeaves { source: Leaves::Sqlite(&self.conn), size: self.ledger_size()? })
     }
 
-    /// Calls `f` with every entry in leaf order: its index, its bytes and its stored leaf hash
-    /// (as stored: an audit compares it with the hash of the bytes, so it is not checked here).
     pub fn for_each_ledger_entry<E: From<StoreError>>(
         &self,
         mut f: impl FnMut(u64, &[u8], &[u8]) -> std::result::Result<(), E>,
@@ -166,8 +151,6 @@ impl SqliteStore {
         Ok(())
     }
 
-    /// The entries about the chips `serials` (as their canonical JSON names them), in leaf
-    /// order: what an append needs to check a batch against those chips' histories.
     pub fn ledger_entries_for_serials(&self, serials: &[&str]) -> Result<Vec<(u64, Vec<u8>)>> {
         let action = "read the ledger entries of some chips";
         let mut stmt = self
@@ -192,8 +175,6 @@ impl SqliteStore {
         Ok(out)
     }
 
-    /// Calls `f` with every stored subtree hash: its level (width `2^level`), its first leaf and
-    /// the hash as stored.
     pub fn for_each_ledger_subtree<E: From<StoreError>>(
         &self,
         mut f: impl FnMut(u32, u64, &[u8]) -> std::result::Result<(), E>,
@@ -213,14 +194,9 @@ impl SqliteStore {
         Ok(())
     }
 
-    /// Records a signed checkpoint issued over the first `tree_size` entries.
     pub fn ledger_record_checkpoint(&mut self, tree_size: u64, root: &Hash, note: &str, at: &str) -> Result<i64> {
         let size = self.ledger_size()?;
-        if tree_size > size {
-            return Err(StoreError::Invalid(format!(
-                "a checkpoint of tree size {tree_size} is beyond the ledger's {size} entries"
-            )));
-        }
+        check_checkpoint(tree_size, size)?;
         self.conn
             .execute(
                 "INSERT INTO ledger_checkpoints (tree_size, root_hash, note, signed_at) VALUES (?1, ?2, ?3, ?4)",
@@ -230,12 +206,10 @@ impl SqliteStore {
         Ok(self.conn.last_insert_rowid())
     }
 
-    /// The checkpoint issued last, if any.
     pub fn ledger_latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>> {
         Ok(self.checkpoints("ORDER BY id DESC LIMIT 1")?.pop())
     }
 
-    /// Every checkpoint, in the order they were issued.
     pub fn ledger_checkpoints(&self) -> Result<Vec<StoredCheckpoint>> {
         self.checkpoints("ORDER BY id")
     }
@@ -401,6 +375,16 @@ pub(crate) fn push_leaf(frontier: &mut Vec<(u32, u64, Hash)>, index: u64, leaf: 
     }
     frontier.push(node);
     closed
+}
+
+/// A checkpoint over `tree_size` entries must not reach past the `size` entries the log holds.
+pub(crate) fn check_checkpoint(tree_size: u64, size: u64) -> Result<()> {
+    if tree_size > size {
+        return Err(StoreError::Invalid(format!(
+            "a checkpoint of tree size {tree_size} is beyond the ledger's {size} entries"
+        )));
+    }
+    Ok(())
 }
 
 pub(crate) fn hash(bytes: &[u8], what: &str) -> Result<Hash> {

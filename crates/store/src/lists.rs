@@ -6,9 +6,8 @@ use rusqlite::types::Type;
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior};
 
 use crate::error::{Result, StoreError, db};
-use crate::model::{ImportOutcome, ImportStatus, ListVersion, StoredEntry};
+use crate::model::{ImportOutcome, ListVersion, StoredEntry};
 use crate::sqlite::SqliteStore;
-use crate::validate;
 
 const VERSION_COLUMNS: &str = "id, source, format, published, content_hash, imported_at, entry_count";
 
@@ -66,17 +65,7 @@ fn is_unique_violation(error: &rusqlite::Error) -> bool {
 }
 
 impl SqliteStore {
-    /// Stores `parsed` as a new version of the list source `source` (e.g. `ofac-sdn`, `csl`),
-    /// which becomes its current version, and returns what changed against the version that was
-    /// current before.
-    ///
-    /// The import is one transaction: if anything fails (two entries with the same list code and
-    /// entry id, a full disk), nothing is written and the previous version stays current. If the
-    /// content hash equals the current version's, nothing is written and the outcome says
-    /// `Unchanged`. A hash equal to an older, superseded version is a new version: the list went
-    /// back to an earlier state, and that state must become current again.
     pub fn import_list(&mut self, source: &str, parsed: &ParsedList, imported_at: &str) -> Result<ImportOutcome> {
-        validate::import(source, parsed, imported_at)?;
         let entry_count = i64::try_from(parsed.entries.len())
             .map_err(|_| StoreError::Invalid(format!("list `{source}` has too many entries to store")))?;
         // Taken for writing up front, so that the current version read here is still current
@@ -85,12 +74,7 @@ impl SqliteStore {
             self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db("start the list import"))?;
         let previous = current_version(&tx, source)?;
         if let Some(current) = previous.as_ref().filter(|v| v.content_hash == parsed.content_hash) {
-            return Ok(ImportOutcome {
-                status: ImportStatus::Unchanged,
-                version: current.clone(),
-                previous_version_id: Some(current.id),
-                diff: ListDiff::default(),
-            });
+            return Ok(ImportOutcome::unchanged(current));
         }
         let old_entries = match &previous {
             Some(version) => entries_of(&tx, version.id)?,
@@ -137,23 +121,9 @@ impl SqliteStore {
         }
         let diff = diff(&old_entries, &parsed.entries);
         tx.commit().map_err(db("commit the list import"))?;
-        Ok(ImportOutcome {
-            status: ImportStatus::Imported,
-            version: ListVersion {
-                id: version_id,
-                source: source.to_owned(),
-                format: parsed.format.clone(),
-                published: parsed.published.clone(),
-                content_hash: parsed.content_hash.clone(),
-                imported_at: imported_at.to_owned(),
-                entry_count: entry_count.unsigned_abs(),
-            },
-            previous_version_id: previous.map(|v| v.id),
-            diff,
-        })
+        Ok(ImportOutcome::imported(version_id, source, parsed, imported_at, previous, diff))
     }
 
-    /// The current (latest) version of every list source, by source name.
     pub fn current_versions(&self) -> Result<Vec<ListVersion>> {
         let action = "read the current list versions";
         let mut stmt = self
@@ -168,8 +138,6 @@ impl SqliteStore {
         rows.collect::<rusqlite::Result<_>>().map_err(db(action))
     }
 
-    /// Every version of `source`, oldest first (the last is current); empty for a source never
-    /// imported.
     pub fn versions(&self, source: &str) -> Result<Vec<ListVersion>> {
         let action = "read the versions of a list";
         let mut stmt = self
@@ -180,14 +148,11 @@ impl SqliteStore {
         rows.collect::<rusqlite::Result<_>>().map_err(db(action))
     }
 
-    /// The entries of one version, in the order of the file they were imported from.
     pub fn entries(&self, version_id: i64) -> Result<Vec<ListEntry>> {
         version_by_id(&self.conn, version_id)?;
         entries_of(&self.conn, version_id)
     }
 
-    /// The entries of the current version of every source, by source and then in file order:
-    /// what the matcher indexes.
     pub fn current_entries(&self) -> Result<Vec<StoredEntry>> {
         let action = "read the entries of the current list versions";
         let mut stmt = self
@@ -210,7 +175,6 @@ impl SqliteStore {
         Ok(out)
     }
 
-    /// The list codes (SDN, EL, ...) a version holds, without reading its entries.
     pub fn list_codes(&self, version_id: i64) -> Result<std::collections::BTreeSet<String>> {
         let action = "read the list codes of a version";
         let mut stmt =
@@ -219,7 +183,6 @@ impl SqliteStore {
         rows.collect::<rusqlite::Result<_>>().map_err(db(action))
     }
 
-    /// What changed from version `a` to version `b` of the same list source.
     pub fn diff_versions(&self, a: i64, b: i64) -> Result<ListDiff> {
         let (version_a, version_b) = (version_by_id(&self.conn, a)?, version_by_id(&self.conn, b)?);
         if version_a.source != version_b.source {

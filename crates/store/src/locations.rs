@@ -65,8 +65,6 @@ impl SqliteStore {
         Ok(inserted)
     }
 
-    /// The records about chip `serial` measured at or after `since` (RFC 3339, UTC), oldest
-    /// first.
     pub fn measurements_since(&self, serial: &str, since: &str) -> Result<Vec<StoredMeasurement>> {
         let action = "read measurement records";
         let mut stmt = self
@@ -93,7 +91,6 @@ impl SqliteStore {
         rows.collect::<rusqlite::Result<_>>().map_err(db(action))
     }
 
-    /// The chips with a record measured at or after `since`, in order.
     pub fn measured_chips(&self, since: &str) -> Result<Vec<String>> {
         let action = "read the measured chips";
         let mut stmt = self

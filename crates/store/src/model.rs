@@ -173,3 +173,121 @@ pub struct OwnershipEdge {
     /// `YYYY-MM-DD`.
     pub date: String,
 }
+
+// What both backends build the same way from what their SQL returned.
+
+impl ImportOutcome {
+    /// An import whose content hash is the current version's: nothing was written.
+    pub(crate) fn unchanged(current: &ListVersion) -> ImportOutcome {
+        ImportOutcome {
+            status: ImportStatus::Unchanged,
+            version: current.clone(),
+            previous_version_id: Some(current.id),
+            diff: ListDiff::default(),
+        }
+    }
+
+    /// `parsed` stored as version `id` of `source`, after `previous` (if any).
+    pub(crate) fn imported(
+        id: i64,
+        source: &str,
+        parsed: &chipwarden_lists::ParsedList,
+        imported_at: &str,
+        previous: Option<ListVersion>,
+        diff: ListDiff,
+    ) -> ImportOutcome {
+        ImportOutcome {
+            status: ImportStatus::Imported,
+            version: ListVersion {
+                id,
+                source: source.to_owned(),
+                format: parsed.format.clone(),
+                published: parsed.published.clone(),
+                content_hash: parsed.content_hash.clone(),
+                imported_at: imported_at.to_owned(),
+                entry_count: parsed.entries.len() as u64,
+            },
+            previous_version_id: previous.map(|v| v.id),
+            diff,
+        }
+    }
+}
+
+impl Subject {
+    /// The `party_id` and `query` columns of a decision on this subject: one of them is set.
+    pub(crate) fn columns(&self) -> (Option<&str>, Option<&str>) {
+        match self {
+            Subject::Party(id) => (Some(id), None),
+            Subject::Query(text) => (None, Some(text)),
+        }
+    }
+}
+
+impl Screening {
+    /// Adds a row `(id, at, version_id)` of a party's screenings, read in screening order, to
+    /// `out`: a new screening, or one more list version of the last.
+    pub(crate) fn push_row(out: &mut Vec<Screening>, party_id: &str, id: i64, at: String, version_id: i64) {
+        match out.last_mut() {
+            Some(last) if last.id == id => last.version_ids.push(version_id),
+            _ => out.push(Screening { id, party_id: party_id.to_owned(), at, version_ids: vec![version_id] }),
+        }
+    }
+}
+
+/// The explanation of a hit of `party_id`, as stored (JSON text).
+pub(crate) fn decode_explanation(party_id: &str, text: &str) -> crate::error::Result<serde_json::Value> {
+    serde_json::from_str(text).map_err(|e| crate::error::StoreError::Corrupt {
+        what: format!("explanation of a hit of party `{party_id}`"),
+        cause: Box::new(e),
+    })
+}
+
+/// Of a re-screening's `hits`, those [`crate::Store::new_hits`] keeps, in order, each key
+/// (list code, entry id, matched name) once: not `recorded` for the party already, and not
+/// dismissed by the `latest` decision on the key. Both read the backend's `db`.
+pub(crate) fn new_hits<D>(
+    db: &mut D,
+    party_id: &str,
+    hits: &[StoredHit],
+    mut recorded: impl FnMut(&mut D, &StoredHit) -> crate::error::Result<bool>,
+    mut latest: impl FnMut(&mut D, &Subject, &StoredHit) -> crate::error::Result<Option<RecordedDecision>>,
+) -> crate::error::Result<Vec<StoredHit>> {
+    let subject = Subject::Party(party_id.to_owned());
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for hit in hits {
+        if !seen.insert((&hit.list, hit.entry_id.as_str(), hit.matched_name.as_str())) {
+            continue;
+        }
+        if recorded(db, hit)? {
+            continue;
+        }
+        if latest(db, &subject, hit)?.is_some_and(|d| d.decision.verdict == Verdict::FalsePositive) {
+            continue;
+        }
+        out.push(hit.clone());
+    }
+    Ok(out)
+}
+
+/// Whether ownership row `row` (numbered from 1), whose edge is stored with `stored` share if at
+/// all, is new: the same share is already stored, another share refuses the import.
+pub(crate) fn ownership_edge_is_new(
+    row: usize,
+    edge: &OwnershipEdge,
+    stored: Option<f64>,
+) -> crate::error::Result<bool> {
+    match stored {
+        Some(share) if share == edge.share => Ok(false),
+        Some(share) => Err(crate::error::StoreError::ConflictingOwnership {
+            row,
+            owner: edge.owner.clone(),
+            owned: edge.owned.clone(),
+            source_name: edge.source.clone(),
+            date: edge.date.clone(),
+            stored: share,
+            share: edge.share,
+        }),
+        None => Ok(true),
+    }
+}

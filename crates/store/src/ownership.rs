@@ -3,17 +3,11 @@
 use rusqlite::{OptionalExtension, TransactionBehavior};
 
 use crate::error::{Result, StoreError, db};
-use crate::model::OwnershipEdge;
+use crate::model::{OwnershipEdge, ownership_edge_is_new};
 use crate::sqlite::SqliteStore;
-use crate::validate;
 
 impl SqliteStore {
-    /// Adds `edges` in one transaction and returns how many were new. An edge already stored
-    /// with the same owner, owned party, source, date and share is skipped, so re-importing a
-    /// file changes nothing; the same edge with another share is refused, naming the row
-    /// (numbered from 1), and nothing is imported.
     pub fn import_ownership(&mut self, edges: &[OwnershipEdge]) -> Result<usize> {
-        validate::ownership(edges)?;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -31,28 +25,15 @@ impl SqliteStore {
                 .map_err(db(action))?;
             for (index, edge) in edges.iter().enumerate() {
                 let key = (&edge.owner, &edge.owned, &edge.source, &edge.date);
-                match stored.query_row(key, |row| row.get::<_, f64>(0)).optional().map_err(db(action))? {
-                    Some(share) if share == edge.share => {}
-                    Some(share) => {
-                        return Err(StoreError::ConflictingOwnership {
-                            row: index + 1,
-                            owner: edge.owner.clone(),
-                            owned: edge.owned.clone(),
-                            source_name: edge.source.clone(),
-                            date: edge.date.clone(),
-                            stored: share,
-                            share: edge.share,
-                        });
-                    }
-                    None => {
-                        insert.execute((&edge.owner, &edge.owned, edge.share, &edge.source, &edge.date)).map_err(
-                            |e| StoreError::Database {
-                                action: format!("store ownership row {}", index + 1),
-                                cause: Box::new(e),
-                            },
-                        )?;
-                        added += 1;
-                    }
+                let found = stored.query_row(key, |row| row.get::<_, f64>(0)).optional().map_err(db(action))?;
+                if ownership_edge_is_new(index + 1, edge, found)? {
+                    insert.execute((&edge.owner, &edge.owned, edge.share, &edge.source, &edge.date)).map_err(|e| {
+                        StoreError::Database {
+                            action: format!("store ownership row {}", index + 1),
+                            cause: Box::new(e),
+                        }
+                    })?;
+                    added += 1;
                 }
             }
         }
@@ -60,7 +41,6 @@ impl SqliteStore {
         Ok(added)
     }
 
-    /// Every ownership edge, in the order imported.
     pub fn ownership_edges(&self) -> Result<Vec<OwnershipEdge>> {
         let action = "read the ownership edges";
         let mut stmt = self

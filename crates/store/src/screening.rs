@@ -1,7 +1,7 @@
 //! Screened parties, screenings and their hits, and the re-screening query that keeps only hits
 //! nobody has seen or dismissed.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 
 use chipwarden_lists::ListCode;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
@@ -9,9 +9,8 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use crate::decisions::latest_decision;
 use crate::error::{Result, StoreError, db};
 use crate::lists::version_by_id;
-use crate::model::{Party, RecordedHit, Screening, StoredHit, Subject, Verdict};
+use crate::model::{Party, RecordedHit, Screening, StoredHit, decode_explanation, new_hits};
 use crate::sqlite::SqliteStore;
-use crate::validate;
 
 pub(crate) fn require_party(conn: &Connection, party_id: &str) -> Result<()> {
     let found = conn
@@ -103,13 +102,10 @@ fn upsert_in(conn: &Connection, party: &Party) -> Result<()> {
 }
 
 impl SqliteStore {
-    /// Adds the party, or replaces the name, country and address of the party with its id.
     pub fn upsert_party(&mut self, party: &Party) -> Result<()> {
-        validate::party(party)?;
         upsert_in(&self.conn, party)
     }
 
-    /// Every party, by id.
     pub fn parties(&self) -> Result<Vec<Party>> {
         let action = "read the parties";
         let mut stmt = self
@@ -135,13 +131,7 @@ impl SqliteStore {
         rows.collect::<rusqlite::Result<_>>().map_err(db(action))
     }
 
-    /// Records a screening of `party_id` at `at` against the list versions `version_ids`, with
-    /// the hits it found (none is fine), and returns the screening's id.
-    ///
-    /// Every hit must name an entry (list code and entry id) of one of those versions, so that
-    /// the screening can be re-run and each hit traced to what the list said. One transaction.
     pub fn record_hits(&mut self, party_id: &str, hits: &[StoredHit], version_ids: &[i64], at: &str) -> Result<i64> {
-        validate::hits(party_id, hits, version_ids, at)?;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -151,19 +141,12 @@ impl SqliteStore {
         Ok(screening_id)
     }
 
-    /// Stores a batch of parties with their screenings, all in one transaction (a file of
-    /// parties is screened as one act: either all of it is recorded or none). Returns the
-    /// screening ids in order.
     pub fn record_batch(
         &mut self,
         batch: &[(Party, Vec<StoredHit>)],
         version_ids: &[i64],
         at: &str,
     ) -> Result<Vec<i64>> {
-        for (party, hits) in batch {
-            validate::party(party)?;
-            validate::hits(&party.id, hits, version_ids, at)?;
-        }
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -177,7 +160,6 @@ impl SqliteStore {
         Ok(ids)
     }
 
-    /// Every screening of a party, oldest first.
     pub fn screenings(&self, party_id: &str) -> Result<Vec<Screening>> {
         require_party(&self.conn, party_id)?;
         let action = "read the screenings of a party";
@@ -195,15 +177,11 @@ impl SqliteStore {
         let mut out: Vec<Screening> = Vec::new();
         for row in rows {
             let (id, at, version_id) = row.map_err(db(action))?;
-            match out.last_mut() {
-                Some(last) if last.id == id => last.version_ids.push(version_id),
-                _ => out.push(Screening { id, party_id: party_id.to_owned(), at, version_ids: vec![version_id] }),
-            }
+            Screening::push_row(&mut out, party_id, id, at, version_id);
         }
         Ok(out)
     }
 
-    /// Every hit recorded for a party, oldest first.
     pub fn hits_for(&self, party_id: &str) -> Result<Vec<RecordedHit>> {
         require_party(&self.conn, party_id)?;
         let action = "read the hits of a party";
@@ -236,19 +214,12 @@ impl SqliteStore {
         let mut out = Vec::new();
         for row in rows {
             let (screening_id, screened_at, mut hit, explanation) = row.map_err(db(action))?;
-            hit.explanation = serde_json::from_str(&explanation).map_err(|e| StoreError::Corrupt {
-                what: format!("explanation of a hit of party `{party_id}`"),
-                cause: Box::new(e),
-            })?;
+            hit.explanation = decode_explanation(party_id, &explanation)?;
             out.push(RecordedHit { screening_id, party_id: party_id.to_owned(), screened_at, hit });
         }
         Ok(out)
     }
 
-    /// Of a re-screening's `hits` for `party_id`, those that need a reviewer's eyes: not already
-    /// recorded for the party (by list code, entry id and matched name) and not dismissed, that
-    /// is, the latest review decision on that key is not a false positive. A confirmed match
-    /// suppresses nothing. Hits come back in the order given, each key once.
     pub fn new_hits(&self, party_id: &str, hits: &[StoredHit]) -> Result<Vec<StoredHit>> {
         require_party(&self.conn, party_id)?;
         let action = "look up earlier hits of a party";
@@ -259,25 +230,16 @@ impl SqliteStore {
                                 WHERE party_id = ?1 AND list = ?2 AND entry_id = ?3 AND matched_name = ?4)",
             )
             .map_err(db(action))?;
-        let subject = Subject::Party(party_id.to_owned());
-        let mut seen = HashSet::new();
-        let mut out = Vec::new();
-        for hit in hits {
-            if !seen.insert((&hit.list, hit.entry_id.as_str(), hit.matched_name.as_str())) {
-                continue;
-            }
-            let known: bool = recorded
-                .query_row((party_id, &hit.list.0, &hit.entry_id, &hit.matched_name), |row| row.get(0))
-                .map_err(db(action))?;
-            if known {
-                continue;
-            }
-            let latest = latest_decision(&self.conn, &subject, &hit.list, &hit.entry_id, &hit.matched_name)?;
-            if latest.is_some_and(|d| d.decision.verdict == Verdict::FalsePositive) {
-                continue;
-            }
-            out.push(hit.clone());
-        }
-        Ok(out)
+        new_hits(
+            &mut recorded,
+            party_id,
+            hits,
+            |recorded, hit| {
+                recorded
+                    .query_row((party_id, &hit.list.0, &hit.entry_id, &hit.matched_name), |row| row.get(0))
+                    .map_err(db(action))
+            },
+            |_, subject, hit| latest_decision(&self.conn, subject, &hit.list, &hit.entry_id, &hit.matched_name),
+        )
     }
 }

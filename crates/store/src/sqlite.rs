@@ -1,6 +1,7 @@
 //! The SQLite backend of the store: opening a store file, its connection settings and schema
 //! upgrade. Its operations live beside it, one file per area (`lists`, `screening`, `decisions`,
-//! `ownership`, `usage`, `customers`, `ledger`, `tokens`, `cases`).
+//! `ownership`, `usage`, `customers`, `ledger`, `tokens`, `cases`). What each operation means is
+//! documented once, on [`crate::Store`], which checks its input before handing it here.
 
 use std::path::Path;
 use std::time::Duration;

@@ -19,6 +19,7 @@ use crate::pg::PgStore;
 use crate::sqlite::SqliteStore;
 use crate::tokens::StoredToken;
 use crate::usage::{Ingested, StoredLink, StoredUsage, UsageRow};
+use crate::validate;
 
 /// The store: list versions, screened parties, screenings and hits, review decisions, ownership
 /// edges, usage records, customer records, the custody ledger, API tokens and cases, in one SQLite
@@ -103,6 +104,7 @@ impl Store {
     /// `Unchanged`. A hash equal to an older, superseded version is a new version: the list went
     /// back to an earlier state, and that state must become current again.
     pub fn import_list(&mut self, source: &str, parsed: &ParsedList, imported_at: &str) -> Result<ImportOutcome> {
+        validate::import(source, parsed, imported_at)?;
         dispatch!(self, mut import_list(source, parsed, imported_at))
     }
 
@@ -142,6 +144,7 @@ impl Store {
 
     /// Adds the party, or replaces the name, country and address of the party with its id.
     pub fn upsert_party(&mut self, party: &Party) -> Result<()> {
+        validate::party(party)?;
         dispatch!(self, mut upsert_party(party))
     }
 
@@ -156,6 +159,7 @@ impl Store {
     /// Every hit must name an entry (list code and entry id) of one of those versions, so that
     /// the screening can be re-run and each hit traced to what the list said. One transaction.
     pub fn record_hits(&mut self, party_id: &str, hits: &[StoredHit], version_ids: &[i64], at: &str) -> Result<i64> {
+        validate::hits(party_id, hits, version_ids, at)?;
         dispatch!(self, mut record_hits(party_id, hits, version_ids, at))
     }
 
@@ -168,6 +172,10 @@ impl Store {
         version_ids: &[i64],
         at: &str,
     ) -> Result<Vec<i64>> {
+        for (party, hits) in batch {
+            validate::party(party)?;
+            validate::hits(&party.id, hits, version_ids, at)?;
+        }
         dispatch!(self, mut record_batch(batch, version_ids, at))
     }
 
@@ -195,6 +203,7 @@ impl Store {
     /// deleted (the schema refuses it too); a later decision on the same hit key supersedes this
     /// one, and both stay in the history.
     pub fn record_decision(&mut self, decision: &Decision) -> Result<i64> {
+        validate::decision(decision)?;
         dispatch!(self, mut record_decision(decision))
     }
 
@@ -215,6 +224,7 @@ impl Store {
     /// file changes nothing; the same edge with another share is refused, naming the row
     /// (numbered from 1), and nothing is imported.
     pub fn import_ownership(&mut self, edges: &[OwnershipEdge]) -> Result<usize> {
+        validate::ownership(edges)?;
         dispatch!(self, mut import_ownership(edges))
     }
 
@@ -242,7 +252,23 @@ impl Store {
 
     /// Every usage record, by record id.
     pub fn usage(&self) -> Result<Vec<StoredUsage>> {
-        dispatch!(self, usage())
+        let mut out = Vec::new();
+        self.for_each_usage(|u| -> Result<()> {
+            out.push(StoredUsage {
+                record_id: u.record_id.to_owned(),
+                account: u.account.to_owned(),
+                chip_model: u.chip_model.to_owned(),
+                chip_id: u.chip_id.to_owned(),
+                chips: u.chips,
+                start_ns: u.start_ns,
+                end_ns: u.end_ns,
+                utilization: u.utilization,
+                tensor_active: u.tensor_active,
+                run_id: u.run_id.map(str::to_owned),
+            });
+            Ok(())
+        })?;
+        Ok(out)
     }
 
     /// A number that grows with every ingest (the last ingest's id; 0 before any): whoever watches
@@ -371,7 +397,7 @@ impl Store {
     /// already names a live token, the role is unknown, or the hash is not 64 lowercase hex
     /// digits or is already stored.
     pub fn create_token(&mut self, name: &str, role: &str, token_hash: &str, at: &str) -> Result<StoredToken> {
-        dispatch!(self, mut create_token(name, role, token_hash, at))
+        self.create_token_in(name, role, token_hash, at, None, None)
     }
 
     /// As [`Store::create_token`], appending `audit_entry` (the caller's audit entry of the
@@ -384,7 +410,7 @@ impl Store {
         at: &str,
         audit_entry: &[u8],
     ) -> Result<StoredToken> {
-        dispatch!(self, mut create_token_audited(name, role, token_hash, at, audit_entry))
+        self.create_token_in(name, role, token_hash, at, Some(audit_entry), None)
     }
 
     /// As [`Store::create_token_audited`], for an `agent` token acting for `party`: the token
@@ -401,7 +427,30 @@ impl Store {
         if party.trim().is_empty() {
             return Err(StoreError::Invalid("an agent token needs the party it acts for".to_owned()));
         }
-        dispatch!(self, mut create_agent_token_audited(name, party, token_hash, at, audit_entry))
+        self.create_token_in(name, "agent", token_hash, at, Some(audit_entry), Some(party))
+    }
+
+    /// Checks a new token, then has the backend store it (with its audit entry and party
+    /// binding, if any) in one transaction.
+    fn create_token_in(
+        &mut self,
+        name: &str,
+        role: &str,
+        token_hash: &str,
+        at: &str,
+        audit_entry: Option<&[u8]>,
+        party: Option<&str>,
+    ) -> Result<StoredToken> {
+        validate::token(name, role, token_hash)?;
+        let id = dispatch!(self, mut create_token(name, role, token_hash, at, audit_entry, party))?;
+        Ok(StoredToken {
+            id,
+            name: name.to_owned(),
+            role: role.to_owned(),
+            token_hash: token_hash.to_owned(),
+            created_at: at.to_owned(),
+            revoked_at: None,
+        })
     }
 
     /// The party an agent token acts for; `None` for other tokens.
@@ -438,13 +487,19 @@ impl Store {
 
     /// Revokes the live token with this name; `None` when no live token has it.
     pub fn revoke_token(&mut self, name: &str, at: &str) -> Result<Option<StoredToken>> {
-        dispatch!(self, mut revoke_token(name, at))
+        self.revoke_token_in(name, at, None)
     }
 
     /// As [`Store::revoke_token`], appending `audit_entry` to the ledger in the same
     /// transaction (nothing is appended when no live token has the name).
     pub fn revoke_token_audited(&mut self, name: &str, at: &str, audit_entry: &[u8]) -> Result<Option<StoredToken>> {
-        dispatch!(self, mut revoke_token_audited(name, at, audit_entry))
+        self.revoke_token_in(name, at, Some(audit_entry))
+    }
+
+    /// The backend revokes the live token named `name` and returns it as it was found.
+    fn revoke_token_in(&mut self, name: &str, at: &str, audit_entry: Option<&[u8]>) -> Result<Option<StoredToken>> {
+        let found = dispatch!(self, mut revoke_token(name, at, audit_entry))?;
+        Ok(found.map(|token| StoredToken { revoked_at: Some(at.to_owned()), ..token }))
     }
 
     // --- cases ---
@@ -460,6 +515,7 @@ impl Store {
         at: &str,
         entries: AuditEntries<'_>,
     ) -> Result<Vec<(i64, CaseOutcome)>> {
+        crate::cases::check_new(cases)?;
         dispatch!(self, mut record_cases(cases, author, at, entries))
     }
 
@@ -474,6 +530,7 @@ impl Store {
         at: &str,
         entries: AuditEntries<'_>,
     ) -> Result<Option<Case>> {
+        crate::cases::check_author(update)?;
         dispatch!(self, mut update_case(id, update, decision, at, entries))
     }
 
@@ -495,6 +552,7 @@ impl Store {
     /// Appends audit entries (made by the caller) to the ledger together with a review decision,
     /// in one transaction: a review is never recorded without its audit entry.
     pub fn record_decision_audited(&mut self, decision: &Decision, audit_entry: &[u8], at: &str) -> Result<i64> {
+        validate::decision(decision)?;
         dispatch!(self, mut record_decision_audited(decision, audit_entry, at))
     }
 }

@@ -25,10 +25,6 @@ pub struct StoredToken {
     pub revoked_at: Option<String>,
 }
 
-pub(crate) fn is_hash(text: &str) -> bool {
-    text.len() == 64 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-}
-
 fn row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredToken> {
     Ok(StoredToken {
         id: row.get(0)?,
@@ -43,41 +39,6 @@ fn row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredToken> {
 pub(crate) const COLUMNS: &str = "id, name, role, token_hash, created_at, revoked_at";
 
 impl SqliteStore {
-    /// Records a new token by its hash. Refused (nothing written) when the name is empty or
-    /// already names a live token, the role is unknown, or the hash is not 64 lowercase hex
-    /// digits or is already stored.
-    pub fn create_token(&mut self, name: &str, role: &str, token_hash: &str, at: &str) -> Result<StoredToken> {
-        self.create(name, role, token_hash, at, None, None)
-    }
-
-    /// As [`Store::create_token`], appending `audit_entry` (the caller's audit entry of the
-    /// creation) to the ledger in the same transaction.
-    pub fn create_token_audited(
-        &mut self,
-        name: &str,
-        role: &str,
-        token_hash: &str,
-        at: &str,
-        audit_entry: &[u8],
-    ) -> Result<StoredToken> {
-        self.create(name, role, token_hash, at, Some(audit_entry), None)
-    }
-
-    /// As [`Store::create_token_audited`], for an `agent` token acting for `party`: the token
-    /// submits measurements only for the chips that party holds. The binding is made in the same
-    /// transaction and never changes.
-    pub fn create_agent_token_audited(
-        &mut self,
-        name: &str,
-        party: &str,
-        token_hash: &str,
-        at: &str,
-        audit_entry: &[u8],
-    ) -> Result<StoredToken> {
-        self.create(name, "agent", token_hash, at, Some(audit_entry), Some(party))
-    }
-
-    /// The party an agent token acts for; `None` for other tokens.
     pub fn token_party(&self, token_id: i64) -> Result<Option<String>> {
         self.conn
             .prepare_cached("SELECT party FROM agent_parties WHERE token_id = ?1")
@@ -85,7 +46,9 @@ impl SqliteStore {
             .map_err(db("look up an agent token's party"))
     }
 
-    fn create(
+    /// Stores a token that [`Store::create_token`] checked, with `audit_entry` and the agent's
+    /// `party`, if any, in one transaction; returns its id.
+    pub fn create_token(
         &mut self,
         name: &str,
         role: &str,
@@ -93,16 +56,7 @@ impl SqliteStore {
         at: &str,
         audit_entry: Option<&[u8]>,
         party: Option<&str>,
-    ) -> Result<StoredToken> {
-        if name.trim().is_empty() {
-            return Err(StoreError::Invalid("a token needs a name".to_owned()));
-        }
-        if !TOKEN_ROLES.contains(&role) {
-            return Err(StoreError::Invalid(format!("role `{role}` is not one of {}", TOKEN_ROLES.join(", "))));
-        }
-        if !is_hash(token_hash) {
-            return Err(StoreError::Invalid("a token hash is 64 lowercase hex digits".to_owned()));
-        }
+    ) -> Result<i64> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db("create a token"))?;
         let live: Option<i64> = tx
             .query_row("SELECT id FROM api_tokens WHERE name = ?1 AND revoked_at IS NULL", [name], |r| r.get(0))
@@ -134,17 +88,9 @@ impl SqliteStore {
             append_in(&tx, None, &[entry], at)?;
         }
         tx.commit().map_err(db("commit a new token"))?;
-        Ok(StoredToken {
-            id,
-            name: name.to_owned(),
-            role: role.to_owned(),
-            token_hash: token_hash.to_owned(),
-            created_at: at.to_owned(),
-            revoked_at: None,
-        })
+        Ok(id)
     }
 
-    /// The live (not revoked) token with this hash.
     pub fn find_token(&self, token_hash: &str) -> Result<Option<StoredToken>> {
         self.conn
             .prepare_cached(&format!("SELECT {COLUMNS} FROM api_tokens WHERE token_hash = ?1 AND revoked_at IS NULL"))
@@ -152,7 +98,6 @@ impl SqliteStore {
             .map_err(db("look up a token"))
     }
 
-    /// Every token, live and revoked, oldest first.
     pub fn tokens(&self) -> Result<Vec<StoredToken>> {
         let mut stmt = self
             .conn
@@ -162,31 +107,21 @@ impl SqliteStore {
         rows.collect::<rusqlite::Result<_>>().map_err(db("read the tokens"))
     }
 
-    /// Revokes the live token with this name; `None` when no live token has it.
-    pub fn revoke_token(&mut self, name: &str, at: &str) -> Result<Option<StoredToken>> {
-        self.revoke(name, at, None)
-    }
-
-    /// As [`Store::revoke_token`], appending `audit_entry` to the ledger in the same
-    /// transaction (nothing is appended when no live token has the name).
-    pub fn revoke_token_audited(&mut self, name: &str, at: &str, audit_entry: &[u8]) -> Result<Option<StoredToken>> {
-        self.revoke(name, at, Some(audit_entry))
-    }
-
-    fn revoke(&mut self, name: &str, at: &str, audit_entry: Option<&[u8]>) -> Result<Option<StoredToken>> {
+    /// Revokes the live token named `name` (with `audit_entry`, if any, in the same
+    /// transaction) and returns it as it was before; `None` when no live token has the name.
+    pub fn revoke_token(&mut self, name: &str, at: &str, audit_entry: Option<&[u8]>) -> Result<Option<StoredToken>> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db("revoke a token"))?;
         let found = tx
             .query_row(&format!("SELECT {COLUMNS} FROM api_tokens WHERE name = ?1 AND revoked_at IS NULL"), [name], row)
             .optional()
             .map_err(db("look up a token name"))?;
-        let Some(mut token) = found else { return Ok(None) };
+        let Some(token) = found else { return Ok(None) };
         tx.execute("UPDATE api_tokens SET revoked_at = ?1 WHERE id = ?2", (at, token.id))
             .map_err(db("revoke a token"))?;
         if let Some(entry) = audit_entry {
             append_in(&tx, None, &[entry], at)?;
         }
         tx.commit().map_err(db("commit a revocation"))?;
-        token.revoked_at = Some(at.to_owned());
         Ok(Some(token))
     }
 }

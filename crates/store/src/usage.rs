@@ -55,8 +55,6 @@ pub struct Ingested {
 }
 
 impl SqliteStore {
-    /// Stores a batch of usage records in one transaction. A record id already stored is not
-    /// stored again (and not updated): re-running an ingest counts nothing twice.
     pub fn ingest_usage(&mut self, batch: &[StoredUsage], source: &str, at: &str) -> Result<Ingested> {
         let action = "store usage records";
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db("start an ingest"))?;
@@ -99,8 +97,6 @@ impl SqliteStore {
         Ok(Ingested { inserted, already_counted: batch.len() - inserted })
     }
 
-    /// Calls `f` with every usage record, by record id, without collecting them: a report
-    /// over millions of records holds one row at a time. The row borrows from the cursor.
     pub fn for_each_usage<E: From<StoreError>>(
         &self,
         mut f: impl FnMut(&UsageRow<'_>) -> std::result::Result<(), E>,
@@ -136,36 +132,12 @@ impl SqliteStore {
         Ok(())
     }
 
-    /// Every usage record, by record id.
-    pub fn usage(&self) -> Result<Vec<StoredUsage>> {
-        let mut out = Vec::new();
-        self.for_each_usage(|u| -> Result<()> {
-            out.push(StoredUsage {
-                record_id: u.record_id.to_owned(),
-                account: u.account.to_owned(),
-                chip_model: u.chip_model.to_owned(),
-                chip_id: u.chip_id.to_owned(),
-                chips: u.chips,
-                start_ns: u.start_ns,
-                end_ns: u.end_ns,
-                utilization: u.utilization,
-                tensor_active: u.tensor_active,
-                run_id: u.run_id.map(str::to_owned),
-            });
-            Ok(())
-        })?;
-        Ok(out)
-    }
-
-    /// A number that grows with every ingest (the last ingest's id; 0 before any): whoever watches
-    /// for new usage compares it with the one it saw.
     pub fn usage_mark(&self) -> Result<i64> {
         self.conn
             .query_row("SELECT coalesce(max(id), 0) FROM usage_ingests", [], |row| row.get(0))
             .map_err(db("read the last usage ingest"))
     }
 
-    /// Adds links (one transaction); a link already stored is kept once. Returns how many were new.
     pub fn add_links(&mut self, links: &[StoredLink]) -> Result<usize> {
         let tx =
             self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db("start adding links"))?;

@@ -8,6 +8,7 @@ use chipwarden_lists::ParsedList;
 
 use crate::error::{Result, StoreError};
 use crate::model::{Decision, OwnershipEdge, Party, StoredHit, Subject};
+use crate::tokens::TOKEN_ROLES;
 
 fn invalid(message: String) -> StoreError {
     StoreError::Invalid(message)
@@ -38,6 +39,24 @@ pub(crate) fn moment(what: &str, value: &str) -> Result<()> {
     Err(invalid(format!(
         "{what} `{value}` is neither an RFC 3339 timestamp (e.g. `2025-01-31T09:30:00Z`) nor a date of the form YYYY-MM-DD"
     )))
+}
+
+/// A new API token: a name, a known role, and the token's SHA-256 as 64 lowercase hex digits.
+pub(crate) fn token(name: &str, role: &str, token_hash: &str) -> Result<()> {
+    if name.trim().is_empty() {
+        return Err(invalid("a token needs a name".to_owned()));
+    }
+    if !TOKEN_ROLES.contains(&role) {
+        return Err(invalid(format!("role `{role}` is not one of {}", TOKEN_ROLES.join(", "))));
+    }
+    if !is_hash(token_hash) {
+        return Err(invalid("a token hash is 64 lowercase hex digits".to_owned()));
+    }
+    Ok(())
+}
+
+fn is_hash(text: &str) -> bool {
+    text.len() == 64 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 pub(crate) fn import(source: &str, parsed: &ParsedList, imported_at: &str) -> Result<()> {

@@ -8,11 +8,12 @@ use super::ledger::append_in;
 use super::lists::insert_decision;
 use super::{PgStore, lock_writes};
 use crate::cases::{
-    AuditEntries, COLUMNS, Case, CaseChange, CaseNote, CaseOutcome, CaseState, CaseUpdate, NewCase, nonempty,
+    AuditEntries, COLUMNS, Case, CaseChange, CaseNote, CaseOutcome, CaseState, CaseUpdate, NewCase, Refresh,
+    UpdatePlan, audit_entries, counted_state,
 };
 use crate::error::{Result, StoreError, db};
 use crate::model::Decision;
-use crate::tokens::{COLUMNS as TOKEN_COLUMNS, StoredToken, TOKEN_ROLES, is_hash};
+use crate::tokens::{COLUMNS as TOKEN_COLUMNS, StoredToken};
 
 fn case_from_row(row: &Row) -> Result<Case> {
     let action = "read a case";
@@ -71,13 +72,7 @@ fn add_note(c: &mut impl GenericClient, case_id: i64, author: &str, at: &str, te
 }
 
 fn audit(tx: &mut Transaction<'_>, changes: &[CaseChange], entries: AuditEntries<'_>, at: &str) -> Result<()> {
-    let bytes: Vec<Vec<u8>> = changes
-        .iter()
-        .map(|c| {
-            entries(c)
-                .map_err(|e| StoreError::Invalid(format!("cannot make the audit entry of case {}: {e}", c.case_id)))
-        })
-        .collect::<Result<_>>()?;
+    let bytes = audit_entries(changes, entries)?;
     if !bytes.is_empty() {
         append_in(tx, None, &bytes, at)?;
     }
@@ -109,8 +104,6 @@ impl PgStore {
         let mut out = Vec::with_capacity(cases.len());
         let mut changes = Vec::new();
         for new in cases {
-            nonempty("key", &new.key)?;
-            nonempty("subject", &new.subject)?;
             let existing = tx
                 .query_opt("SELECT id, fingerprint, state FROM cases WHERE case_key = $1", &[&new.key])
                 .map_err(db(action))?;
@@ -146,13 +139,7 @@ impl PgStore {
                 }
                 Some((id, fingerprint, _)) if fingerprint == new.fingerprint => out.push((id, CaseOutcome::Unchanged)),
                 Some((id, fingerprint, state)) => {
-                    let reopen = state == CaseState::Cleared.as_str();
-                    let why = format!("the hit changed ({fingerprint} -> {})", new.fingerprint);
-                    let (note, outcome, change) = if reopen {
-                        (format!("reopened: {why}"), CaseOutcome::Reopened, "reopened")
-                    } else {
-                        (format!("evidence updated: {why}"), CaseOutcome::Updated, "updated")
-                    };
+                    let Refresh { reopen, note, outcome, action: change } = Refresh::of(&fingerprint, &state, new);
                     tx.execute(
                         "UPDATE cases SET evidence = $2, fingerprint = $3, matched_name = $4, title = $5,
                                 state = CASE WHEN $6 THEN 'open' ELSE state END, updated_at = $7
@@ -180,35 +167,26 @@ impl PgStore {
         entries: AuditEntries<'_>,
     ) -> Result<Option<Case>> {
         let action = "update a case";
-        nonempty("author", &update.author)?;
         let mut tx = self.client_mut()?.transaction().map_err(db(action))?;
         lock_writes(&mut tx)?;
         let Some(case) = load(&mut tx, id)? else { return Ok(None) };
-        let mut changes = Vec::new();
-        if let Some(assignee) = &update.assignee {
-            nonempty("assignee", assignee)?;
-            tx.execute("UPDATE cases SET assignee = $2, updated_at = $3 WHERE id = $1", &[&id, assignee, &at])
+        let plan = UpdatePlan::of(&case, update, decision)?;
+        if let Some(assignee) = plan.assignee {
+            tx.execute("UPDATE cases SET assignee = $2, updated_at = $3 WHERE id = $1", &[&id, &assignee, &at])
                 .map_err(db(action))?;
-            let was = case.assignee.as_deref().map_or_else(String::new, |a| format!(" (was {a})"));
-            changes.push(CaseChange { case_id: id, action: "assigned", detail: format!("to {assignee}{was}") });
         }
-        if let Some(text) = &update.note {
-            nonempty("note", text)?;
+        if let Some(text) = plan.note {
             add_note(&mut tx, id, &update.author, at, text)?;
-            changes.push(CaseChange { case_id: id, action: "noted", detail: text.clone() });
         }
-        if let Some((state, reason)) = &update.state {
-            nonempty("reason", reason)?;
+        if let Some((state, text)) = &plan.state {
             tx.execute("UPDATE cases SET state = $2, updated_at = $3 WHERE id = $1", &[&id, &state.as_str(), &at])
                 .map_err(db(action))?;
-            let text = format!("{} (was {}): {reason}", state.as_str(), case.state.as_str());
-            add_note(&mut tx, id, &update.author, at, &text)?;
-            changes.push(CaseChange { case_id: id, action: state.as_str(), detail: text });
+            add_note(&mut tx, id, &update.author, at, text)?;
         }
         if let Some(decision) = decision {
             insert_decision(&mut tx, decision)?;
         }
-        audit(&mut tx, &changes, entries, at)?;
+        audit(&mut tx, &plan.changes, entries, at)?;
         let updated = load(&mut tx, id)?;
         tx.commit().map_err(db("commit a case update"))?;
         Ok(updated)
@@ -243,10 +221,7 @@ impl PgStore {
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
             let state: &str = row.try_get(1).map_err(db(action))?;
-            let state = CaseState::parse(state).ok_or_else(|| StoreError::Corrupt {
-                what: "case".to_owned(),
-                cause: format!("unknown state `{state}`").into(),
-            })?;
+            let state = counted_state(state)?;
             let count: i64 = row.try_get(2).map_err(db(action))?;
             out.push((row.try_get(0).map_err(db(action))?, state, u64::try_from(count).unwrap_or(0)));
         }
@@ -261,21 +236,6 @@ impl PgStore {
         Ok(seq)
     }
 
-    pub fn create_token(&mut self, name: &str, role: &str, token_hash: &str, at: &str) -> Result<StoredToken> {
-        self.create(name, role, token_hash, at, None, None)
-    }
-
-    pub fn create_agent_token_audited(
-        &mut self,
-        name: &str,
-        party: &str,
-        token_hash: &str,
-        at: &str,
-        audit_entry: &[u8],
-    ) -> Result<StoredToken> {
-        self.create(name, "agent", token_hash, at, Some(audit_entry), Some(party))
-    }
-
     pub fn token_party(&self, token_id: i64) -> Result<Option<String>> {
         let action = "look up an agent token's party";
         let row = self
@@ -285,18 +245,7 @@ impl PgStore {
         row.map(|r| r.try_get(0)).transpose().map_err(db(action))
     }
 
-    pub fn create_token_audited(
-        &mut self,
-        name: &str,
-        role: &str,
-        token_hash: &str,
-        at: &str,
-        audit_entry: &[u8],
-    ) -> Result<StoredToken> {
-        self.create(name, role, token_hash, at, Some(audit_entry), None)
-    }
-
-    fn create(
+    pub fn create_token(
         &mut self,
         name: &str,
         role: &str,
@@ -304,16 +253,7 @@ impl PgStore {
         at: &str,
         audit_entry: Option<&[u8]>,
         party: Option<&str>,
-    ) -> Result<StoredToken> {
-        if name.trim().is_empty() {
-            return Err(StoreError::Invalid("a token needs a name".to_owned()));
-        }
-        if !TOKEN_ROLES.contains(&role) {
-            return Err(StoreError::Invalid(format!("role `{role}` is not one of {}", TOKEN_ROLES.join(", "))));
-        }
-        if !is_hash(token_hash) {
-            return Err(StoreError::Invalid("a token hash is 64 lowercase hex digits".to_owned()));
-        }
+    ) -> Result<i64> {
         let mut tx = self.client_mut()?.transaction().map_err(db("create a token"))?;
         lock_writes(&mut tx)?;
         let live = tx
@@ -345,14 +285,7 @@ impl PgStore {
             append_in(&mut tx, None, &[entry], at)?;
         }
         tx.commit().map_err(db("commit a new token"))?;
-        Ok(StoredToken {
-            id,
-            name: name.to_owned(),
-            role: role.to_owned(),
-            token_hash: token_hash.to_owned(),
-            created_at: at.to_owned(),
-            revoked_at: None,
-        })
+        Ok(id)
     }
 
     pub fn find_token(&self, token_hash: &str) -> Result<Option<StoredToken>> {
@@ -377,15 +310,7 @@ impl PgStore {
         rows.iter().map(|row| token_from_row(row).map_err(db(action))).collect()
     }
 
-    pub fn revoke_token(&mut self, name: &str, at: &str) -> Result<Option<StoredToken>> {
-        self.revoke(name, at, None)
-    }
-
-    pub fn revoke_token_audited(&mut self, name: &str, at: &str, audit_entry: &[u8]) -> Result<Option<StoredToken>> {
-        self.revoke(name, at, Some(audit_entry))
-    }
-
-    fn revoke(&mut self, name: &str, at: &str, audit_entry: Option<&[u8]>) -> Result<Option<StoredToken>> {
+    pub fn revoke_token(&mut self, name: &str, at: &str, audit_entry: Option<&[u8]>) -> Result<Option<StoredToken>> {
         let mut tx = self.client_mut()?.transaction().map_err(db("revoke a token"))?;
         lock_writes(&mut tx)?;
         let found = tx
@@ -395,14 +320,13 @@ impl PgStore {
             )
             .map_err(db("look up a token name"))?;
         let Some(row) = found else { return Ok(None) };
-        let mut token = token_from_row(&row).map_err(db("look up a token name"))?;
+        let token = token_from_row(&row).map_err(db("look up a token name"))?;
         tx.execute("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2", &[&at, &token.id])
             .map_err(db("revoke a token"))?;
         if let Some(entry) = audit_entry {
             append_in(&mut tx, None, &[entry], at)?;
         }
         tx.commit().map_err(db("commit a revocation"))?;
-        token.revoked_at = Some(at.to_owned());
         Ok(Some(token))
     }
 }

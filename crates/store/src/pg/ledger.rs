@@ -11,7 +11,9 @@ use postgres::{GenericClient, Row, Transaction};
 
 use super::{PgStore, lock_writes};
 use crate::error::{Result, StoreError, db};
-use crate::ledger::{LedgerLeaves, StoredCheckpoint, from_i64, frontier_from, hash, push_leaf, to_i64};
+use crate::ledger::{
+    LedgerLeaves, StoredCheckpoint, check_checkpoint, from_i64, frontier_from, hash, push_leaf, to_i64,
+};
 
 fn log_size(c: &mut impl GenericClient) -> Result<u64> {
     let size: i64 = c
@@ -266,11 +268,7 @@ impl PgStore {
         let mut tx = self.client_mut()?.transaction().map_err(db(action))?;
         lock_writes(&mut tx)?;
         let size = log_size(&mut tx)?;
-        if tree_size > size {
-            return Err(StoreError::Invalid(format!(
-                "a checkpoint of tree size {tree_size} is beyond the ledger's {size} entries"
-            )));
-        }
+        check_checkpoint(tree_size, size)?;
         let id: i64 = tx
             .query_one(
                 "INSERT INTO ledger_checkpoints (tree_size, root_hash, note, signed_at) VALUES ($1, $2, $3, $4)

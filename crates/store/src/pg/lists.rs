@@ -10,10 +10,9 @@ use postgres::{GenericClient, Row};
 use super::{PgStore, is_unique_violation, lock_writes};
 use crate::error::{DriverError, Result, StoreError, db};
 use crate::model::{
-    Decision, HitKey, ImportOutcome, ImportStatus, ListVersion, OwnershipEdge, Party, RecordedDecision, RecordedHit,
-    Screening, StoredEntry, StoredHit, Subject, Verdict,
+    Decision, HitKey, ImportOutcome, ListVersion, OwnershipEdge, Party, RecordedDecision, RecordedHit, Screening,
+    StoredEntry, StoredHit, Subject, Verdict, decode_explanation, new_hits, ownership_edge_is_new,
 };
-use crate::validate;
 
 const VERSION_COLUMNS: &str = "id, source, format, published, content_hash, imported_at, entry_count";
 
@@ -152,13 +151,6 @@ fn record_in(
 
 const DECISION_COLUMNS: &str = "seq, party_id, query, list, entry_id, matched_name, decision, reviewer, at, reason";
 
-fn subject_columns(subject: &Subject) -> (Option<&str>, Option<&str>) {
-    match subject {
-        Subject::Party(id) => (Some(id), None),
-        Subject::Query(text) => (None, Some(text)),
-    }
-}
-
 fn decision_from_row(row: &Row) -> Result<RecordedDecision> {
     let action = "read a review decision";
     let unreadable =
@@ -187,13 +179,13 @@ fn decision_from_row(row: &Row) -> Result<RecordedDecision> {
 }
 
 /// Appends a review decision inside the caller's transaction and returns its sequence number.
+/// The caller has checked it (`validate::decision`).
 pub(super) fn insert_decision(c: &mut impl GenericClient, decision: &Decision) -> Result<i64> {
-    validate::decision(decision)?;
     if let Subject::Party(id) = &decision.key.subject {
         require_party(c, id)?;
     }
     let key = &decision.key;
-    let (party_id, query) = subject_columns(&key.subject);
+    let (party_id, query) = key.subject.columns();
     c.query_one(
         "INSERT INTO decisions (party_id, query, list, entry_id, matched_name, decision, reviewer, at, reason)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING seq",
@@ -220,7 +212,7 @@ fn latest_decision(
     entry_id: &str,
     matched_name: &str,
 ) -> Result<Option<RecordedDecision>> {
-    let (party_id, query) = subject_columns(subject);
+    let (party_id, query) = subject.columns();
     let row = c
         .query_opt(
             &format!(
@@ -237,19 +229,13 @@ fn latest_decision(
 
 impl PgStore {
     pub fn import_list(&mut self, source: &str, parsed: &ParsedList, imported_at: &str) -> Result<ImportOutcome> {
-        validate::import(source, parsed, imported_at)?;
         let entry_count = i64::try_from(parsed.entries.len())
             .map_err(|_| StoreError::Invalid(format!("list `{source}` has too many entries to store")))?;
         let mut tx = self.client_mut()?.transaction().map_err(db("start the list import"))?;
         lock_writes(&mut tx)?;
         let previous = current_version(&mut tx, source)?;
         if let Some(current) = previous.as_ref().filter(|v| v.content_hash == parsed.content_hash) {
-            return Ok(ImportOutcome {
-                status: ImportStatus::Unchanged,
-                version: current.clone(),
-                previous_version_id: Some(current.id),
-                diff: ListDiff::default(),
-            });
+            return Ok(ImportOutcome::unchanged(current));
         }
         let old_entries = match &previous {
             Some(version) => entries_of(&mut tx, version.id)?,
@@ -304,20 +290,7 @@ impl PgStore {
         })?;
         let diff = diff(&old_entries, &parsed.entries);
         tx.commit().map_err(db("commit the list import"))?;
-        Ok(ImportOutcome {
-            status: ImportStatus::Imported,
-            version: ListVersion {
-                id: version_id,
-                source: source.to_owned(),
-                format: parsed.format.clone(),
-                published: parsed.published.clone(),
-                content_hash: parsed.content_hash.clone(),
-                imported_at: imported_at.to_owned(),
-                entry_count: entry_count.unsigned_abs(),
-            },
-            previous_version_id: previous.map(|v| v.id),
-            diff,
-        })
+        Ok(ImportOutcome::imported(version_id, source, parsed, imported_at, previous, diff))
     }
 
     pub fn current_versions(&self) -> Result<Vec<ListVersion>> {
@@ -392,7 +365,6 @@ impl PgStore {
     }
 
     pub fn upsert_party(&mut self, party: &Party) -> Result<()> {
-        validate::party(party)?;
         upsert_in(self.client_mut()?, party)
     }
 
@@ -423,7 +395,6 @@ impl PgStore {
     }
 
     pub fn record_hits(&mut self, party_id: &str, hits: &[StoredHit], version_ids: &[i64], at: &str) -> Result<i64> {
-        validate::hits(party_id, hits, version_ids, at)?;
         let mut tx = self.client_mut()?.transaction().map_err(db("start recording a screening"))?;
         let screening_id = record_in(&mut tx, party_id, hits, version_ids, at)?;
         tx.commit().map_err(db("commit the screening"))?;
@@ -436,10 +407,6 @@ impl PgStore {
         version_ids: &[i64],
         at: &str,
     ) -> Result<Vec<i64>> {
-        for (party, hits) in batch {
-            validate::party(party)?;
-            validate::hits(&party.id, hits, version_ids, at)?;
-        }
         let mut tx = self.client_mut()?.transaction().map_err(db("start recording a batch of screenings"))?;
         let mut ids = Vec::with_capacity(batch.len());
         for (party, hits) in batch {
@@ -466,15 +433,7 @@ impl PgStore {
         for row in &rows {
             let id: i64 = row.try_get(0).map_err(db(action))?;
             let version_id: i64 = row.try_get(2).map_err(db(action))?;
-            match out.last_mut() {
-                Some(last) if last.id == id => last.version_ids.push(version_id),
-                _ => out.push(Screening {
-                    id,
-                    party_id: party_id.to_owned(),
-                    at: row.try_get(1).map_err(db(action))?,
-                    version_ids: vec![version_id],
-                }),
-            }
+            Screening::push_row(&mut out, party_id, id, row.try_get(1).map_err(db(action))?, version_id);
         }
         Ok(out)
     }
@@ -495,10 +454,7 @@ impl PgStore {
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
             let explanation: &str = row.try_get(6).map_err(db(action))?;
-            let explanation = serde_json::from_str(explanation).map_err(|e| StoreError::Corrupt {
-                what: format!("explanation of a hit of party `{party_id}`"),
-                cause: Box::new(e),
-            })?;
+            let explanation = decode_explanation(party_id, explanation)?;
             out.push(RecordedHit {
                 screening_id: row.try_get(0).map_err(db(action))?,
                 party_id: party_id.to_owned(),
@@ -526,27 +482,18 @@ impl PgStore {
                                 WHERE party_id = $1 AND list = $2 AND entry_id = $3 AND matched_name = $4)",
             )
             .map_err(db(action))?;
-        let subject = Subject::Party(party_id.to_owned());
-        let mut seen = HashSet::new();
-        let mut out = Vec::new();
-        for hit in hits {
-            if !seen.insert((&hit.list, hit.entry_id.as_str(), hit.matched_name.as_str())) {
-                continue;
-            }
-            let known: bool = client
-                .query_one(&recorded, &[&party_id, &hit.list.0, &hit.entry_id, &hit.matched_name])
-                .and_then(|row| row.try_get(0))
-                .map_err(db(action))?;
-            if known {
-                continue;
-            }
-            let latest = latest_decision(&mut *client, &subject, &hit.list, &hit.entry_id, &hit.matched_name)?;
-            if latest.is_some_and(|d| d.decision.verdict == Verdict::FalsePositive) {
-                continue;
-            }
-            out.push(hit.clone());
-        }
-        Ok(out)
+        new_hits(
+            &mut *client,
+            party_id,
+            hits,
+            |client, hit| {
+                client
+                    .query_one(&recorded, &[&party_id, &hit.list.0, &hit.entry_id, &hit.matched_name])
+                    .and_then(|row| row.try_get(0))
+                    .map_err(db(action))
+            },
+            |client, subject, hit| latest_decision(client, subject, &hit.list, &hit.entry_id, &hit.matched_name),
+        )
     }
 
     pub fn record_decision(&mut self, decision: &Decision) -> Result<i64> {
@@ -566,7 +513,6 @@ impl PgStore {
     }
 
     pub fn import_ownership(&mut self, edges: &[OwnershipEdge]) -> Result<usize> {
-        validate::ownership(edges)?;
         let action = "store an ownership edge";
         let mut tx = self.client_mut()?.transaction().map_err(db("start the ownership import"))?;
         lock_writes(&mut tx)?;
@@ -584,28 +530,14 @@ impl PgStore {
                 .map(|row| row.try_get::<_, f64>(0))
                 .transpose()
                 .map_err(db(action))?;
-            match found {
-                Some(share) if share == edge.share => {}
-                Some(share) => {
-                    return Err(StoreError::ConflictingOwnership {
-                        row: index + 1,
-                        owner: edge.owner.clone(),
-                        owned: edge.owned.clone(),
-                        source_name: edge.source.clone(),
-                        date: edge.date.clone(),
-                        stored: share,
-                        share: edge.share,
-                    });
-                }
-                None => {
-                    tx.execute(&insert, &[&edge.owner, &edge.owned, &edge.share, &edge.source, &edge.date]).map_err(
-                        |e| StoreError::Database {
-                            action: format!("store ownership row {}", index + 1),
-                            cause: e.into_cause(),
-                        },
-                    )?;
-                    added += 1;
-                }
+            if ownership_edge_is_new(index + 1, edge, found)? {
+                tx.execute(&insert, &[&edge.owner, &edge.owned, &edge.share, &edge.source, &edge.date]).map_err(
+                    |e| StoreError::Database {
+                        action: format!("store ownership row {}", index + 1),
+                        cause: e.into_cause(),
+                    },
+                )?;
+                added += 1;
             }
         }
         tx.commit().map_err(db("commit the ownership import"))?;

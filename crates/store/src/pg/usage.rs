@@ -117,26 +117,6 @@ impl PgStore {
         Ok(())
     }
 
-    pub fn usage(&self) -> Result<Vec<StoredUsage>> {
-        let mut out = Vec::new();
-        self.for_each_usage(|u| -> Result<()> {
-            out.push(StoredUsage {
-                record_id: u.record_id.to_owned(),
-                account: u.account.to_owned(),
-                chip_model: u.chip_model.to_owned(),
-                chip_id: u.chip_id.to_owned(),
-                chips: u.chips,
-                start_ns: u.start_ns,
-                end_ns: u.end_ns,
-                utilization: u.utilization,
-                tensor_active: u.tensor_active,
-                run_id: u.run_id.map(str::to_owned),
-            });
-            Ok(())
-        })?;
-        Ok(out)
-    }
-
     pub fn add_links(&mut self, links: &[StoredLink]) -> Result<usize> {
         let action = "store account links";
         let mut tx = self.client_mut()?.transaction().map_err(db("start adding links"))?;
@@ -198,17 +178,10 @@ impl PgStore {
                 .map(|row| row.try_get(0))
                 .transpose()
                 .map_err(db(action))?;
-            let bucket = match previous {
-                Some(p) if p == text => {
-                    outcome.unchanged.push(r.account.clone());
-                    continue;
-                }
-                Some(_) => &mut outcome.changed,
-                None => &mut outcome.new,
-            };
-            tx.execute(&insert, &[&r.account, &r.legal_name, &r.country, &r.verification, &text, &source, &at])
-                .map_err(db(action))?;
-            bucket.push(r.account.clone());
+            if outcome.file(&r.account, previous.as_deref(), &text) {
+                tx.execute(&insert, &[&r.account, &r.legal_name, &r.country, &r.verification, &text, &source, &at])
+                    .map_err(db(action))?;
+            }
         }
         tx.commit().map_err(db(action))?;
         Ok(outcome)
