@@ -109,7 +109,7 @@ async fn caller(state: &AppState, allowed: &'static [Role], header: Option<&str>
     let hash = token_hash(token);
     let inner = std::sync::Arc::clone(&state.inner);
     let found = tokio::task::spawn_blocking(move || {
-        let store = inner.auth_store.lock().map_err(|_| ApiError::internal("the token store's lock is poisoned"))?;
+        let store = inner.auth_stores.get()?;
         store.find_token(&hash).map_err(ApiError::store)
     })
     .await

@@ -29,6 +29,10 @@ pub struct Config {
     pub database_url: Option<String>,
     /// How often the server looks for new usage to raise the meter's alerts as cases.
     pub alert_interval: Duration,
+    /// How many connections to a PostgreSQL store requests share (each request holds one for its
+    /// work). An SQLite store gets one: SQLite has one writer at a time, and writers on several
+    /// connections would wait for each other in its sleeping busy handler instead of in turn.
+    pub store_connections: usize,
 }
 
 impl Config {
@@ -45,6 +49,7 @@ impl Config {
             request_timeout: Duration::from_secs(30),
             database_url: None,
             alert_interval: Duration::from_secs(30),
+            store_connections: 4,
         }
     }
 }
@@ -75,6 +80,41 @@ pub struct Index {
     pub screener: Screener,
 }
 
+/// Connections to the store, each behind its mutex.
+#[derive(Debug)]
+pub struct Pool {
+    connections: Vec<Mutex<Store>>,
+    /// Where the next caller starts looking for a free connection.
+    next: std::sync::atomic::AtomicUsize,
+}
+
+impl Pool {
+    /// `first` and `size - 1` more connections to `location`.
+    fn open(first: Store, location: &str, size: usize) -> Result<Pool, StartError> {
+        let mut connections = vec![Mutex::new(first)];
+        for _ in 1..size {
+            connections.push(Mutex::new(Store::open_url(location)?));
+        }
+        Ok(Pool { connections, next: std::sync::atomic::AtomicUsize::new(0) })
+    }
+
+    /// A free connection, or (all busy) the next one in turn once it is free.
+    pub fn get(&self) -> ApiResult<std::sync::MutexGuard<'_, Store>> {
+        let n = self.connections.len();
+        let start = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % n;
+        for i in 0..n {
+            match self.connections[(start + i) % n].try_lock() {
+                Ok(guard) => return Ok(guard),
+                Err(std::sync::TryLockError::WouldBlock) => {}
+                Err(std::sync::TryLockError::Poisoned(_)) => {
+                    return Err(ApiError::internal("a store connection's lock is poisoned"));
+                }
+            }
+        }
+        self.connections[start].lock().map_err(|_| ApiError::internal("a store connection's lock is poisoned"))
+    }
+}
+
 /// Shared by every request; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct AppState {
@@ -84,10 +124,14 @@ pub struct AppState {
 #[derive(Debug)]
 pub struct Inner {
     pub config: Config,
-    pub store: Mutex<Store>,
-    /// A second connection for token lookups, so that authentication does not queue behind a
-    /// long write (the store is in WAL mode: readers do not wait for the writer).
-    pub auth_store: Mutex<Store>,
+    /// The connections requests do their store work on: a request takes a free one (or waits
+    /// for one), so requests do not queue behind one connection's round trips. Writes stay one
+    /// transaction each; concurrent writers are serialized by the store (SQLite's write lock,
+    /// PostgreSQL's advisory lock), as with several processes.
+    pub stores: Pool,
+    /// Connections for token lookups, so that authentication does not queue behind a long
+    /// write (an SQLite store is in WAL mode: readers do not wait for the writer).
+    pub auth_stores: Pool,
     pub catalog: Catalog,
     pub book: RuleBook,
     pub groups: CountryGroups,
@@ -108,8 +152,10 @@ impl AppState {
         std::fs::create_dir_all(&config.data_dir)
             .map_err(|cause| StartError::DataDir { path: config.data_dir.display().to_string(), cause })?;
         let location = config.store_location()?;
-        let store = Store::open_url(&location)?;
-        let auth_store = Store::open_url(&location)?;
+        let first = Store::open_url(&location)?;
+        let connections = if first.dialect() == "postgres" { config.store_connections.max(1) } else { 1 };
+        let stores = Pool::open(first, &location, connections)?;
+        let auth_stores = Pool::open(Store::open_url(&location)?, &location, connections)?;
         let bundled = |what: &'static str| move |cause: String| StartError::Bundled { what, cause };
         let catalog = Catalog::bundled().map_err(|e| e.to_string()).map_err(bundled("catalog"))?;
         let book = RuleBook::bundled().map_err(|e| e.to_string()).map_err(bundled("rule sets"))?;
@@ -120,8 +166,8 @@ impl AppState {
         Ok(AppState {
             inner: Arc::new(Inner {
                 config,
-                store: Mutex::new(store),
-                auth_store: Mutex::new(auth_store),
+                stores,
+                auth_stores,
                 catalog,
                 book,
                 groups,
@@ -146,7 +192,7 @@ impl AppState {
     {
         let state = self.clone();
         blocking(move || {
-            let mut store = state.inner.store.lock().map_err(|_| ApiError::internal("the store's lock is poisoned"))?;
+            let mut store = state.inner.store()?;
             f(&mut store, &state.inner)
         })
         .await
@@ -168,6 +214,11 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> ApiResult<T> + Send + '
 }
 
 impl Inner {
+    /// A free store connection for a request's work.
+    pub fn store(&self) -> ApiResult<std::sync::MutexGuard<'_, Store>> {
+        self.stores.get()
+    }
+
     /// The log's key (read once, on first use) acting as `actor`.
     pub fn auditor(&self, actor: &str) -> ApiResult<chipwarden_service::audit::Auditor> {
         let log = match self.auditor.get() {
