@@ -25,6 +25,12 @@ pub const LANDMARKS_FILE: &str = "landmarks.csv";
 /// The landmarks' public keys in a server's data directory (`landmark,key`).
 pub const LANDMARK_KEYS_FILE: &str = "landmark_keys.csv";
 
+/// A time as the store keeps measurement times: RFC 3339 in UTC with all nine fractional digits,
+/// so that text order is time order (`…06Z` would sort after `…06.5Z`).
+fn sortable(t: Timestamp) -> String {
+    format!("{t:.9}")
+}
+
 /// The landmarks a server judges records by: where each is, and the key it signs with.
 #[derive(Debug, Clone)]
 pub struct LandmarkSet {
@@ -186,7 +192,7 @@ pub fn submit(
             serial: record.serial.clone(),
             landmark: record.landmark.clone(),
             rtt_ms: record.min_rtt_ms,
-            measured_at: record.measured_at.to_string(),
+            measured_at: sortable(record.measured_at),
             record: serde_json::to_string(record).map_err(ServiceError::internal)?,
         });
     }
@@ -219,7 +225,7 @@ fn judge(
     now: Timestamp,
     max_age: SignedDuration,
 ) -> ServiceResult<ChipLocation> {
-    let since = now.checked_sub(max_age).map_err(ServiceError::internal)?.to_string();
+    let since = sortable(now.checked_sub(max_age).map_err(ServiceError::internal)?);
     let (verdict, used) = recent_verdict(store, set, borders, &chip.serial, &since)?
         .ok_or_else(|| ServiceError::internal("a chip just measured has no recent measurement"))?;
     let declared = chip.current_country();
@@ -344,7 +350,7 @@ pub fn current(
     now: Timestamp,
     max_age: SignedDuration,
 ) -> ServiceResult<Vec<Located>> {
-    let since = now.checked_sub(max_age).map_err(ServiceError::internal)?.to_string();
+    let since = sortable(now.checked_sub(max_age).map_err(ServiceError::internal)?);
     let mut out = Vec::new();
     for serial in store.measured_chips(&since)? {
         if let Some((verdict, measurements)) = recent_verdict(store, set, borders, &serial, &since)? {
@@ -391,4 +397,18 @@ fn recent_verdict(
         .next()
         .ok_or_else(|| ServiceError::internal("the locate engine gave no verdict for a measured chip"))?;
     Ok(Some((verdict, measurements.len())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_times_sort_as_times() {
+        let whole: Timestamp = "2026-11-29T20:17:06Z".parse().expect("time");
+        let half: Timestamp = "2026-11-29T20:17:06.5Z".parse().expect("time");
+        assert_eq!(sortable(whole), "2026-11-29T20:17:06.000000000Z");
+        assert!(sortable(whole) < sortable(half));
+        assert!(whole.to_string() > half.to_string(), "what plain text would have got wrong");
+    }
 }
