@@ -153,7 +153,7 @@ pub fn measurements_from_records(
 
 /// The largest difference in degrees between a record's coordinates and the landmark file's that
 /// still counts as the same place (about 0.1 m): the same figures written twice.
-const SAME_PLACE_DEG: f64 = 1e-6;
+pub(crate) const SAME_PLACE_DEG: f64 = 1e-6;
 
 fn measurement_from_record(
     line: &str,

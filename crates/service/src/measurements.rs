@@ -17,7 +17,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
 use crate::audit::Auditor;
-use crate::locate::{BadLine, chip_record, parse_landmark_keys};
+use crate::locate::{BadLine, SAME_PLACE_DEG, chip_record, parse_landmark_keys};
 use crate::{ServiceError, ServiceResult};
 
 /// The landmarks file in a server's data directory (`id,lat,lon`, as `locate verify` reads it).
@@ -164,7 +164,7 @@ pub fn submit(
             bad.push(refuse(format!("landmark `{}`, chip `{}`: {e}", record.landmark, record.serial)));
             continue;
         }
-        if landmark.lat != record.lat || landmark.lon != record.lon {
+        if (landmark.lat - record.lat).abs() > SAME_PLACE_DEG || (landmark.lon - record.lon).abs() > SAME_PLACE_DEG {
             bad.push(refuse(format!(
                 "landmark `{}` signed coordinates ({}, {}), but this server has it at ({}, {})",
                 record.landmark, record.lat, record.lon, landmark.lat, landmark.lon
