@@ -153,7 +153,7 @@ pub fn measurements_from_records(
 
 /// The largest difference in degrees between a record's coordinates and the landmark file's that
 /// still counts as the same place (about 0.1 m): the same figures written twice.
-pub(crate) const SAME_PLACE_DEG: f64 = 1e-6;
+const SAME_PLACE_DEG: f64 = 1e-6;
 
 fn measurement_from_record(
     line: &str,
@@ -163,10 +163,24 @@ fn measurement_from_record(
     max_age: SignedDuration,
 ) -> Result<Measurement, String> {
     let record: MeasurementRecord = serde_json::from_str(line).map_err(|e| format!("not a measurement record: {e}"))?;
+    check_record(&record, keys, landmarks, now, max_age)
+}
+
+/// The measurement of a signed record, checked: its landmark has a key in `keys` and a place in
+/// `landmarks`, its signature verifies, it is not older than `max_age` at `now` nor from the
+/// future, and the coordinates it was signed with are the landmark's (a landmark that signs other
+/// coordinates than those it is judged by would have its caps drawn around the wrong place).
+pub fn check_record(
+    record: &MeasurementRecord,
+    keys: &HashMap<String, VerifyingKey>,
+    landmarks: &[Landmark],
+    now: Timestamp,
+    max_age: SignedDuration,
+) -> Result<Measurement, String> {
     let key = keys
         .get(&record.landmark)
         .ok_or_else(|| format!("no key for landmark `{}` in the landmark keys", record.landmark))?;
-    let measurement = verify_record(&record, key, now, max_age)
+    let measurement = verify_record(record, key, now, max_age)
         .map_err(|e| format!("landmark `{}`, chip `{}`: {e}", record.landmark, record.serial))?;
     let landmark = landmarks
         .iter()

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use chipwarden_ledger::{EventDraft, EventKind, PartyKey};
-use chipwarden_locate::protocol::{MeasurementRecord, verify_record};
+use chipwarden_locate::protocol::MeasurementRecord;
 use chipwarden_locate::{Borders, Landmark, Measurement, Options, TargetVerdict};
 use chipwarden_store::{CaseOutcome, NewCase, NewMeasurement, Store};
 use ed25519_dalek::VerifyingKey;
@@ -17,7 +17,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
 use crate::audit::Auditor;
-use crate::locate::{BadLine, SAME_PLACE_DEG, chip_record, parse_landmark_keys};
+use crate::locate::{BadLine, check_record, chip_record, parse_landmark_keys};
 use crate::{ServiceError, ServiceResult};
 
 /// The landmarks file in a server's data directory (`id,lat,lon`, as `locate verify` reads it).
@@ -152,23 +152,8 @@ pub fn submit(
     let mut new = Vec::with_capacity(records.len());
     for (i, record) in records.iter().enumerate() {
         let refuse = |reason: String| BadLine { line: i, reason };
-        let Some(landmark) = set.landmark(&record.landmark) else {
-            bad.push(refuse(format!("landmark `{}` is not one of this server's landmarks", record.landmark)));
-            continue;
-        };
-        let Some(key) = set.keys.get(&record.landmark) else {
-            bad.push(refuse(format!("landmark `{}` has no key", record.landmark)));
-            continue;
-        };
-        if let Err(e) = verify_record(record, key, now, max_age) {
-            bad.push(refuse(format!("landmark `{}`, chip `{}`: {e}", record.landmark, record.serial)));
-            continue;
-        }
-        if (landmark.lat - record.lat).abs() > SAME_PLACE_DEG || (landmark.lon - record.lon).abs() > SAME_PLACE_DEG {
-            bad.push(refuse(format!(
-                "landmark `{}` signed coordinates ({}, {}), but this server has it at ({}, {})",
-                record.landmark, record.lat, record.lon, landmark.lat, landmark.lon
-            )));
+        if let Err(reason) = check_record(record, &set.keys, &set.landmarks, now, max_age) {
+            bad.push(refuse(reason));
             continue;
         }
         if !holders.contains_key(&record.serial) {
