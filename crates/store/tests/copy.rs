@@ -4,43 +4,20 @@
 //! store, and new ids after the copy that collide with nothing; a target that holds data, or a
 //! schema with a table the copy does not know, is refused and left as it was.
 
+mod common;
+
 use std::collections::BTreeSet;
 
 use chipwarden_ledger::LeafHashes;
-use chipwarden_lists::{EntityKind, ListCode, ListEntry, Name, NameStrength, ParsedList};
+use chipwarden_lists::{ListCode, ListEntry};
 use chipwarden_store::testing::{TestDb, postgres_url};
 use chipwarden_store::{
     Case, CaseChange, CaseState, CaseUpdate, CustomerRecord, Decision, HitKey, ListVersion, NewCase, NewMeasurement,
     OwnershipEdge, Party, RecordedDecision, RecordedHit, Screening, Store, StoreError, StoredCheckpoint,
     StoredCustomer, StoredHit, StoredLink, StoredMeasurement, StoredToken, StoredUsage, Subject, Verdict,
 };
+use common::{entry, parsed};
 use serde_json::json;
-
-fn entry(list: &str, id: &str, name: &str) -> ListEntry {
-    ListEntry {
-        list: ListCode::new(list),
-        entry_id: id.to_owned(),
-        kind: EntityKind::Company,
-        names: vec![Name { text: name.to_owned(), strength: NameStrength::Primary, kind: None }],
-        addresses: Vec::new(),
-        countries: vec!["CN".to_owned()],
-        dates: Vec::new(),
-        identifiers: Vec::new(),
-        programs: vec!["Entity List".to_owned()],
-        legal: Default::default(),
-        remarks: None,
-        source_line: Some(2),
-    }
-}
-
-fn parsed(hash: &str, entries: Vec<ListEntry>) -> ParsedList {
-    ParsedList {
-        format: "test-csv".to_owned(),
-        published: Some("2025-01-15".to_owned()),
-        content_hash: hash.to_owned(),
-        entries,
-    }
-}
 
 fn hit(list: &str, id: &str, name: &str, score: f64) -> StoredHit {
     StoredHit {

@@ -1,16 +1,19 @@
 //! The store on real SQLite files in a temporary directory: list imports and their atomicity,
 //! screenings and re-screening, append-only review decisions, ownership, and durability.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use chipwarden_lists::{EntityKind, ListCode, ListEntry, Name, NameStrength, ParsedList};
+use chipwarden_lists::{ListCode, ParsedList};
 use chipwarden_store::testing::{TestDb, each_backend};
 use chipwarden_store::{
     Decision, HitKey, ImportStatus, OwnershipEdge, Party, Store, StoreError, StoredHit, Subject, Verdict,
 };
+use common::{entry, parsed};
 use serde_json::json;
 
 /// A directory of its own under the system's temporary directory, removed when dropped.
@@ -54,32 +57,6 @@ impl<'a> Fixture<'a> {
 
     fn count(&self, table: &str) -> i64 {
         self.db.count(table)
-    }
-}
-
-fn entry(list: &str, id: &str, name: &str) -> ListEntry {
-    ListEntry {
-        list: ListCode::new(list),
-        entry_id: id.to_owned(),
-        kind: EntityKind::Company,
-        names: vec![Name { text: name.to_owned(), strength: NameStrength::Primary, kind: None }],
-        addresses: Vec::new(),
-        countries: vec!["CN".to_owned()],
-        dates: Vec::new(),
-        identifiers: Vec::new(),
-        programs: vec!["Entity List".to_owned()],
-        legal: Default::default(),
-        remarks: None,
-        source_line: Some(2),
-    }
-}
-
-fn parsed(hash: &str, entries: Vec<ListEntry>) -> ParsedList {
-    ParsedList {
-        format: "test-csv".to_owned(),
-        published: Some("2025-01-15".to_owned()),
-        content_hash: hash.to_owned(),
-        entries,
     }
 }
 
