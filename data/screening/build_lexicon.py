@@ -26,6 +26,14 @@ for t in org["types"]:
     if form and aliases:
         legal_forms.append({"form": form, "aliases": aliases})
 
+# Place words: the one-word country names of the world atlas the repository already carries
+# (data/geo, Natural Earth via world-atlas 2.0.2), and the continents (UN M49 region names). In an
+# organisation's name they mark a branch or a subsidiary ("Faberlic Europe", "PLA China").
+atlas = json.load(open(os.path.join(here, "../geo/world-atlas-2.0.2_countries-50m.topo.json"), encoding="utf-8"))
+countries = {g["properties"]["name"] for g in atlas["objects"]["countries"]["geometries"]}
+CONTINENTS = ["Africa", "America", "Americas", "Asia", "Europe", "Oceania"]
+places = sorted({n for n in countries if " " not in n and "." not in n} | set(CONTINENTS))
+
 def groups(section):
     return {str(k): sorted({str(v) for v in vs if str(v).strip()}) for k, vs in sym.get(section, {}).items()}
 
@@ -41,8 +49,10 @@ out = {
     "person_prefixes": sorted(set(stop.get("PERSON_NAME_PREFIXES", []))),
     "org_prefixes": sorted(set(stop.get("ORG_NAME_PREFIXES", []))),
     "generic_person_names": sorted(set(stop.get("GENERIC_PERSON_NAMES", []))),
+    "places": places,
 }
 with open(os.path.join(here, "lexicon.json"), "w", encoding="utf-8") as f:
     json.dump(out, f, ensure_ascii=False, indent=1, sort_keys=True)
     f.write("\n")
-print(f"legal forms {len(legal_forms)}, org symbols {len(out['org_symbols'])}, domains {len(out['org_domains'])}")
+print(f"legal forms {len(legal_forms)}, org symbols {len(out['org_symbols'])}, domains {len(out['org_domains'])}, "
+      f"places {len(places)}")

@@ -243,6 +243,8 @@ struct RawLexicon {
     person_nicknames: BTreeMap<String, Vec<String>>,
     person_prefixes: Vec<String>,
     org_prefixes: Vec<String>,
+    places: Vec<String>,
+    generic_person_names: Vec<String>,
 }
 
 /// A synonym group of the lexicon, its symbol prefix and the weight of its words.
@@ -413,6 +415,15 @@ pub fn romanize_kana(run: &[char]) -> String {
     long
 }
 
+/// Weight of a place name (country, continent) in an organisation's name: a branch or a
+/// subsidiary ("Faberlic Europe") is a longer form of the name, so a place only one side has costs
+/// little; two different places still contradict, at half a word's weight.
+const PLACE_WEIGHT: f64 = 0.5;
+
+/// Weight of a given name shared by a great many people (Mohammed, Hassan: rigour's generic
+/// person names): present or missing, it says less about who it is than a rarer name.
+const COMMON_GIVEN_NAME_WEIGHT: f64 = 0.5;
+
 /// Stop words of names in many languages: particles that carry little identity.
 const STOP_WORDS: &[&str] = &[
     "the", "of", "and", "for", "in", "at", "on", "de", "del", "della", "la", "le", "les", "du", "des", "der", "den",
@@ -433,6 +444,10 @@ pub struct Lexicon {
     zh_surnames: HashMap<char, String>,
     /// Word -> nickname groups it belongs to.
     nicknames: HashMap<String, Vec<String>>,
+    /// One-word place names (countries, continents): in an organisation's name, a branch.
+    places: std::collections::HashSet<String>,
+    /// One-word given names so common that they say little about who it is (Mohammed, Hassan).
+    common_given_names: std::collections::HashSet<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -454,6 +469,15 @@ impl Lexicon {
             zh: zh.words,
             zh_surnames: zh.surnames.into_iter().map(|s| (s.zh, s.reading)).collect(),
             nicknames: HashMap::new(),
+            places: raw.places.iter().flat_map(|p| words(&latin(p))).collect(),
+            common_given_names: raw
+                .generic_person_names
+                .iter()
+                .filter_map(|n| match words(&latin(n)).as_slice() {
+                    [single] => Some(single.clone()),
+                    _ => None,
+                })
+                .collect(),
         };
         // Longest Chinese words first, so that 有限公司 wins over 公司.
         lex.zh.sort_by_key(|w| std::cmp::Reverse(w.zh.chars().count()));
@@ -524,11 +548,13 @@ impl Lexicon {
             return Err(NameError::NoLetters(trimmed.to_owned()));
         }
         self.strip_prefixes(&mut raw);
-        // Abjad transliterations are often consonants only ("bll" for Bilal): never initials.
-        let abjad = nfkc.chars().any(is_abjad);
+        // Initials are a habit of the Latin, Greek and Cyrillic alphabets ("JC Juncker"). The
+        // transliteration of an abjad (Arabic, Hebrew) or of an abugida (Khmer, Devanagari) leaves
+        // out vowels the script does not write ("bll" for Bilal, "pt" for ពត Pot): never initials.
+        let alphabet = nfkc.chars().all(|c| !c.is_alphabetic() || is_european_alphabet(c));
         raw = if organization {
             join_letters(raw)
-        } else if abjad {
+        } else if !alphabet {
             raw
         } else {
             split_initials(raw)
@@ -668,18 +694,34 @@ impl Lexicon {
             let applies = organization || symbol.starts_with("per:");
             if applies {
                 let kind = if *weight < 0.5 { TokenKind::Symbol } else { TokenKind::Word };
+                // A person's word may be both ("Ben": son of, and short for Benjamin).
+                let nicknames =
+                    if organization { Vec::new() } else { self.nicknames.get(word).cloned().unwrap_or_default() };
                 return Token {
                     text: symbol.clone(),
                     surface,
                     kind,
                     weight: *weight,
                     key: phonetic_key(word),
-                    nicknames: Vec::new(),
+                    nicknames,
                     letters: 0,
                     text_hash: 0,
                     key_hash: 0,
                 };
             }
+        }
+        if organization && self.places.contains(word) {
+            return Token {
+                text: surface.clone(),
+                surface,
+                kind: TokenKind::Word,
+                weight: PLACE_WEIGHT,
+                key: phonetic_key(word),
+                nicknames: Vec::new(),
+                letters: 0,
+                text_hash: 0,
+                key_hash: 0,
+            };
         }
         if STOP_WORDS.contains(&word) || zh_generic {
             return Token {
@@ -708,12 +750,13 @@ impl Lexicon {
             };
         }
         let nicknames = if organization { Vec::new() } else { self.nicknames.get(word).cloned().unwrap_or_default() };
+        let common = !organization && self.common_given_names.contains(word);
         Token {
             text: surface.clone(),
             key: phonetic_key(word),
             surface,
             kind: TokenKind::Word,
-            weight: 1.0,
+            weight: if common { COMMON_GIVEN_NAME_WEIGHT } else { 1.0 },
             nicknames,
             letters: 0,
             text_hash: 0,
@@ -723,6 +766,9 @@ impl Lexicon {
 
     fn legal_form_at(&self, rest: &[String]) -> Option<(usize, String)> {
         let first = rest.first()?;
+        if is_roman_numeral(first) {
+            return None;
+        }
         self.legal
             .get(first)?
             .iter()
@@ -884,6 +930,16 @@ fn numbers_from_words(raw: Vec<String>) -> Vec<String> {
     out
 }
 
+/// Whether a word is a Roman numeral of two letters or more, up to 39 (II, IV, XIII): in an
+/// organisation's name a series ("Fund II"), never a legal form, though the legal-form lexicon
+/// has a Moldovan "II".
+fn is_roman_numeral(w: &str) -> bool {
+    let tens = w.bytes().take_while(|&b| b == b'x').count();
+    w.len() >= 2
+        && tens <= 3
+        && matches!(&w[tens..], "" | "i" | "ii" | "iii" | "iv" | "v" | "vi" | "vii" | "viii" | "ix")
+}
+
 /// In an organisation's name a run of single letters is one abbreviation ("A.B.C." -> "abc").
 fn join_letters(raw: Vec<String>) -> Vec<String> {
     let mut out: Vec<String> = Vec::with_capacity(raw.len());
@@ -972,6 +1028,11 @@ fn is_hangul_syllable(c: char) -> bool {
 }
 
 /// Scripts that write consonants and long vowels only (Arabic, Hebrew, Syriac, Thaana).
+/// Whether a letter is Latin, Greek or Cyrillic.
+fn is_european_alphabet(c: char) -> bool {
+    matches!(c as u32, 0x0000..=0x024F | 0x1E00..=0x1EFF | 0x0370..=0x03FF | 0x1F00..=0x1FFF | 0x0400..=0x052F)
+}
+
 pub fn is_abjad(c: char) -> bool {
     matches!(c as u32, 0x0590..=0x05FF | 0x0600..=0x06FF | 0x0700..=0x074F | 0x0750..=0x077F | 0x0780..=0x07BF | 0x08A0..=0x08FF | 0xFB1D..=0xFDFF | 0xFE70..=0xFEFF)
 }

@@ -68,6 +68,13 @@ const ENTITY_TYPE_SYMBOLS: &[&str] = &[
 /// Similarity of an acronym and the words it abbreviates.
 const ACRONYM_SIMILARITY: f64 = 0.9;
 
+/// The most two names score when one is the other with the names around a "son of" swapped
+/// ("Ahmad bin Hasan" / "Hasan bin Ahmad": the father and the son, two different people).
+const SWAPPED_LINEAGE_CAP: f64 = 0.7;
+
+/// The symbol of "son of" (bin, ibn, ben, bint) in the lexicon.
+const SON_OF: &str = "per:bin";
+
 /// Score factor when both names carry legal forms and none is shared (AG / GmbH, ANO / LLC).
 const LEGAL_FORM_CONFLICT_FACTOR: f64 = 0.9;
 
@@ -141,6 +148,8 @@ fn could_meet(a: &Token, b: &Token) -> bool {
         return true;
     }
     could_edit(&a.surface, a.letters, &b.surface, b.letters)
+        || baltic_stem(&a.surface, &b.surface).is_some()
+        || baltic_stem(&b.surface, &a.surface).is_some()
 }
 
 /// A cheap superset of `edit_similarity_sets(..) > 0`: the same length and letter-set bounds,
@@ -283,6 +292,8 @@ fn bound_of(q: &[Token], c: &[Token], q_meet: u64, c_meet: u64) -> f64 {
         for (i, t) in tokens.iter().enumerate() {
             if meet & (1 << i) != 0 {
                 aligned += t.weight;
+            } else if is_son_of(tokens, i) {
+                // A leftover "son of" costs nothing (see `align`).
             } else if strong(t) {
                 *left += t.weight;
             } else {
@@ -295,6 +306,28 @@ fn bound_of(q: &[Token], c: &[Token], q_meet: u64, c_meet: u64) -> f64 {
         return 0.0;
     }
     (aligned / (aligned + costs)).clamp(0.0, 1.0)
+}
+
+/// Whether the token at `i` is a "son of" that introduces a name (at the end of a name, "Bin" is
+/// a name itself: Ko Tae Bin).
+fn is_son_of(tokens: &[Token], i: usize) -> bool {
+    tokens[i].text == SON_OF && i + 1 < tokens.len()
+}
+
+/// Whether the names on either side of a "son of" in the query sit the other way round around a
+/// "son of" in the candidate ("Abdullah bin Omar" / "Omar bin Abdullah"). `pairs` are the aligned
+/// (query, candidate) token positions.
+fn lineage_swapped(q: &[Token], c: &[Token], pairs: &[(usize, usize)]) -> bool {
+    let name = |t: &Token| t.weight >= 0.5 && t.text != SON_OF;
+    let partner = |i: usize| pairs.iter().find(|p| p.0 == i).map(|p| p.1);
+    q.iter().enumerate().filter(|(_, t)| t.text == SON_OF).any(|(k, _)| {
+        let son = (0..k).rev().find(|&i| name(&q[i]));
+        let father = (k + 1..q.len()).find(|&i| name(&q[i]));
+        let (Some(son), Some(father)) = (son.and_then(partner), father.and_then(partner)) else {
+            return false;
+        };
+        father < son && (father + 1..son).any(|m| c[m].text == SON_OF)
+    })
 }
 
 /// Whether aligned tokens keep their order up to reversal or rotation (surname first or last).
@@ -354,7 +387,20 @@ pub struct Comparison {
 }
 
 /// Similarity of two single tokens, and how it was found.
-fn token_similarity(a: &Token, b: &Token, abjad: bool) -> (f64, How) {
+/// The stem of a person's name word without a Baltic nominative ending (Latvian Sergejs, Lavrovs;
+/// Lithuanian Lavrovas, Sergejus), when the other word has no such ending: the grammar of the
+/// language that wrote it, not a difference of name. At least four letters are left.
+fn baltic_stem<'a>(word: &'a str, other: &str) -> Option<&'a str> {
+    if other.ends_with('s') {
+        return None;
+    }
+    ["as", "is", "us", "ys", "s"]
+        .iter()
+        .find_map(|e| word.strip_suffix(e))
+        .filter(|stem| stem.len() >= 4 && stem.is_ascii())
+}
+
+fn token_similarity(a: &Token, b: &Token, abjad: bool, person: bool) -> (f64, How) {
     if a.kind == TokenKind::Number || b.kind == TokenKind::Number {
         return if a.text_hash == b.text_hash && a.text == b.text {
             (1.0, How::Exact)
@@ -382,7 +428,16 @@ fn token_similarity(a: &Token, b: &Token, abjad: bool) -> (f64, How) {
     if a.nicknames.iter().any(|n| b.nicknames.contains(n)) {
         return (0.9, How::Symbol);
     }
-    let edit = edit_similarity_sets(&a.surface, a.letters, &b.surface, b.letters);
+    let mut edit = edit_similarity_sets(&a.surface, a.letters, &b.surface, b.letters);
+    if person {
+        let stems =
+            [(baltic_stem(&a.surface, &b.surface), &b.surface), (baltic_stem(&b.surface, &a.surface), &a.surface)];
+        for (stem, other) in stems {
+            if let Some(stem) = stem {
+                edit = edit.max(edit_similarity(stem, other));
+            }
+        }
+    }
     // Phonetic keys drop vowels, so they also meet when one word merely starts the other
     // ("abdul" / "abdulhai"): only trust them between words of similar length.
     let (la, lb) = (a.surface.len(), b.surface.len());
@@ -399,7 +454,7 @@ fn token_similarity(a: &Token, b: &Token, abjad: bool) -> (f64, How) {
     }
     // Keys drop vowels, so words that share only their consonants meet too (Qaeda / Jihad,
     // Alpha / Wafa): a phonetic match also needs half the letters in place.
-    let letters_close = || la.max(lb) <= 3 || rough_similarity(&a.surface, &b.surface) > 0.5;
+    let letters_close = || la.max(lb) <= 3 || letters_close(&a.surface, &b.surface);
     if !a.key.is_empty()
         && a.key_hash == b.key_hash
         && a.key == b.key
@@ -465,6 +520,41 @@ fn edit_similarity_sets(a: &str, a_letters: u64, b: &str, b_letters: u64) -> f64
         Some(d) => 1.0 - d as f64 / longest as f64,
         None => 0.0,
     }
+}
+
+/// Whether two words whose phonetic keys agree also have half their letters in place, once the
+/// spellings that romanisations trade are made one (Wade-Giles ts, hs, ch and unvoiced t, k, p
+/// for pinyin z, x, zh and d, g, b, and -ung for -ong: Tse-tung / Zedong), so that words sharing
+/// only consonants (Qaeda / Jihad) stay apart.
+fn letters_close(a: &str, b: &str) -> bool {
+    rough_similarity(a, b) > 0.5 || rough_similarity(&romanisation_folded(a), &romanisation_folded(b)) > 0.5
+}
+
+/// A word with the letters that Wade-Giles and pinyin write differently made one.
+fn romanisation_folded(word: &str) -> String {
+    let mut out = String::with_capacity(word.len());
+    let b = word.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let next = b.get(i + 1).copied();
+        let (text, skip) = match (b[i], next) {
+            (b't', Some(b's' | b'z')) => ("z", 2),
+            (b'h', Some(b's')) => ("x", 2),
+            (b'c', Some(b'h')) => ("zh", 2),
+            (b't', _) => ("d", 1),
+            (b'k', _) => ("g", 1),
+            (b'p', _) => ("b", 1),
+            (b'u', Some(b'n')) if b.get(i + 2) == Some(&b'g') => ("o", 1),
+            _ => ("", 1),
+        };
+        if text.is_empty() {
+            out.push(b[i] as char);
+        } else {
+            out.push_str(text);
+        }
+        i += skip;
+    }
+    out
 }
 
 /// 1 - Levenshtein distance / longer length, with no cut-off.
@@ -538,7 +628,8 @@ fn align(query: &NameForm, candidate: &NameForm, explain: bool) -> Comparison {
     let mut options: Vec<Option_> = Vec::new();
     for (i, qt) in q.iter().enumerate() {
         for (j, ct) in c.iter().enumerate() {
-            let (similarity, how) = token_similarity(qt, ct, query.abjad || candidate.abjad);
+            let person = !query.organization && !candidate.organization;
+            let (similarity, how) = token_similarity(qt, ct, query.abjad || candidate.abjad, person);
             if similarity > 0.0 || how == How::NumberMismatch {
                 let gain = similarity * (qt.weight + ct.weight);
                 options.push(Option_ { q: (i, 1), c: (j, 1), similarity, how, gain });
@@ -559,7 +650,7 @@ fn align(query: &NameForm, candidate: &NameForm, explain: bool) -> Comparison {
                     && join.key_hash == t.key_hash
                     && join.key == t.key
                     && gl.min(tl) * 10 >= gl.max(tl) * 7
-                    && rough_similarity(&join.text, &t.surface) > 0.5
+                    && letters_close(&join.text, &t.surface)
                 {
                     similarity = 0.88;
                 }
@@ -649,6 +740,10 @@ fn align(query: &NameForm, candidate: &NameForm, explain: bool) -> Comparison {
     // the other are extras. A number only one side has still says "a different one".
     let strong =
         |t: &Token| t.weight >= 0.5 || (t.kind == TokenKind::Symbol && !ENTITY_TYPE_SYMBOLS.contains(&t.text.as_str()));
+    // A leftover "son of" costs nothing: it is no name, and the name it introduces (a father's,
+    // a grandfather's: the longer form "Usama bin Muhammad ibn Awad ibn Ladin") is counted.
+    let unmatched_q: Vec<usize> = unmatched_q.into_iter().filter(|&i| !is_son_of(q, i)).collect();
+    let unmatched_c: Vec<usize> = unmatched_c.into_iter().filter(|&j| !is_son_of(c, j)).collect();
     let uq: f64 = unmatched_q.iter().filter(|&&i| strong(&q[i])).map(|&i| q[i].weight).sum();
     let uc: f64 = unmatched_c.iter().filter(|&&j| strong(&c[j])).map(|&j| c[j].weight).sum();
     let weak: f64 = unmatched_q.iter().filter(|&&i| !strong(&q[i])).map(|&i| q[i].weight).sum::<f64>()
@@ -666,6 +761,9 @@ fn align(query: &NameForm, candidate: &NameForm, explain: bool) -> Comparison {
     }
     if legal_forms_conflict(q, c) {
         score *= LEGAL_FORM_CONFLICT_FACTOR;
+    }
+    if lineage_swapped(q, c, &pairs) {
+        score = score.min(SWAPPED_LINEAGE_CAP);
     }
     if number_mismatch {
         score = score.min(NUMBER_MISMATCH_CAP);
@@ -780,6 +878,28 @@ mod tests {
         assert!(score("Commercial Bank of Syria", "Central Bank of Syria", true) < DEFAULT_THRESHOLD);
         assert!(score("Silk Road Trading", "Silk Road Shipping", true) < DEFAULT_THRESHOLD);
         assert!(score("Transneft GmbH", "Public Joint Stock Company Transneft", true) >= DEFAULT_THRESHOLD);
+    }
+
+    #[test]
+    fn matcher_5_rules() {
+        // Father and son swapped around "bin" are two people; a longer lineage is the same one.
+        assert!(score("Hasan bin Ali Al-Tikriti", "Ali bin Hasan Al-Tikriti", false) < DEFAULT_THRESHOLD);
+        assert!(score("Khalid bin Mahfouz", "Khalid bin Salim bin Mahfouz", false) >= DEFAULT_THRESHOLD);
+        // At the end of a name "Bin" is a name, not "son of".
+        assert!(score("Lee Jae Bin", "Lee Jae Hun", false) < DEFAULT_THRESHOLD);
+        // Baltic nominative endings.
+        assert!(score("Vladimirs Putins", "Vladimir Putin", false) >= DEFAULT_THRESHOLD);
+        assert!(score("Vladimiras Putinas", "Vladimir Putin", false) >= DEFAULT_THRESHOLD);
+        // Wade-Giles against pinyin.
+        assert!(score("Teng Hsiao-ping", "Deng Xiaoping", false) >= DEFAULT_THRESHOLD);
+        assert!(score("Chou En-lai", "Zhou Enlai", false) >= DEFAULT_THRESHOLD);
+        // "Ben" is also short for Benjamin.
+        assert!(score("Ben Affleck", "Benjamin Affleck", false) >= DEFAULT_THRESHOLD);
+        // A place only one side has is a branch; two different places are two companies.
+        assert!(score("Rosneft Trading Asia", "Rosneft Trading", true) >= DEFAULT_THRESHOLD);
+        assert!(score("Sinopec Chile", "Sinopec Peru", true) < DEFAULT_THRESHOLD);
+        // A Roman numeral is a series, not the Moldovan legal form "II".
+        assert!(score("Partners Fund II LP", "Partners Fund LP", true) < DEFAULT_THRESHOLD);
     }
 
     #[test]

@@ -11,4 +11,4 @@ pub use compare::{Aligned, Comparison, DEFAULT_THRESHOLD, How, compare, could_re
 pub use index::{Hit, Listed, Qualifier, Query, Screener};
 
 /// Bumped whenever analysis or scoring changes, and stored with every hit.
-pub const MATCHER_VERSION: &str = "chipwarden-matcher/4";
+pub const MATCHER_VERSION: &str = "chipwarden-matcher/5";

@@ -35,9 +35,9 @@ fn nomenklatura_name_benchmark_f1() {
     let precision = f64::from(tp) / f64::from(tp + fp);
     let recall = f64::from(tp) / f64::from(tp + fn_);
     let f1 = 2.0 * precision * recall / (precision + recall);
-    // The published logic-v2 matcher scores F1 0.790 on these pairs; we measured 0.882
-    // (matcher version 4: P 0.912, R 0.854).
-    assert!(f1 >= 0.88, "F1 {f1:.3} (P {precision:.3}, R {recall:.3}; TP {tp} FP {fp} FN {fn_} TN {tn})");
+    // The published logic-v2 matcher scores F1 0.790 on these pairs; we measured 0.901
+    // (matcher version 5: P 0.923, R 0.880; version 4 had 0.882).
+    assert!(f1 >= 0.90, "F1 {f1:.3} (P {precision:.3}, R {recall:.3}; TP {tp} FP {fp} FN {fn_} TN {tn})");
 }
 
 #[test]
@@ -48,7 +48,8 @@ fn one_name_across_scripts() {
     assert_eq!(spellings.len(), 81);
     let found =
         spellings.iter().filter(|l| score(&lex, l, "Vladimir Vladimirovich PUTIN", false) >= DEFAULT_THRESHOLD).count();
-    assert!(found >= 55, "{found} of 81 spellings reach the threshold");
+    // 58 measured (matcher version 5).
+    assert!(found >= 58, "{found} of 81 spellings reach the threshold");
 }
 
 #[test]
