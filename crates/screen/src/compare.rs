@@ -454,7 +454,9 @@ fn token_similarity(a: &Token, b: &Token, abjad: bool, person: bool) -> (f64, Ho
     }
     // Keys drop vowels, so words that share only their consonants meet too (Qaeda / Jihad,
     // Alpha / Wafa): a phonetic match also needs half the letters in place.
-    let letters_close = || la.max(lb) <= 3 || letters_close(&a.surface, &b.surface);
+    // Short words are let through for the Chinese syllables of people's names (Li / Lee); in an
+    // organisation's name a short word is more often an acronym (BWI / BAE).
+    let letters_close = || (la.max(lb) <= 3 && person) || letters_close(&a.surface, &b.surface);
     if !a.key.is_empty()
         && a.key_hash == b.key_hash
         && a.key == b.key
@@ -695,6 +697,7 @@ fn align(query: &NameForm, candidate: &NameForm, explain: bool) -> Comparison {
     let mut aligned_weight = 0.0;
     let mut pairs: Vec<(usize, usize)> = Vec::new();
     let mut number_mismatch = false;
+    let mut chosen: Vec<((usize, usize), (usize, usize), f64)> = Vec::new();
     for o in &options {
         let q_free = (o.q.0..o.q.0 + o.q.1).all(|i| !q_used[i]);
         let c_free = (o.c.0..o.c.0 + o.c.1).all(|j| !c_used[j]);
@@ -710,6 +713,7 @@ fn align(query: &NameForm, candidate: &NameForm, explain: bool) -> Comparison {
         matched += o.gain;
         aligned_weight += span_weight(q, o.q) + span_weight(c, o.c);
         pairs.push((o.q.0, o.c.0));
+        chosen.push((o.q, o.c, o.similarity));
         if explain {
             alignment.push(Aligned {
                 query: span_text(query, o.q),
@@ -756,6 +760,19 @@ fn align(query: &NameForm, candidate: &NameForm, explain: bool) -> Comparison {
     let denominator =
         aligned_weight + CONTRADICTION_COST * contradiction + extra_cost * extra + (1.0 - extra_cost) * lone_numbers;
     let mut score = if denominator > 0.0 { (matched / denominator).clamp(0.0, 1.0) } else { 0.0 };
+    // Generic words aligned beside a fuzzy distinctive word must not lift the pair above how well
+    // the distinctive words agree (McKenton / McKesson Corporation).
+    let (mut strong_gain, mut strong_weight) = (0.0, 0.0);
+    for o in &chosen {
+        let (wq, wc) = (span_weight(q, o.0), span_weight(c, o.1));
+        if q[o.0.0..o.0.0 + o.0.1].iter().any(strong) && c[o.1.0..o.1.0 + o.1.1].iter().any(strong) {
+            strong_gain += o.2 * (wq + wc);
+            strong_weight += wq + wc;
+        }
+    }
+    if strong_weight > 0.0 {
+        score = score.min(strong_gain / strong_weight);
+    }
     if !order_kept(&pairs) {
         score *= REORDER_FACTOR;
     }
@@ -898,6 +915,11 @@ mod tests {
         // A place only one side has is a branch; two different places are two companies.
         assert!(score("Rosneft Trading Asia", "Rosneft Trading", true) >= DEFAULT_THRESHOLD);
         assert!(score("Sinopec Chile", "Sinopec Peru", true) < DEFAULT_THRESHOLD);
+        // Short words in an organisation's name are acronyms, not Chinese syllables.
+        assert!(score("BWI Industries, Inc.", "BAE Industries, Inc.", true) < DEFAULT_THRESHOLD);
+        assert!(score("Li Wei", "Lee Wei", false) >= DEFAULT_THRESHOLD);
+        // Exact generic words do not lift a fuzzy distinctive one.
+        assert!(score("Sandvick Corporation", "Sanbrick Corporation", true) < DEFAULT_THRESHOLD);
         // A Roman numeral is a series, not the Moldovan legal form "II".
         assert!(score("Partners Fund II LP", "Partners Fund LP", true) < DEFAULT_THRESHOLD);
     }
