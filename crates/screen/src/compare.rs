@@ -148,8 +148,14 @@ fn could_meet(a: &Token, b: &Token) -> bool {
         return true;
     }
     could_edit(&a.surface, a.letters, &b.surface, b.letters)
-        || baltic_stem(&a.surface, &b.surface).is_some()
-        || baltic_stem(&b.surface, &a.surface).is_some()
+        || could_edit_stem(&a.surface, &b.surface, b.letters)
+        || could_edit_stem(&b.surface, &a.surface, a.letters)
+}
+
+/// `could_edit` for the Baltic stem of `word` (see `baltic_stem`) against `other`.
+fn could_edit_stem(word: &str, other: &str, other_letters: u64) -> bool {
+    baltic_stem(word, other)
+        .is_some_and(|stem| could_edit(stem, crate::analyze::letter_set(stem), other, other_letters))
 }
 
 /// A cheap superset of `edit_similarity_sets(..) > 0`: the same length and letter-set bounds,
