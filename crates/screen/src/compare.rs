@@ -392,7 +392,6 @@ pub struct Comparison {
     pub alignment: Vec<Aligned>,
 }
 
-/// Similarity of two single tokens, and how it was found.
 /// The stem of a person's name word without a Baltic nominative ending (Latvian Sergejs, Lavrovs;
 /// Lithuanian Lavrovas, Sergejus), when the other word has no such ending: the grammar of the
 /// language that wrote it, not a difference of name. At least four letters are left.
@@ -406,6 +405,7 @@ fn baltic_stem<'a>(word: &'a str, other: &str) -> Option<&'a str> {
         .filter(|stem| stem.len() >= 4 && stem.is_ascii())
 }
 
+/// Similarity of two single tokens, and how it was found. `person`: both are people's names.
 fn token_similarity(a: &Token, b: &Token, abjad: bool, person: bool) -> (f64, How) {
     if a.kind == TokenKind::Number || b.kind == TokenKind::Number {
         return if a.text_hash == b.text_hash && a.text == b.text {
@@ -634,9 +634,9 @@ fn align(query: &NameForm, candidate: &NameForm, explain: bool) -> Comparison {
     let q = &query.tokens;
     let c = &candidate.tokens;
     let mut options: Vec<Option_> = Vec::new();
+    let person = !query.organization && !candidate.organization;
     for (i, qt) in q.iter().enumerate() {
         for (j, ct) in c.iter().enumerate() {
-            let person = !query.organization && !candidate.organization;
             let (similarity, how) = token_similarity(qt, ct, query.abjad || candidate.abjad, person);
             if similarity > 0.0 || how == How::NumberMismatch {
                 let gain = similarity * (qt.weight + ct.weight);
