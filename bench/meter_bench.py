@@ -20,7 +20,8 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(ROOT, "target/release/chipwarden")
+# CW_BIN overrides the binary (e.g. a build with CARGO_TARGET_DIR elsewhere).
+BIN = os.environ.get("CW_BIN") or os.path.join(ROOT, "target/release/chipwarden")
 MODELS = [("T4", 65.0), ("V100 SXM2 16GB", 125.0), ("A100", 312.0)]  # dense FP16/BF16 TFLOPS
 
 

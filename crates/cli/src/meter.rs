@@ -6,8 +6,8 @@ use std::path::Path;
 
 use chipwarden_core::Catalog;
 use chipwarden_meter::{Reject, UsageRecord};
-use chipwarden_service::meter::{BATCH, stored};
-use chipwarden_store::StoredUsage;
+use chipwarden_service::meter::{BATCH, push};
+use chipwarden_store::UsageBatch;
 
 use crate::Failure;
 use crate::args::{AccountsCommand, Cli, MeterCommand};
@@ -81,29 +81,33 @@ fn ingest(
     let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
     // Two threads: this one parses, the writer stores whole batches (one transaction each). The
     // channel holds at most two batches, so memory stays bounded however large the file.
-    let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<StoredUsage>>(2);
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<UsageBatch>(2);
     let (name_ref, at_ref) = (&name, &at);
     let (written, parsed) = std::thread::scope(|scope| {
-        let writer = scope.spawn(move || -> Result<(usize, usize), Failure> {
-            let (mut inserted, mut already) = (0usize, 0usize);
-            for batch in receiver {
-                let done = store.ingest_usage(&batch, name_ref, at_ref).map_err(Failure::io)?;
-                inserted += done.inserted;
-                already += done.already_counted;
-            }
-            Ok((inserted, already))
-        });
+        // Named, so that a profile tells its time from the parser's.
+        let writer = std::thread::Builder::new().name("store-writer".to_owned()).spawn_scoped(
+            scope,
+            move || -> Result<(usize, usize), Failure> {
+                let (mut inserted, mut already) = (0usize, 0usize);
+                for batch in receiver {
+                    let done = store.ingest_usage_batch(&batch, name_ref, at_ref).map_err(Failure::io)?;
+                    inserted += done.inserted;
+                    already += done.already_counted;
+                }
+                Ok((inserted, already))
+            },
+        );
         let parsed = (|| -> Result<(), Failure> {
-            let mut batch = Vec::with_capacity(BATCH);
+            let mut batch = UsageBatch::new();
             for (i, item) in records.enumerate() {
                 if i % 10_000 == 0 {
                     bar.set_position(i as u64);
                 }
                 match item {
                     Ok(record) => {
-                        batch.push(stored(&record)?);
+                        push(&mut batch, &record)?;
                         if batch.len() == BATCH {
-                            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                            let full = std::mem::take(&mut batch);
                             // A closed channel means the writer failed: its error is reported below.
                             if sender.send(full).is_err() {
                                 return Ok(());
@@ -133,7 +137,10 @@ fn ingest(
             Ok(())
         })();
         drop(sender);
-        let written = writer.join().unwrap_or_else(|_| Err(Failure::internal("the writer thread panicked")));
+        let written = match writer {
+            Ok(writer) => writer.join().unwrap_or_else(|_| Err(Failure::internal("the writer thread panicked"))),
+            Err(e) => Err(Failure::internal(format!("cannot start the writer thread: {e}"))),
+        };
         (written, parsed)
     });
     // A store failure comes first: it is why parsing stopped early.

@@ -81,7 +81,7 @@ fn a_demo_store_moves_to_postgres_and_audits_there() {
     let r = dir.run(&["migrate", "--from", &dir.store(), "--to", &pg]);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     let tables = counts(&r.stdout);
-    assert_eq!(tables.len(), 21, "{}", r.stdout);
+    assert_eq!(tables.len(), 23, "{}", r.stdout);
     for (table, source, copied) in &tables {
         assert_eq!(source, copied, "{table}");
         assert_eq!(i64::try_from(*copied).expect("count"), target.count(table), "{table} as PostgreSQL counts it");
@@ -120,7 +120,7 @@ fn a_demo_store_moves_to_postgres_and_audits_there() {
     let v: Value = serde_json::from_str(r.stdout.trim()).expect("one JSON object");
     assert_eq!(v["matches"], true);
     assert_eq!((v["from"].as_str(), v["to"].as_str()), (Some("sqlite"), Some("postgres")));
-    assert_eq!(v["tables"].as_array().expect("tables").len(), 21);
+    assert_eq!(v["tables"].as_array().expect("tables").len(), 23);
     assert!(v["tables"].as_array().expect("tables").iter().all(|t| t["source"] == t["target"]));
     assert_eq!(v["ledger"]["size"], ledger_size);
     assert_eq!(v["ledger"]["source_root"].as_str(), Some(source_root.as_str()));

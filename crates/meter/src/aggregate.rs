@@ -51,11 +51,16 @@ impl Window {
 
     /// The share (0..=1) of the record's time that lies inside the window.
     pub fn share(&self, record: &UsageRecord) -> f64 {
-        let duration = record.duration_seconds();
+        self.share_of(record.start, record.end)
+    }
+
+    /// The share (0..=1) of the time from `start` to `end` that lies inside the window.
+    pub fn share_of(&self, start: Timestamp, end: Timestamp) -> f64 {
+        let duration = seconds_between(start, end);
         if duration <= 0.0 {
             return 0.0;
         }
-        let inside = seconds_between(record.start.max(self.start), record.end.min(self.end));
+        let inside = seconds_between(start.max(self.start), end.min(self.end));
         (inside / duration).clamp(0.0, 1.0)
     }
 
@@ -133,19 +138,43 @@ pub struct Report {
 /// reported on without holding it in memory: it keeps a sum per account and per run, and the
 /// records themselves only for accounts in a linked group (split-run detection needs their
 /// times). Records outside the window are dropped on arrival.
+///
+/// Accounts are numbered as they are first seen ([`Aggregator::account`]); a caller that knows
+/// its accounts by number can add records by [`AccountSlot`] ([`Aggregator::add_parts`]) and so
+/// look no name up per record.
 #[derive(Debug)]
 pub struct Aggregator {
     window: Window,
     grouped: HashSet<String>,
-    accounts: HashMap<String, Totals>,
+    slots: HashMap<String, AccountSlot>,
+    accounts: Vec<AccountSum>,
     runs: HashMap<String, (Totals, BTreeSet<String>)>,
     kept: Vec<MeteredRecord>,
+}
+
+/// An account as an [`Aggregator`] numbers it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccountSlot(usize);
+
+#[derive(Debug)]
+struct AccountSum {
+    name: String,
+    /// `None` until a record with time in the window arrives: only such accounts are reported.
+    totals: Option<Totals>,
+    grouped: bool,
 }
 
 impl Aggregator {
     pub fn new(window: Window, groups: &[Group]) -> Aggregator {
         let grouped = groups.iter().filter(|g| g.accounts.len() > 1).flat_map(|g| g.accounts.iter().cloned()).collect();
-        Aggregator { window, grouped, accounts: HashMap::new(), runs: HashMap::new(), kept: Vec::new() }
+        Aggregator {
+            window,
+            grouped,
+            slots: HashMap::new(),
+            accounts: Vec::new(),
+            runs: HashMap::new(),
+            kept: Vec::new(),
+        }
     }
 
     /// Whether a record of `start..end` has any time inside the window: a caller can skip
@@ -154,38 +183,75 @@ impl Aggregator {
         start < self.window.end && end > self.window.start
     }
 
+    /// The number of `account`, given it now if it has none.
+    pub fn account(&mut self, account: &str) -> AccountSlot {
+        if let Some(&slot) = self.slots.get(account) {
+            return slot;
+        }
+        let slot = AccountSlot(self.accounts.len());
+        self.accounts.push(AccountSum {
+            name: account.to_owned(),
+            totals: None,
+            grouped: self.grouped.contains(account),
+        });
+        self.slots.insert(account.to_owned(), slot);
+        slot
+    }
+
     pub fn add(&mut self, m: MeteredRecord) {
         if self.tally(&m) {
             self.kept.push(m);
         }
     }
 
+    /// Adds a record of the account numbered `slot` from its parts: its time, estimate and run.
+    /// `record` gives the whole record, and is called only if the record must be kept (its
+    /// account is in a linked group and it has time in the window).
+    pub fn add_parts(
+        &mut self,
+        slot: AccountSlot,
+        (start, end): (Timestamp, Timestamp),
+        estimate: &Estimate,
+        run_id: Option<&str>,
+        record: impl FnOnce() -> UsageRecord,
+    ) {
+        if self.tally_parts(slot, start, end, estimate, run_id) {
+            self.kept.push(MeteredRecord { record: record(), estimate: *estimate });
+        }
+    }
+
     /// Adds the record's share to its account and run; whether the record itself must be kept
     /// (its account is in a linked group).
     fn tally(&mut self, m: &MeteredRecord) -> bool {
-        let share = self.window.share(&m.record);
+        let slot = self.account(&m.record.account);
+        self.tally_parts(slot, m.record.start, m.record.end, &m.estimate, m.record.run_id.as_deref())
+    }
+
+    fn tally_parts(
+        &mut self,
+        slot: AccountSlot,
+        start: Timestamp,
+        end: Timestamp,
+        estimate: &Estimate,
+        run_id: Option<&str>,
+    ) -> bool {
+        let share = self.window.share_of(start, end);
         if share <= 0.0 {
             return false;
         }
-        match self.accounts.get_mut(m.record.account.as_str()) {
-            Some(t) => t.add_share(&m.estimate, share),
-            None => {
-                let mut t = Totals::default();
-                t.add_share(&m.estimate, share);
-                self.accounts.insert(m.record.account.clone(), t);
-            }
-        }
-        if let Some(run) = m.record.run_id.as_deref() {
+        let account = &mut self.accounts[slot.0];
+        account.totals.get_or_insert_with(Totals::default).add_share(estimate, share);
+        if let Some(run) = run_id {
             let entry = match self.runs.get_mut(run) {
                 Some(entry) => entry,
                 None => self.runs.entry(run.to_owned()).or_default(),
             };
-            entry.0.add_share(&m.estimate, share);
-            if !entry.1.contains(&m.record.account) {
-                entry.1.insert(m.record.account.clone());
+            entry.0.add_share(estimate, share);
+            if !entry.1.contains(&account.name) {
+                entry.1.insert(account.name.clone());
             }
         }
-        self.grouped.contains(&m.record.account)
+        account.grouped
     }
 
     /// As [`Aggregator::add`] for a borrowed record: cloned only if it must be kept.
@@ -195,11 +261,16 @@ impl Aggregator {
         }
     }
 
+    /// Every account with time in the window and its totals, by name.
+    fn totals(accounts: Vec<AccountSum>) -> BTreeMap<String, Totals> {
+        accounts.into_iter().filter_map(|a| a.totals.map(|t| (a.name, t))).collect()
+    }
+
     /// The report: accounts, groups with their split runs, runs.
     pub fn finish(self, groups: &[Group], thresholds: &Thresholds, split: &SplitOptions) -> Report {
         let window = self.window;
         let date = window.date();
-        let totals: BTreeMap<String, Totals> = self.accounts.into_iter().collect();
+        let totals = Aggregator::totals(self.accounts);
         let accounts = totals
             .iter()
             .map(|(account, t)| AccountReport {
@@ -255,7 +326,7 @@ pub fn account_totals(records: &[MeteredRecord], window: &Window) -> BTreeMap<St
     for m in records {
         aggregator.tally(m);
     }
-    aggregator.accounts.into_iter().collect()
+    Aggregator::totals(aggregator.accounts)
 }
 
 /// The report over `window`: accounts, groups of linked accounts and split runs in them, runs.

@@ -93,12 +93,18 @@ pub fn peak_rate(chip: &Chip) -> Result<(f64, Precision), MeterError> {
 /// The estimate for one record on `chip` (the catalog chip of `record.chip_id`), with `band`
 /// unless the record carries a measurement.
 pub fn estimate(record: &UsageRecord, chip: &Chip, band: Band) -> Result<Estimate, MeterError> {
-    let (peak_flops, precision) = peak_rate(chip)?;
-    let measurement = record.tensor_active.or(record.utilization);
+    let peak = peak_rate(chip)?;
+    Ok(estimate_at(record.chip_hours(), record.tensor_active.or(record.utilization), peak, band))
+}
+
+/// The estimate for `chip_hours` (chips x hours, as [`UsageRecord::chip_hours`]) at `peak` (the
+/// chip's [`peak_rate`], looked up once for many records), with `band` unless `measurement` (the
+/// record's tensor activity, else its utilization) narrows it: [`estimate`] without a record.
+pub fn estimate_at(chip_hours: f64, measurement: Option<f64>, peak: (f64, Precision), band: Band) -> Estimate {
+    let (peak_flops, precision) = peak;
     let band = measurement.map_or(band, Band::measured);
-    let chip_hours = record.chip_hours();
     let at_peak = chip_hours * 3600.0 * peak_flops;
-    Ok(Estimate {
+    Estimate {
         flop_low: at_peak * band.low,
         flop_mid: at_peak * band.mid(),
         flop_high: at_peak * band.high,
@@ -107,7 +113,7 @@ pub fn estimate(record: &UsageRecord, chip: &Chip, band: Band) -> Result<Estimat
         precision,
         band: (band.low, band.high),
         measured: measurement.is_some(),
-    })
+    }
 }
 
 #[cfg(test)]

@@ -18,17 +18,18 @@ pub mod split;
 pub mod thresholds;
 
 pub use aggregate::{
-    AccountReport, Aggregator, GroupReport, MeteredRecord, Report, RunReport, Totals, Window, report, run_reports,
+    AccountReport, AccountSlot, Aggregator, GroupReport, MeteredRecord, Report, RunReport, Totals, Window, report,
+    run_reports,
 };
 pub use capacity::{
     Bound, FleetLine, InferenceCapacity, InferenceModel, Workload, inference_capacity, largest_run_flop,
     training_flop_per_day,
 };
 pub use error::{MeterError, Reject};
-pub use estimate::{Band, Estimate, estimate, peak_rate};
+pub use estimate::{Band, Estimate, estimate, estimate_at, peak_rate};
 pub use ingest::{AlibabaOptions, SacctOptions, alibaba_pods, csv_records, jsonl_records, sacct_jobs};
 pub use kyc::{BeneficialOwner, Customer, Verification, derived_links, parse_customers};
 pub use links::{Group, Link, LinkReason, groups, parse_links};
-pub use record::{UsageRecord, from_nanos, storable_nanos};
+pub use record::{UsageRecord, chip_hours, from_nanos, storable_nanos};
 pub use split::{SplitOptions, SplitRun, find_split_run};
 pub use thresholds::{Basis, Crossing, Threshold, Thresholds, crossings};

@@ -33,8 +33,13 @@ impl UsageRecord {
 
     /// Chips x hours held.
     pub fn chip_hours(&self) -> f64 {
-        self.chips * self.duration_seconds() / 3600.0
+        chip_hours(self.chips, self.start, self.end)
     }
+}
+
+/// `chips` x the hours from `start` to `end`: [`UsageRecord::chip_hours`] without a record.
+pub fn chip_hours(chips: f64, start: Timestamp, end: Timestamp) -> f64 {
+    chips * seconds_between(start, end) / 3600.0
 }
 
 /// `end - start` in seconds, as a float (negative when `end` is earlier).

@@ -1,11 +1,9 @@
 //! Metering over the store: usage records as the store keeps them, every link between accounts
 //! (explicit and KYC-derived), and the report over a window.
 
-use std::collections::HashMap;
-
-use chipwarden_core::{Catalog, Chip};
-use chipwarden_meter::{Link, Report, UsageRecord, Window};
-use chipwarden_store::{Store, StoredLink, StoredUsage};
+use chipwarden_core::{Catalog, Chip, Precision};
+use chipwarden_meter::{AccountSlot, Link, Report, UsageRecord, Window};
+use chipwarden_store::{CodedUsage, Store, StoredLink, UsageBatch, UsageNames, UsageRow};
 
 use crate::{ServiceError, ServiceResult};
 
@@ -13,25 +11,26 @@ use crate::{ServiceError, ServiceResult};
 /// re-run after a crash counts every record once because record ids are keys.
 pub const BATCH: usize = 50_000;
 
-/// A usage record as the store keeps it (times as nanoseconds since 1970; the meter's parsers
-/// refuse times the store cannot hold, so this fails only on a record built elsewhere).
-pub fn stored(r: &UsageRecord) -> ServiceResult<StoredUsage> {
+/// Adds a usage record to a batch for the store (times as nanoseconds since 1970; the meter's
+/// parsers refuse times the store cannot hold, so this fails only on a record built elsewhere).
+pub fn push(batch: &mut UsageBatch, r: &UsageRecord) -> ServiceResult<()> {
     let nanos = |t| {
         chipwarden_meter::storable_nanos(t)
             .map_err(|why| ServiceError::internal(format!("record `{}`: {why}", r.record_id)))
     };
-    Ok(StoredUsage {
-        record_id: r.record_id.clone(),
-        account: r.account.clone(),
-        chip_model: r.chip_model.clone(),
-        chip_id: r.chip_id.clone(),
+    batch.push(&UsageRow {
+        record_id: &r.record_id,
+        account: &r.account,
+        chip_model: &r.chip_model,
+        chip_id: &r.chip_id,
         chips: r.chips,
         start_ns: nanos(r.start)?,
         end_ns: nanos(r.end)?,
         utilization: r.utilization,
         tensor_active: r.tensor_active,
-        run_id: r.run_id.clone(),
-    })
+        run_id: r.run_id.as_deref(),
+    });
+    Ok(())
 }
 
 /// Explicit links and the links customer records imply, together.
@@ -85,44 +84,83 @@ pub fn groups(store: &Store) -> ServiceResult<Vec<chipwarden_meter::Group>> {
 /// overlaps it, against the bundled thresholds.
 pub fn report(store: &Store, catalog: &Catalog, window: Window) -> ServiceResult<Report> {
     let groups = groups(store)?;
-    let mut aggregator = chipwarden_meter::Aggregator::new(window, &groups);
-    // A few chip models serve millions of records: resolve each id once.
-    let mut chips: HashMap<String, &Chip> = HashMap::new();
-    let band = chipwarden_meter::Band::default();
-    let mut line = 0u64;
-    store.for_each_usage(|u| -> ServiceResult<()> {
-        line += 1;
+    let scan = std::cell::RefCell::new(Scan {
+        aggregator: chipwarden_meter::Aggregator::new(window, &groups),
+        catalog,
+        names: UsageNames::default(),
+        slots: Vec::new(),
+        peaks: Vec::new(),
+        band: chipwarden_meter::Band::default(),
+        line: 0,
+    });
+    store.scan_usage(|names| scan.borrow_mut().start(names), |u| scan.borrow_mut().add(u))?;
+    let thresholds = chipwarden_meter::Thresholds::bundled().map_err(ServiceError::internal)?;
+    let aggregator = scan.into_inner().aggregator;
+    Ok(aggregator.finish(&groups, &thresholds, &chipwarden_meter::SplitOptions::default()))
+}
+
+/// A report's pass over the stored records: accounts and chip models are numbered by the store,
+/// so each record costs no name lookup, and each model's chip and peak rate are resolved once.
+#[derive(Debug)]
+struct Scan<'c> {
+    aggregator: chipwarden_meter::Aggregator,
+    catalog: &'c Catalog,
+    names: UsageNames,
+    /// The aggregator's number of each stored account.
+    slots: Vec<AccountSlot>,
+    /// Each stored model's peak rate, once a record in the window needed it.
+    peaks: Vec<Option<(f64, Precision)>>,
+    band: chipwarden_meter::Band,
+    /// Records read so far (the `source_line` of a kept record).
+    line: u64,
+}
+
+impl Scan<'_> {
+    fn start(&mut self, names: UsageNames) -> ServiceResult<()> {
+        self.slots = names.accounts.iter().map(|a| self.aggregator.account(a)).collect();
+        self.peaks = vec![None; names.models.len()];
+        self.names = names;
+        Ok(())
+    }
+
+    fn add(&mut self, u: &CodedUsage<'_>) -> ServiceResult<()> {
+        self.line += 1;
         let (start, end) = (chipwarden_meter::from_nanos(u.start_ns), chipwarden_meter::from_nanos(u.end_ns));
-        if !aggregator.overlaps(start, end) {
+        if !self.aggregator.overlaps(start, end) {
             return Ok(());
         }
-        let chip = match chips.get(u.chip_id) {
-            Some(chip) => *chip,
+        let peak = match self.peaks[u.model] {
+            Some(peak) => peak,
             None => {
-                let chip = catalog.lookup(u.chip_id).map_err(ServiceError::internal)?;
-                chips.insert(u.chip_id.to_owned(), chip);
-                chip
+                let chip: &Chip =
+                    self.catalog.lookup(&self.names.models[u.model].chip_id).map_err(ServiceError::internal)?;
+                let peak = chipwarden_meter::peak_rate(chip).map_err(ServiceError::Estimate)?;
+                self.peaks[u.model] = Some(peak);
+                peak
             }
         };
-        let record = UsageRecord {
-            record_id: u.record_id.to_owned(),
-            account: u.account.to_owned(),
-            chip_model: u.chip_model.to_owned(),
-            chip_id: u.chip_id.to_owned(),
-            chips: u.chips,
-            start,
-            end,
-            utilization: u.utilization,
-            tensor_active: u.tensor_active,
-            run_id: u.run_id.map(str::to_owned),
-            source_line: line,
-        };
-        let estimate = chipwarden_meter::estimate(&record, chip, band).map_err(ServiceError::Estimate)?;
-        aggregator.add(chipwarden_meter::MeteredRecord { record, estimate });
+        let measurement = u.tensor_active.or(u.utilization);
+        let chip_hours = chipwarden_meter::chip_hours(u.chips, start, end);
+        let estimate = chipwarden_meter::estimate_at(chip_hours, measurement, peak, self.band);
+        let (names, line) = (&self.names, self.line);
+        self.aggregator.add_parts(self.slots[u.account], (start, end), &estimate, u.run_id, || {
+            let model = &names.models[u.model];
+            UsageRecord {
+                record_id: u.record_id.to_owned(),
+                account: names.accounts[u.account].clone(),
+                chip_model: model.chip_model.clone(),
+                chip_id: model.chip_id.clone(),
+                chips: u.chips,
+                start,
+                end,
+                utilization: u.utilization,
+                tensor_active: u.tensor_active,
+                run_id: u.run_id.map(str::to_owned),
+                source_line: line,
+            }
+        });
         Ok(())
-    })?;
-    let thresholds = chipwarden_meter::Thresholds::bundled().map_err(ServiceError::internal)?;
-    Ok(aggregator.finish(&groups, &thresholds, &chipwarden_meter::SplitOptions::default()))
+    }
 }
 
 /// Stores parsed usage records from `source` in batches of [`BATCH`] (one transaction each):
@@ -130,8 +168,11 @@ pub fn report(store: &Store, catalog: &Catalog, window: Window) -> ServiceResult
 pub fn ingest(store: &mut Store, records: &[UsageRecord], source: &str, at: &str) -> ServiceResult<(usize, usize)> {
     let (mut inserted, mut already_counted) = (0, 0);
     for chunk in records.chunks(BATCH) {
-        let batch = chunk.iter().map(stored).collect::<ServiceResult<Vec<_>>>()?;
-        let done = store.ingest_usage(&batch, source, at)?;
+        let mut batch = UsageBatch::new();
+        for r in chunk {
+            push(&mut batch, r)?;
+        }
+        let done = store.ingest_usage_batch(&batch, source, at)?;
         inserted += done.inserted;
         already_counted += done.already_counted;
     }

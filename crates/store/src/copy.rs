@@ -52,6 +52,8 @@ pub(crate) const TABLES: &[Table] = &[
     copied("decisions", "seq"),
     copied("ownership_edges", "id"),
     copied("usage_ingests", "id"),
+    copied("usage_accounts", "id"),
+    copied("usage_models", "id"),
     copied("usage_records", "record_id"),
     Table { name: "account_links", order: "seq", rowid_as: Some("seq"), by_trigger: false },
     copied("customer_records", "id"),

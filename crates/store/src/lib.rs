@@ -64,4 +64,4 @@ pub use model::{
 };
 pub use store::Store;
 pub use tokens::{StoredToken, TOKEN_ROLES};
-pub use usage::{Ingested, StoredLink, StoredUsage, UsageRow};
+pub use usage::{CodedUsage, Ingested, StoredLink, StoredUsage, UsageBatch, UsageModel, UsageNames, UsageRow};

@@ -34,6 +34,11 @@ pub(crate) const SQLITE: &[Migration] = &[
     Migration { version: 9, name: "usage_compact", sql: include_str!("../migrations/sqlite/0009_usage_compact.sql") },
     Migration { version: 10, name: "cases", sql: include_str!("../migrations/sqlite/0010_cases.sql") },
     Migration { version: 11, name: "locations", sql: include_str!("../migrations/sqlite/0011_locations.sql") },
+    Migration {
+        version: 12,
+        name: "usage_dictionaries",
+        sql: include_str!("../migrations/sqlite/0012_usage_dictionaries.sql"),
+    },
 ];
 
 /// INVARIANT: the same versions and names as [`SQLITE`], one file per SQLite migration in
@@ -62,6 +67,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
     Migration { version: 9, name: "usage_compact", sql: include_str!("../migrations/postgres/0009_usage_compact.sql") },
     Migration { version: 10, name: "cases", sql: include_str!("../migrations/postgres/0010_cases.sql") },
     Migration { version: 11, name: "locations", sql: include_str!("../migrations/postgres/0011_locations.sql") },
+    Migration {
+        version: 12,
+        name: "usage_dictionaries",
+        sql: include_str!("../migrations/postgres/0012_usage_dictionaries.sql"),
+    },
 ];
 
 /// The advisory lock key a PostgreSQL schema upgrade holds, so that two processes opening a new
@@ -242,7 +252,7 @@ mod tests {
              INSERT INTO case_notes (case_id, author, at, text) VALUES (7, 'ann', 't', 'looked');",
         )
         .expect("a case and a note");
-        migrate(&mut conn, SQLITE).expect("up to 11");
+        migrate(&mut conn, SQLITE).expect("up to the latest");
         let kept: (i64, String, i64) = conn
             .query_row("SELECT c.id, c.kind, n.seq FROM cases c JOIN case_notes n ON n.case_id = c.id", [], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?))

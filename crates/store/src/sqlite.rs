@@ -10,6 +10,7 @@ use rusqlite::Connection;
 
 use crate::error::{Cause, Result, StoreError};
 use crate::migrate::{SQLITE, migrate};
+use crate::usage::KnownNames;
 
 /// How long a statement waits for another process's write lock before it gives up. Imports of
 /// large lists hold the lock for a second or two; screenings must not fail for that.
@@ -19,6 +20,8 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Debug)]
 pub(crate) struct SqliteStore {
     pub(crate) conn: Connection,
+    /// The dictionary numbers of the usage accounts and chip models this connection has stored.
+    pub(crate) usage_names: KnownNames,
 }
 
 impl SqliteStore {
@@ -74,7 +77,7 @@ impl SqliteStore {
             });
         }
         migrate(&mut conn, SQLITE)?;
-        Ok(SqliteStore { conn })
+        Ok(SqliteStore { conn, usage_names: KnownNames::default() })
     }
 }
 

@@ -18,7 +18,7 @@ use crate::model::{
 use crate::pg::PgStore;
 use crate::sqlite::SqliteStore;
 use crate::tokens::StoredToken;
-use crate::usage::{Ingested, StoredLink, StoredUsage, UsageRow};
+use crate::usage::{CodedUsage, Ingested, StoredLink, StoredUsage, UsageBatch, UsageNames, UsageRow};
 use crate::validate;
 
 /// The store: list versions, screened parties, screenings and hits, review decisions, ownership
@@ -238,6 +238,13 @@ impl Store {
     /// Stores a batch of usage records in one transaction. A record id already stored is not
     /// stored again (and not updated): re-running an ingest counts nothing twice.
     pub fn ingest_usage(&mut self, batch: &[StoredUsage], source: &str, at: &str) -> Result<Ingested> {
+        self.ingest_usage_batch(&UsageBatch::from(batch), source, at)
+    }
+
+    /// As [`Store::ingest_usage`], for records gathered in a [`UsageBatch`] (no allocation per
+    /// record): one transaction; a record id already stored, or earlier in the batch, is not
+    /// stored again.
+    pub fn ingest_usage_batch(&mut self, batch: &UsageBatch, source: &str, at: &str) -> Result<Ingested> {
         dispatch!(self, mut ingest_usage(batch, source, at))
     }
 
@@ -245,9 +252,43 @@ impl Store {
     /// over millions of records holds one row at a time. The row borrows from the cursor.
     pub fn for_each_usage<E: From<StoreError>>(
         &self,
-        f: impl FnMut(&UsageRow<'_>) -> std::result::Result<(), E>,
+        mut f: impl FnMut(&UsageRow<'_>) -> std::result::Result<(), E>,
     ) -> std::result::Result<(), E> {
-        dispatch!(self, for_each_usage(f))
+        let dictionary = std::cell::OnceCell::new();
+        self.scan_usage(
+            |names: UsageNames| {
+                let _ = dictionary.set(names);
+                Ok(())
+            },
+            |u| {
+                let dictionary = dictionary.get_or_init(UsageNames::default);
+                let model = &dictionary.models[u.model];
+                f(&UsageRow {
+                    record_id: u.record_id,
+                    account: &dictionary.accounts[u.account],
+                    chip_model: &model.chip_model,
+                    chip_id: &model.chip_id,
+                    chips: u.chips,
+                    start_ns: u.start_ns,
+                    end_ns: u.end_ns,
+                    utilization: u.utilization,
+                    tensor_active: u.tensor_active,
+                    run_id: u.run_id,
+                })
+            },
+        )
+    }
+
+    /// Every usage record, by record id, as [`Store::for_each_usage`], with its account and chip
+    /// model as numbers: `names` gets the accounts and models they index (one consistent
+    /// snapshot with the records) before `f` gets the first record. A report need compare no
+    /// text per record.
+    pub fn scan_usage<E: From<StoreError>>(
+        &self,
+        names: impl FnOnce(UsageNames) -> std::result::Result<(), E>,
+        f: impl FnMut(&CodedUsage<'_>) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        dispatch!(self, scan_usage(names, f))
     }
 
     /// Every usage record, by record id.

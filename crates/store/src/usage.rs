@@ -1,6 +1,8 @@
 //! Compute usage records and account links: idempotent ingest (a record id counts once, across
 //! re-runs too), each batch one transaction.
 
+use std::collections::HashMap;
+
 use rusqlite::TransactionBehavior;
 use serde::Serialize;
 
@@ -23,7 +25,8 @@ pub struct StoredUsage {
     pub run_id: Option<String>,
 }
 
-/// A usage record as read by [`Store::for_each_usage`], borrowing its text from the cursor.
+/// A usage record as read by [`Store::for_each_usage`], borrowing its text from the cursor; also
+/// what [`UsageBatch::push`] takes.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct UsageRow<'a> {
     pub record_id: &'a str,
@@ -36,6 +39,277 @@ pub struct UsageRow<'a> {
     pub utilization: Option<f64>,
     pub tensor_active: Option<f64>,
     pub run_id: Option<&'a str>,
+}
+
+/// The accounts and chip models of the usage records, numbered: what [`CodedUsage::account`]
+/// and [`CodedUsage::model`] index.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UsageNames {
+    pub accounts: Vec<String>,
+    pub models: Vec<UsageModel>,
+}
+
+/// A chip model as a usage file spelled it and the catalog id it resolved to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct UsageModel {
+    pub chip_model: String,
+    pub chip_id: String,
+}
+
+/// A usage record as read by [`Store::scan_usage`]: its account and chip model as indices into
+/// the [`UsageNames`] handed over before the first record, its text borrowed from the cursor.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CodedUsage<'a> {
+    pub record_id: &'a str,
+    pub account: usize,
+    pub model: usize,
+    pub chips: f64,
+    pub start_ns: i64,
+    pub end_ns: i64,
+    pub utilization: Option<f64>,
+    pub tensor_active: Option<f64>,
+    pub run_id: Option<&'a str>,
+}
+
+/// Usage records on their way into the store, gathered without an allocation per record: the
+/// record ids and run ids in one text buffer, accounts and chip models numbered within the
+/// batch. The store counts each record id once, the first of a batch when it holds several.
+#[derive(Debug, Clone, Default)]
+pub struct UsageBatch {
+    text: String,
+    rows: Vec<BatchRow>,
+    accounts: Vec<String>,
+    models: Vec<UsageModel>,
+    account_codes: HashMap<String, u32>,
+    /// Keyed by `chip_model` and `chip_id` joined with a NUL (neither holds one: they come from
+    /// text files and the catalog; a NUL inside would only cost a second entry, never a mix-up,
+    /// since the pair is compared in full on a hit).
+    model_codes: HashMap<String, u32>,
+    key: String,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct BatchRow {
+    id: (usize, usize),
+    run: Option<(usize, usize)>,
+    account: u32,
+    model: u32,
+    chips: f64,
+    start_ns: i64,
+    end_ns: i64,
+    utilization: Option<f64>,
+    tensor_active: Option<f64>,
+}
+
+/// One record of a [`UsageBatch`], its account and model as the batch numbers them.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BatchRecord<'a> {
+    pub record_id: &'a str,
+    pub account: usize,
+    pub model: usize,
+    pub chips: f64,
+    pub start_ns: i64,
+    pub end_ns: i64,
+    pub utilization: Option<f64>,
+    pub tensor_active: Option<f64>,
+    pub run_id: Option<&'a str>,
+}
+
+impl UsageBatch {
+    /// Up to this many models, a record's model is found by comparing names, not by hashing.
+    const FEW_MODELS: usize = 8;
+
+    pub fn new() -> UsageBatch {
+        UsageBatch::default()
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Adds a record (copying its text; an account or model already in the batch is not copied
+    /// again).
+    pub fn push(&mut self, r: &UsageRow<'_>) {
+        let id = self.add_text(r.record_id);
+        let run = r.run_id.map(|run| self.add_text(run));
+        let account = match self.account_codes.get(r.account) {
+            Some(&code) => code,
+            None => {
+                let code = u32::try_from(self.accounts.len()).expect("fewer than 2^32 accounts in a batch");
+                self.accounts.push(r.account.to_owned());
+                self.account_codes.insert(r.account.to_owned(), code);
+                code
+            }
+        };
+        let same = |m: &UsageModel| m.chip_model == r.chip_model && m.chip_id == r.chip_id;
+        // A file names a few models: compared in turn, hashed only past a handful.
+        let known = if self.models.len() <= UsageBatch::FEW_MODELS {
+            self.models.iter().position(same).map(|i| i as u32)
+        } else {
+            self.key.clear();
+            self.key.push_str(r.chip_model);
+            self.key.push('\0');
+            self.key.push_str(r.chip_id);
+            self.model_codes.get(self.key.as_str()).copied().filter(|&code| same(&self.models[code as usize]))
+        };
+        let model = match known {
+            Some(code) => code,
+            None => {
+                let code = u32::try_from(self.models.len()).expect("fewer than 2^32 models in a batch");
+                self.models.push(UsageModel { chip_model: r.chip_model.to_owned(), chip_id: r.chip_id.to_owned() });
+                self.key.clear();
+                self.key.push_str(r.chip_model);
+                self.key.push('\0');
+                self.key.push_str(r.chip_id);
+                self.model_codes.insert(self.key.clone(), code);
+                code
+            }
+        };
+        self.rows.push(BatchRow {
+            id,
+            run,
+            account,
+            model,
+            chips: r.chips,
+            start_ns: r.start_ns,
+            end_ns: r.end_ns,
+            utilization: r.utilization,
+            tensor_active: r.tensor_active,
+        });
+    }
+
+    fn add_text(&mut self, text: &str) -> (usize, usize) {
+        let start = self.text.len();
+        self.text.push_str(text);
+        (start, self.text.len())
+    }
+
+    /// The batch's accounts: a record's `account` indexes this.
+    pub(crate) fn accounts(&self) -> &[String] {
+        &self.accounts
+    }
+
+    /// The batch's chip models: a record's `model` indexes this.
+    pub(crate) fn models(&self) -> &[UsageModel] {
+        &self.models
+    }
+
+    pub(crate) fn records(&self) -> impl ExactSizeIterator<Item = BatchRecord<'_>> + '_ {
+        self.rows.iter().map(|r| BatchRecord {
+            record_id: &self.text[r.id.0..r.id.1],
+            account: r.account as usize,
+            model: r.model as usize,
+            chips: r.chips,
+            start_ns: r.start_ns,
+            end_ns: r.end_ns,
+            utilization: r.utilization,
+            tensor_active: r.tensor_active,
+            run_id: r.run.map(|(s, e)| &self.text[s..e]),
+        })
+    }
+
+    /// The records as [`UsageRow`]s, in the batch's order.
+    pub fn rows(&self) -> impl ExactSizeIterator<Item = UsageRow<'_>> + '_ {
+        self.records().map(|r| {
+            let model = &self.models[r.model];
+            UsageRow {
+                record_id: r.record_id,
+                account: &self.accounts[r.account],
+                chip_model: &model.chip_model,
+                chip_id: &model.chip_id,
+                chips: r.chips,
+                start_ns: r.start_ns,
+                end_ns: r.end_ns,
+                utilization: r.utilization,
+                tensor_active: r.tensor_active,
+                run_id: r.run_id,
+            }
+        })
+    }
+}
+
+impl From<&[StoredUsage]> for UsageBatch {
+    fn from(records: &[StoredUsage]) -> UsageBatch {
+        let mut batch = UsageBatch::new();
+        for r in records {
+            batch.push(&r.as_row());
+        }
+        batch
+    }
+}
+
+impl StoredUsage {
+    /// The record as a borrowed row.
+    pub fn as_row(&self) -> UsageRow<'_> {
+        UsageRow {
+            record_id: &self.record_id,
+            account: &self.account,
+            chip_model: &self.chip_model,
+            chip_id: &self.chip_id,
+            chips: self.chips,
+            start_ns: self.start_ns,
+            end_ns: self.end_ns,
+            utilization: self.utilization,
+            tensor_active: self.tensor_active,
+            run_id: self.run_id.as_deref(),
+        }
+    }
+}
+
+/// Dictionary numbers as stored (an `INTEGER PRIMARY KEY` or an identity) to indices into
+/// [`UsageNames`]: a table when the numbers are dense, as they are unless many inserts failed.
+#[derive(Debug)]
+pub(crate) enum Numbering {
+    Dense(Vec<u32>),
+    Sparse(HashMap<i64, u32>),
+}
+
+impl Numbering {
+    /// The numbering of `ids`, the `i`-th name's number at `ids[i]`.
+    pub(crate) fn new(ids: &[i64]) -> Numbering {
+        let max = ids.iter().copied().max().unwrap_or(0);
+        let dense = ids.iter().all(|&id| id >= 0)
+            && usize::try_from(max).is_ok_and(|max| max <= 4 * ids.len() + 1024)
+            && ids.len() < u32::MAX as usize;
+        let index = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
+        if dense {
+            let mut table = vec![u32::MAX; usize::try_from(max).unwrap_or(0) + 1];
+            for (i, &id) in ids.iter().enumerate() {
+                table[usize::try_from(id).unwrap_or(0)] = index(i);
+            }
+            Numbering::Dense(table)
+        } else {
+            Numbering::Sparse(ids.iter().enumerate().map(|(i, &id)| (id, index(i))).collect())
+        }
+    }
+
+    /// The index of number `id`, or why there is none (a record pointing at no dictionary row).
+    pub(crate) fn index(&self, id: i64, what: &str) -> Result<usize> {
+        let found = match self {
+            Numbering::Dense(table) => usize::try_from(id).ok().and_then(|i| table.get(i)).copied(),
+            Numbering::Sparse(map) => map.get(&id).copied(),
+        };
+        match found {
+            Some(i) if i != u32::MAX => Ok(i as usize),
+            _ => Err(StoreError::Corrupt {
+                what: "usage record".to_owned(),
+                cause: format!("{what} number {id} is not in the store's dictionary").into(),
+            }),
+        }
+    }
+}
+
+/// The store's numbers of the names an SQLite connection has stored or read: a batch looks its
+/// accounts and models up here instead of in the database. Dictionary rows are never rewritten
+/// or deleted, so a number, once committed, stays right.
+#[derive(Debug, Default)]
+pub(crate) struct KnownNames {
+    accounts: HashMap<String, i64>,
+    models: HashMap<UsageModel, i64>,
 }
 
 /// An explicit link between two accounts.
@@ -54,11 +328,30 @@ pub struct Ingested {
     pub already_counted: usize,
 }
 
+/// A REAL column's value (SQLite may hand back an integral one as an integer).
+fn real(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<f64> {
+    match v {
+        rusqlite::types::ValueRef::Integer(i) => Ok(i as f64),
+        other => other.as_f64(),
+    }
+}
+
+fn real_or_null(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Option<f64>> {
+    match v {
+        rusqlite::types::ValueRef::Null => Ok(None),
+        other => real(other).map(Some),
+    }
+}
+
 impl SqliteStore {
-    pub fn ingest_usage(&mut self, batch: &[StoredUsage], source: &str, at: &str) -> Result<Ingested> {
+    pub fn ingest_usage(&mut self, batch: &UsageBatch, source: &str, at: &str) -> Result<Ingested> {
         let action = "store usage records";
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db("start an ingest"))?;
+        let known = &mut self.usage_names;
         let mut inserted = 0;
+        // Names new to this connection: known once the transaction has committed.
+        let mut new_accounts: Vec<(String, i64)> = Vec::new();
+        let mut new_models: Vec<(UsageModel, i64)> = Vec::new();
         {
             // The source and time of an ingest are stored once, however many batches it takes.
             tx.prepare_cached("INSERT OR IGNORE INTO usage_ingests (source, at) VALUES (?1, ?2)")
@@ -68,66 +361,132 @@ impl SqliteStore {
                 .prepare_cached("SELECT id FROM usage_ingests WHERE source = ?1 AND at = ?2")
                 .and_then(|mut s| s.query_row((source, at), |row| row.get(0)))
                 .map_err(db(action))?;
+            let mut accounts = Vec::with_capacity(batch.accounts().len());
+            for account in batch.accounts() {
+                accounts.push(match known.accounts.get(account) {
+                    Some(&id) => id,
+                    None => {
+                        tx.prepare_cached("INSERT OR IGNORE INTO usage_accounts (account) VALUES (?1)")
+                            .and_then(|mut s| s.execute([account]))
+                            .map_err(db(action))?;
+                        let id: i64 = tx
+                            .prepare_cached("SELECT id FROM usage_accounts WHERE account = ?1")
+                            .and_then(|mut s| s.query_row([account], |row| row.get(0)))
+                            .map_err(db(action))?;
+                        new_accounts.push((account.clone(), id));
+                        id
+                    }
+                });
+            }
+            let mut models = Vec::with_capacity(batch.models().len());
+            for model in batch.models() {
+                models.push(match known.models.get(model) {
+                    Some(&id) => id,
+                    None => {
+                        let key = (&model.chip_model, &model.chip_id);
+                        tx.prepare_cached("INSERT OR IGNORE INTO usage_models (chip_model, chip_id) VALUES (?1, ?2)")
+                            .and_then(|mut s| s.execute(key))
+                            .map_err(db(action))?;
+                        let id: i64 = tx
+                            .prepare_cached("SELECT id FROM usage_models WHERE chip_model = ?1 AND chip_id = ?2")
+                            .and_then(|mut s| s.query_row(key, |row| row.get(0)))
+                            .map_err(db(action))?;
+                        new_models.push((model.clone(), id));
+                        id
+                    }
+                });
+            }
+            // In record id order (the first of equal ids first, so it is the one counted): the
+            // B-tree keyed by record id then takes the batch page by page instead of at random.
+            let mut records: Vec<BatchRecord<'_>> = batch.records().collect();
+            records.sort_by(|a, b| a.record_id.cmp(b.record_id));
             let mut insert = tx
                 .prepare_cached(
-                    "INSERT OR IGNORE INTO usage_records (record_id, account, chip_model, chip_id, chips, start_ns,
-                         end_ns, utilization, tensor_active, run_id, ingest_id)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                    "INSERT OR IGNORE INTO usage_records (record_id, account_id, model_id, chips, start_ns, end_ns,
+                         utilization, tensor_active, run_id, ingest_id)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 )
                 .map_err(db(action))?;
-            for r in batch {
-                inserted += insert
-                    .execute(rusqlite::params![
-                        r.record_id,
-                        r.account,
-                        r.chip_model,
-                        r.chip_id,
-                        r.chips,
-                        r.start_ns,
-                        r.end_ns,
-                        r.utilization,
-                        r.tensor_active,
-                        r.run_id,
-                        ingest_id
-                    ])
-                    .map_err(db(action))?;
+            insert.raw_bind_parameter(10, ingest_id).map_err(db(action))?;
+            for r in records {
+                let mut store = || -> rusqlite::Result<usize> {
+                    insert.raw_bind_parameter(1, r.record_id)?;
+                    insert.raw_bind_parameter(2, accounts[r.account])?;
+                    insert.raw_bind_parameter(3, models[r.model])?;
+                    insert.raw_bind_parameter(4, r.chips)?;
+                    insert.raw_bind_parameter(5, r.start_ns)?;
+                    insert.raw_bind_parameter(6, r.end_ns)?;
+                    insert.raw_bind_parameter(7, r.utilization)?;
+                    insert.raw_bind_parameter(8, r.tensor_active)?;
+                    insert.raw_bind_parameter(9, r.run_id)?;
+                    insert.raw_execute()
+                };
+                inserted += store().map_err(db(action))?;
             }
         }
         tx.commit().map_err(db("commit an ingest"))?;
+        known.accounts.extend(new_accounts);
+        known.models.extend(new_models);
         Ok(Ingested { inserted, already_counted: batch.len() - inserted })
     }
 
-    pub fn for_each_usage<E: From<StoreError>>(
+    pub fn scan_usage<E: From<StoreError>>(
         &self,
-        mut f: impl FnMut(&UsageRow<'_>) -> std::result::Result<(), E>,
+        names: impl FnOnce(UsageNames) -> std::result::Result<(), E>,
+        mut f: impl FnMut(&CodedUsage<'_>) -> std::result::Result<(), E>,
     ) -> std::result::Result<(), E> {
         let action = "read usage records";
-        let mut stmt = self
-            .conn
+        // One snapshot for the names and the records: an ingest may add both meanwhile.
+        let tx = self.conn.unchecked_transaction().map_err(db(action))?;
+        let (mut account_ids, mut model_ids) = (Vec::new(), Vec::new());
+        let mut dictionary = UsageNames::default();
+        {
+            let mut stmt = tx.prepare("SELECT id, account FROM usage_accounts ORDER BY id").map_err(db(action))?;
+            let mut rows = stmt.query([]).map_err(db(action))?;
+            while let Some(row) = rows.next().map_err(db(action))? {
+                account_ids.push(row.get::<_, i64>(0).map_err(db(action))?);
+                dictionary.accounts.push(row.get(1).map_err(db(action))?);
+            }
+            let mut stmt =
+                tx.prepare("SELECT id, chip_model, chip_id FROM usage_models ORDER BY id").map_err(db(action))?;
+            let mut rows = stmt.query([]).map_err(db(action))?;
+            while let Some(row) = rows.next().map_err(db(action))? {
+                model_ids.push(row.get::<_, i64>(0).map_err(db(action))?);
+                dictionary.models.push(UsageModel {
+                    chip_model: row.get(1).map_err(db(action))?,
+                    chip_id: row.get(2).map_err(db(action))?,
+                });
+            }
+        }
+        let (accounts, models) = (Numbering::new(&account_ids), Numbering::new(&model_ids));
+        names(dictionary)?;
+        let mut stmt = tx
             .prepare(
-                "SELECT record_id, account, chip_model, chip_id, chips, start_ns, end_ns, utilization, tensor_active,
-                        run_id
+                "SELECT record_id, account_id, model_id, chips, start_ns, end_ns, utilization, tensor_active, run_id
                  FROM usage_records",
             )
             .map_err(db(action))?;
         let mut rows = stmt.query([]).map_err(db(action))?;
         while let Some(row) = rows.next().map_err(db(action))? {
-            let text = |i: usize| -> Result<&str> {
-                row.get_ref(i).and_then(|v| v.as_str().map_err(Into::into)).map_err(db(action))
+            let read = || -> Result<CodedUsage<'_>> {
+                let value = |i: usize| row.get_ref(i).map_err(db(action));
+                let typed = |e: rusqlite::types::FromSqlError| StoreError::Database {
+                    action: action.to_owned(),
+                    cause: Box::new(e),
+                };
+                Ok(CodedUsage {
+                    record_id: value(0)?.as_str().map_err(typed)?,
+                    account: accounts.index(value(1)?.as_i64().map_err(typed)?, "account")?,
+                    model: models.index(value(2)?.as_i64().map_err(typed)?, "chip model")?,
+                    chips: real(value(3)?).map_err(typed)?,
+                    start_ns: value(4)?.as_i64().map_err(typed)?,
+                    end_ns: value(5)?.as_i64().map_err(typed)?,
+                    utilization: real_or_null(value(6)?).map_err(typed)?,
+                    tensor_active: real_or_null(value(7)?).map_err(typed)?,
+                    run_id: value(8)?.as_str_or_null().map_err(typed)?,
+                })
             };
-            let usage = UsageRow {
-                record_id: text(0)?,
-                account: text(1)?,
-                chip_model: text(2)?,
-                chip_id: text(3)?,
-                chips: row.get(4).map_err(db(action))?,
-                start_ns: row.get(5).map_err(db(action))?,
-                end_ns: row.get(6).map_err(db(action))?,
-                utilization: row.get(7).map_err(db(action))?,
-                tensor_active: row.get(8).map_err(db(action))?,
-                run_id: row.get_ref(9).and_then(|v| v.as_str_or_null().map_err(Into::into)).map_err(db(action))?,
-            };
-            f(&usage)?;
+            f(&read()?)?;
         }
         Ok(())
     }

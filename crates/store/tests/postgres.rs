@@ -210,7 +210,7 @@ fn stores_opened_at_once_on_a_new_database_migrate_it_once() {
         let handles: Vec<_> = (0..3).map(|_| scope.spawn(|| db.open())).collect();
         handles.into_iter().map(|h| h.join().expect("open")).collect()
     });
-    assert_eq!(db.count("schema_migrations"), 11, "each of the 11 migrations once");
+    assert_eq!(db.count("schema_migrations"), 12, "each of the 12 migrations once");
     assert!(stores.iter().all(|s| s.dialect() == "postgres"));
 }
 

@@ -548,7 +548,7 @@ fn everything_is_still_there_after_reopening() {
         drop(store);
 
         // Reopening applies no migration twice.
-        assert_eq!(db.count("schema_migrations"), 11, "each migration applied exactly once");
+        assert_eq!(db.count("schema_migrations"), 12, "each migration applied exactly once");
         if !db.is_postgres() {
             // The file stays in write-ahead-log mode.
             let raw = rusqlite::Connection::open(db.location()).expect("open directly");
@@ -583,7 +583,7 @@ fn opening_fails_with_the_path_and_the_reason() {
     let err = Store::open(&newer).expect_err("newer schema");
     assert!(
         err.to_string().ends_with(
-            "the store was written by a newer ChipWarden (schema version 99; this build knows versions up to 11)"
+            "the store was written by a newer ChipWarden (schema version 99; this build knows versions up to 12)"
         ),
         "{err}"
     );
@@ -691,4 +691,121 @@ fn usage_records_of_a_version_8_store_move_to_the_compact_table_exactly() {
     assert_eq!(ingests, 2, "one row per source and time");
     let update = raw.execute("UPDATE usage_records SET chips = 1", []).expect_err("never rewritten");
     assert!(update.to_string().contains("never rewritten"), "{update}");
+}
+
+#[test]
+fn usage_records_of_a_version_11_store_keep_every_field_in_the_dictionary_coded_table() {
+    // A store as version 11 left it: account and chip model as text on every record.
+    let dir = TempDir::new();
+    let raw = rusqlite::Connection::open(dir.store_path()).expect("raw");
+    raw.execute_batch(
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+    )
+    .expect("migrations table");
+    let shipped = [
+        ("initial", include_str!("../migrations/sqlite/0001_initial.sql")),
+        ("party_qualifiers", include_str!("../migrations/sqlite/0002_party_qualifiers.sql")),
+        ("usage", include_str!("../migrations/sqlite/0003_usage.sql")),
+        ("customers", include_str!("../migrations/sqlite/0004_customers.sql")),
+        ("usage_account_index", include_str!("../migrations/sqlite/0005_usage_account_index.sql")),
+        ("ledger", include_str!("../migrations/sqlite/0006_ledger.sql")),
+        ("ledger_serials", include_str!("../migrations/sqlite/0007_ledger_serials.sql")),
+        ("api_tokens", include_str!("../migrations/sqlite/0008_api_tokens.sql")),
+        ("usage_compact", include_str!("../migrations/sqlite/0009_usage_compact.sql")),
+        ("cases", include_str!("../migrations/sqlite/0010_cases.sql")),
+        ("locations", include_str!("../migrations/sqlite/0011_locations.sql")),
+    ];
+    for (i, (name, sql)) in shipped.iter().enumerate() {
+        raw.execute_batch(sql).expect(name);
+        raw.execute("INSERT INTO schema_migrations VALUES (?1, ?2, 'then')", (i as i64 + 1, name)).expect("record");
+    }
+    raw.execute_batch(
+        "INSERT INTO usage_ingests (id, source, at) VALUES (1, 'a.csv', 't1'), (2, 'b.jsonl', 't2');
+         INSERT INTO usage_records (record_id, account, chip_model, chip_id, chips, start_ns, end_ns, utilization,
+                                    tensor_active, run_id, ingest_id) VALUES
+             ('r1', 'acct-b', 'H100', 'nvidia-h100-sxm5-80gb', 8, 100, 200, NULL, NULL, NULL, 1),
+             ('r2', 'acct-a', 'V100 SXM2 16GB', 'nvidia-v100-sxm2-16gb', 0.5, 150, 400, 0.25, 0.75, 'run-7', 1),
+             ('r3', 'acct-b', 'h100', 'nvidia-h100-sxm5-80gb', 1, -5, 7, NULL, 0.5, 'run-7', 2);",
+    )
+    .expect("version 11 rows");
+    drop(raw);
+
+    let mut store = Store::open(dir.store_path()).expect("migrate to the dictionary-coded table");
+    let usage = store.usage().expect("usage");
+    let row = |id: &str, account: &str, model: &str, chip_id: &str, chips: f64, (start_ns, end_ns): (i64, i64)| {
+        chipwarden_store::StoredUsage {
+            record_id: id.to_owned(),
+            account: account.to_owned(),
+            chip_model: model.to_owned(),
+            chip_id: chip_id.to_owned(),
+            chips,
+            start_ns,
+            end_ns,
+            utilization: None,
+            tensor_active: None,
+            run_id: None,
+        }
+    };
+    let mut r2 = row("r2", "acct-a", "V100 SXM2 16GB", "nvidia-v100-sxm2-16gb", 0.5, (150, 400));
+    (r2.utilization, r2.tensor_active, r2.run_id) = (Some(0.25), Some(0.75), Some("run-7".to_owned()));
+    let mut r3 = row("r3", "acct-b", "h100", "nvidia-h100-sxm5-80gb", 1.0, (-5, 7));
+    (r3.tensor_active, r3.run_id) = (Some(0.5), Some("run-7".to_owned()));
+    let expected = vec![row("r1", "acct-b", "H100", "nvidia-h100-sxm5-80gb", 8.0, (100, 200)), r2, r3];
+    assert_eq!(usage, expected, "every record, every field, by record id");
+
+    // Idempotent across the upgrade: a record stored before it counts once; a new one uses the
+    // stored dictionaries.
+    let again = store.ingest_usage(&expected[..1], "a.csv", "t3").expect("re-ingest");
+    assert_eq!((again.inserted, again.already_counted), (0, 1));
+    let new = row("r4", "acct-b", "H100", "nvidia-h100-sxm5-80gb", 2.0, (1, 2));
+    let done = store.ingest_usage(std::slice::from_ref(&new), "c.csv", "t3").expect("new record");
+    assert_eq!((done.inserted, done.already_counted), (1, 0));
+    assert_eq!(store.usage().expect("usage").len(), 4);
+
+    let raw = rusqlite::Connection::open(dir.store_path()).expect("raw");
+    let count = |sql: &str| -> i64 { raw.query_row(sql, [], |r| r.get(0)).expect(sql) };
+    assert_eq!(count("SELECT count(*) FROM usage_accounts"), 2, "each account once");
+    assert_eq!(count("SELECT count(*) FROM usage_models"), 3, "each spelling and chip once");
+    assert_eq!(count("SELECT count(*) FROM usage_ingests"), 4, "two before, two new");
+    for (sql, why) in [
+        ("UPDATE usage_records SET chips = 1", "never rewritten"),
+        ("UPDATE usage_accounts SET account = 'x'", "never rewritten"),
+        ("DELETE FROM usage_accounts", "never deleted"),
+        ("DELETE FROM usage_models", "never deleted"),
+        ("DELETE FROM usage_ingests", "never deleted"),
+    ] {
+        let err = raw.execute(sql, []).expect_err(sql);
+        assert!(err.to_string().contains(why), "{sql}: {err}");
+    }
+}
+
+#[test]
+fn a_record_whose_account_number_is_not_in_the_dictionary_is_reported_as_corrupt() {
+    let dir = TempDir::new();
+    let mut store = Store::open(dir.store_path()).expect("store");
+    let usage = chipwarden_store::StoredUsage {
+        record_id: "r1".to_owned(),
+        account: "acct".to_owned(),
+        chip_model: "H100".to_owned(),
+        chip_id: "nvidia-h100-sxm5-80gb".to_owned(),
+        chips: 1.0,
+        start_ns: 1,
+        end_ns: 2,
+        utilization: None,
+        tensor_active: None,
+        run_id: None,
+    };
+    store.ingest_usage(&[usage], "a.csv", "t").expect("ingest");
+    drop(store);
+    let raw = rusqlite::Connection::open(dir.store_path()).expect("raw");
+    raw.execute(
+        "INSERT INTO usage_records (record_id, account_id, model_id, chips, start_ns, end_ns, ingest_id)
+         VALUES ('r2', 99, 1, 1, 1, 2, 1)",
+        [],
+    )
+    .expect("a record pointing nowhere, written behind the store's back");
+    drop(raw);
+    let store = Store::open(dir.store_path()).expect("store");
+    let err = store.usage().expect_err("corrupt");
+    assert!(err.to_string().contains("account number 99"), "{err}");
 }

@@ -9,7 +9,7 @@ use postgres::types::ToSql;
 use super::{PgStore, lock_writes};
 use crate::customers::{CustomerRecord, CustomersRecorded, StoredCustomer};
 use crate::error::{Result, StoreError, db};
-use crate::usage::{Ingested, StoredLink, StoredUsage, UsageRow};
+use crate::usage::{CodedUsage, Ingested, Numbering, StoredLink, UsageBatch, UsageModel, UsageNames};
 
 const CUSTOMER_COLUMNS: &str = "id, account, legal_name, country, verification, record, source, recorded_at";
 
@@ -41,7 +41,7 @@ impl PgStore {
             .map_err(db("read the last usage ingest"))
     }
 
-    pub fn ingest_usage(&mut self, batch: &[StoredUsage], source: &str, at: &str) -> Result<Ingested> {
+    pub fn ingest_usage(&mut self, batch: &UsageBatch, source: &str, at: &str) -> Result<Ingested> {
         let action = "store usage records";
         let mut tx = self.client_mut()?.transaction().map_err(db("start an ingest"))?;
         tx.execute(
@@ -53,27 +53,54 @@ impl PgStore {
             .query_one("SELECT id FROM usage_ingests WHERE source = $1 AND at = $2", &[&source, &at])
             .and_then(|row| row.try_get(0))
             .map_err(db(action))?;
-        let column = |f: fn(&StoredUsage) -> &str| batch.iter().map(f).collect::<Vec<&str>>();
-        let (ids, accounts, models, chip_ids) =
-            (column(|r| &r.record_id), column(|r| &r.account), column(|r| &r.chip_model), column(|r| &r.chip_id));
-        let chips: Vec<f64> = batch.iter().map(|r| r.chips).collect();
-        let starts: Vec<i64> = batch.iter().map(|r| r.start_ns).collect();
-        let ends: Vec<i64> = batch.iter().map(|r| r.end_ns).collect();
-        let utilization: Vec<Option<f64>> = batch.iter().map(|r| r.utilization).collect();
-        let tensor: Vec<Option<f64>> = batch.iter().map(|r| r.tensor_active).collect();
-        let runs: Vec<Option<&str>> = batch.iter().map(|r| r.run_id.as_deref()).collect();
+        // The batch's accounts and models first (only those not stored yet, so that identities
+        // are not used up by conflicts), in byte order like the records below.
+        let names: Vec<&str> = batch.accounts().iter().map(String::as_str).collect();
+        tx.execute(
+            "INSERT INTO usage_accounts (account)
+             SELECT a FROM unnest($1::text[]) AS x (a)
+             WHERE NOT EXISTS (SELECT 1 FROM usage_accounts WHERE account = x.a)
+             ORDER BY a COLLATE \"C\"
+             ON CONFLICT (account) DO NOTHING",
+            &[&names],
+        )
+        .map_err(db(action))?;
+        let chip_models: Vec<&str> = batch.models().iter().map(|m| m.chip_model.as_str()).collect();
+        let chip_ids: Vec<&str> = batch.models().iter().map(|m| m.chip_id.as_str()).collect();
+        tx.execute(
+            "INSERT INTO usage_models (chip_model, chip_id)
+             SELECT m, c FROM unnest($1::text[], $2::text[]) AS x (m, c)
+             WHERE NOT EXISTS (SELECT 1 FROM usage_models WHERE chip_model = x.m AND chip_id = x.c)
+             ORDER BY m COLLATE \"C\", c COLLATE \"C\"
+             ON CONFLICT (chip_model, chip_id) DO NOTHING",
+            &[&chip_models, &chip_ids],
+        )
+        .map_err(db(action))?;
+        let records: Vec<_> = batch.records().collect();
+        let ids: Vec<&str> = records.iter().map(|r| r.record_id).collect();
+        let accounts: Vec<&str> = records.iter().map(|r| names[r.account]).collect();
+        let models: Vec<&str> = records.iter().map(|r| chip_models[r.model]).collect();
+        let model_ids: Vec<&str> = records.iter().map(|r| chip_ids[r.model]).collect();
+        let chips: Vec<f64> = records.iter().map(|r| r.chips).collect();
+        let starts: Vec<i64> = records.iter().map(|r| r.start_ns).collect();
+        let ends: Vec<i64> = records.iter().map(|r| r.end_ns).collect();
+        let utilization: Vec<Option<f64>> = records.iter().map(|r| r.utilization).collect();
+        let tensor: Vec<Option<f64>> = records.iter().map(|r| r.tensor_active).collect();
+        let runs: Vec<Option<&str>> = records.iter().map(|r| r.run_id).collect();
         // One statement for the batch, in record id order: two servers ingesting overlapping
         // batches lock their keys in the same order and cannot deadlock.
         let params: [&(dyn ToSql + Sync); 11] =
-            [&ids, &accounts, &models, &chip_ids, &chips, &starts, &ends, &utilization, &tensor, &runs, &ingest_id];
+            [&ids, &accounts, &models, &model_ids, &chips, &starts, &ends, &utilization, &tensor, &runs, &ingest_id];
         let inserted = tx
             .execute(
-                "INSERT INTO usage_records (record_id, account, chip_model, chip_id, chips, start_ns, end_ns,
+                "INSERT INTO usage_records (record_id, account_id, model_id, chips, start_ns, end_ns,
                                             utilization, tensor_active, run_id, ingest_id)
-                 SELECT r, a, m, c, n, s, e, u, t, run, $11
+                 SELECT x.r, a.id, m.id, x.n, x.s, x.e, x.u, x.t, x.run, $11
                  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::int8[], $7::int8[],
                              $8::float8[], $9::float8[], $10::text[]) AS x (r, a, m, c, n, s, e, u, t, run)
-                 ORDER BY r COLLATE \"C\"
+                 JOIN usage_accounts a ON a.account = x.a
+                 JOIN usage_models m ON m.chip_model = x.m AND m.chip_id = x.c
+                 ORDER BY x.r COLLATE \"C\"
                  ON CONFLICT (record_id) DO NOTHING",
                 &params,
             )
@@ -83,37 +110,60 @@ impl PgStore {
         Ok(Ingested { inserted, already_counted: batch.len() - inserted })
     }
 
-    pub fn for_each_usage<E: From<StoreError>>(
+    pub fn scan_usage<E: From<StoreError>>(
         &self,
-        mut f: impl FnMut(&UsageRow<'_>) -> std::result::Result<(), E>,
+        names: impl FnOnce(UsageNames) -> std::result::Result<(), E>,
+        mut f: impl FnMut(&CodedUsage<'_>) -> std::result::Result<(), E>,
     ) -> std::result::Result<(), E> {
         let action = "read usage records";
         let mut client = self.client()?;
+        // One snapshot for the names and the records: an ingest may add both meanwhile.
+        let mut tx = client
+            .build_transaction()
+            .isolation_level(postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .map_err(db(action))?;
+        let mut dictionary = UsageNames::default();
+        let mut account_ids = Vec::new();
+        for row in tx.query("SELECT id, account FROM usage_accounts ORDER BY id", &[]).map_err(db(action))? {
+            account_ids.push(row.try_get::<_, i64>(0).map_err(db(action))?);
+            dictionary.accounts.push(row.try_get(1).map_err(db(action))?);
+        }
+        let mut model_ids = Vec::new();
+        for row in tx.query("SELECT id, chip_model, chip_id FROM usage_models ORDER BY id", &[]).map_err(db(action))? {
+            model_ids.push(row.try_get::<_, i64>(0).map_err(db(action))?);
+            dictionary.models.push(UsageModel {
+                chip_model: row.try_get(1).map_err(db(action))?,
+                chip_id: row.try_get(2).map_err(db(action))?,
+            });
+        }
+        let (accounts, models) = (Numbering::new(&account_ids), Numbering::new(&model_ids));
+        names(dictionary)?;
         // Streamed: one row at a time, however many there are.
-        let mut rows = client
+        let mut rows = tx
             .query_raw(
-                "SELECT record_id, account, chip_model, chip_id, chips, start_ns, end_ns, utilization, tensor_active,
-                        run_id
+                "SELECT record_id, account_id, model_id, chips, start_ns, end_ns, utilization, tensor_active, run_id
                  FROM usage_records ORDER BY record_id",
                 std::iter::empty::<&dyn ToSql>(),
             )
             .map_err(db(action))?;
         while let Some(row) = rows.next().map_err(db(action))? {
-            let get = |i: usize| -> Result<&str> { row.try_get(i).map_err(db(action)) };
-            let usage = UsageRow {
-                record_id: get(0)?,
-                account: get(1)?,
-                chip_model: get(2)?,
-                chip_id: get(3)?,
-                chips: row.try_get(4).map_err(db(action))?,
-                start_ns: row.try_get(5).map_err(db(action))?,
-                end_ns: row.try_get(6).map_err(db(action))?,
-                utilization: row.try_get(7).map_err(db(action))?,
-                tensor_active: row.try_get(8).map_err(db(action))?,
-                run_id: row.try_get(9).map_err(db(action))?,
+            let usage = CodedUsage {
+                record_id: row.try_get(0).map_err(db(action))?,
+                account: accounts.index(row.try_get(1).map_err(db(action))?, "account")?,
+                model: models.index(row.try_get(2).map_err(db(action))?, "chip model")?,
+                chips: row.try_get(3).map_err(db(action))?,
+                start_ns: row.try_get(4).map_err(db(action))?,
+                end_ns: row.try_get(5).map_err(db(action))?,
+                utilization: row.try_get(6).map_err(db(action))?,
+                tensor_active: row.try_get(7).map_err(db(action))?,
+                run_id: row.try_get(8).map_err(db(action))?,
             };
             f(&usage)?;
         }
+        drop(rows);
+        tx.commit().map_err(db(action))?;
         Ok(())
     }
 
