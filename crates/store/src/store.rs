@@ -245,6 +245,7 @@ impl Store {
     /// record): one transaction; a record id already stored, or earlier in the batch, is not
     /// stored again.
     pub fn ingest_usage_batch(&mut self, batch: &UsageBatch, source: &str, at: &str) -> Result<Ingested> {
+        batch.check()?;
         dispatch!(self, mut ingest_usage(batch, source, at))
     }
 

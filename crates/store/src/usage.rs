@@ -212,6 +212,38 @@ impl UsageBatch {
         })
     }
 
+    /// Refuses a record the store must not hold, naming it and its field: an empty id or
+    /// account, chips not above zero, an end not after the start, a fraction outside 0-1. The
+    /// meter's parsers refuse all of these first; this guards the store against any other caller
+    /// (SQLite's table has no CHECK constraints, for speed: see migration 0012).
+    pub fn check(&self) -> Result<()> {
+        let invalid = |id: &str, why: String| Err(StoreError::Invalid(format!("usage record `{id}`: {why}")));
+        if let Some(empty) = self.accounts.iter().position(String::is_empty) {
+            let id = self.records().find(|r| r.account == empty).map_or("", |r| r.record_id);
+            return invalid(id, "the account is empty".to_owned());
+        }
+        for r in self.records() {
+            if r.record_id.is_empty() {
+                return invalid(r.record_id, "the record id is empty".to_owned());
+            }
+            if !(r.chips > 0.0 && r.chips.is_finite()) {
+                return invalid(r.record_id, format!("chips {} is not a number above zero", r.chips));
+            }
+            if r.end_ns <= r.start_ns {
+                return invalid(r.record_id, "the end is not after the start".to_owned());
+            }
+            for (field, value) in [("utilization", r.utilization), ("tensor_active", r.tensor_active)] {
+                if value.is_some_and(|v| !(0.0..=1.0).contains(&v)) {
+                    return invalid(
+                        r.record_id,
+                        format!("{field} {} is not between 0 and 1", value.unwrap_or_default()),
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The records as [`UsageRow`]s, in the batch's order.
     pub fn rows(&self) -> impl ExactSizeIterator<Item = UsageRow<'_>> + '_ {
         self.records().map(|r| {

@@ -809,3 +809,44 @@ fn a_record_whose_account_number_is_not_in_the_dictionary_is_reported_as_corrupt
     let err = store.usage().expect_err("corrupt");
     assert!(err.to_string().contains("account number 99"), "{err}");
 }
+
+#[test]
+fn a_batch_with_a_record_the_store_must_not_hold_is_refused_whole() {
+    each_backend(|db| {
+        let mut store = db.open();
+        let good = chipwarden_store::StoredUsage {
+            record_id: "r1".to_owned(),
+            account: "acct".to_owned(),
+            chip_model: "H100".to_owned(),
+            chip_id: "nvidia-h100-sxm5-80gb".to_owned(),
+            chips: 8.0,
+            start_ns: 1_000,
+            end_ns: 2_000,
+            utilization: Some(0.4),
+            tensor_active: None,
+            run_id: Some("run-1".to_owned()),
+        };
+        type Spoil = fn(&mut chipwarden_store::StoredUsage);
+        let cases: [(Spoil, &str); 7] = [
+            (|u| u.chips = 0.0, "usage record `r2`: chips 0 is not a number above zero"),
+            (|u| u.chips = f64::NAN, "usage record `r2`: chips NaN is not a number above zero"),
+            (|u| u.end_ns = u.start_ns, "usage record `r2`: the end is not after the start"),
+            (|u| u.utilization = Some(1.5), "usage record `r2`: utilization 1.5 is not between 0 and 1"),
+            (|u| u.tensor_active = Some(-0.1), "usage record `r2`: tensor_active -0.1 is not between 0 and 1"),
+            (|u| u.account = String::new(), "usage record `r2`: the account is empty"),
+            (|u| u.record_id = String::new(), "usage record ``: the record id is empty"),
+        ];
+        for (spoil, message) in cases {
+            let mut bad = good.clone();
+            bad.record_id = "r2".to_owned();
+            spoil(&mut bad);
+            let err = store.ingest_usage(&[good.clone(), bad], "a.csv", "t").expect_err(message);
+            assert_eq!(err.to_string(), message);
+        }
+        // Nothing of the refused batches was stored; the good record goes in alone.
+        assert!(store.usage().expect("usage").is_empty());
+        let done = store.ingest_usage(std::slice::from_ref(&good), "a.csv", "t").expect("good record");
+        assert_eq!(done.inserted, 1);
+        assert_eq!(store.usage().expect("usage"), vec![good]);
+    });
+}

@@ -9,6 +9,11 @@
 -- right by construction instead: the store writes only numbers it read from these tables in the
 -- same transaction, or committed earlier (dictionary and ingest rows are never deleted, below),
 -- and a report that meets a number missing from its dictionary fails as a corrupt store.
+--
+-- For the same reason the record's values are checked by the store before the insert
+-- (`UsageBatch::check`: a non-empty id, chips above zero, the end after the start, fractions
+-- within 0-1), not by CHECK constraints evaluated on every row: those cost 12% of an ingest
+-- (3.94 s against 3.45 s for 3 million records). PostgreSQL keeps its constraints.
 CREATE TABLE usage_accounts (
     id      INTEGER PRIMARY KEY,
     account TEXT NOT NULL UNIQUE CHECK (account <> '')
@@ -24,14 +29,14 @@ INSERT INTO usage_models (chip_model, chip_id)
 SELECT DISTINCT chip_model, chip_id FROM usage_records ORDER BY chip_model, chip_id;
 
 CREATE TABLE usage_records_coded (
-    record_id     TEXT PRIMARY KEY CHECK (record_id <> ''),
+    record_id     TEXT PRIMARY KEY,
     account_id    INTEGER NOT NULL,
     model_id      INTEGER NOT NULL,
-    chips         REAL NOT NULL CHECK (chips > 0),
-    start_ns      INTEGER NOT NULL CHECK (typeof(start_ns) = 'integer'),
-    end_ns        INTEGER NOT NULL CHECK (typeof(end_ns) = 'integer' AND end_ns > start_ns),
-    utilization   REAL CHECK (utilization IS NULL OR (utilization >= 0 AND utilization <= 1)),
-    tensor_active REAL CHECK (tensor_active IS NULL OR (tensor_active >= 0 AND tensor_active <= 1)),
+    chips         REAL NOT NULL,
+    start_ns      INTEGER NOT NULL,
+    end_ns        INTEGER NOT NULL,
+    utilization   REAL,
+    tensor_active REAL,
     run_id        TEXT,
     ingest_id     INTEGER NOT NULL
 ) WITHOUT ROWID;
