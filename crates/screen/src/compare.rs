@@ -705,7 +705,7 @@ fn align(query: &NameForm, candidate: &NameForm, explain: bool) -> Comparison {
     let mut aligned_weight = 0.0;
     let mut pairs: Vec<(usize, usize)> = Vec::new();
     let mut number_mismatch = false;
-    let mut chosen: Vec<((usize, usize), (usize, usize), f64)> = Vec::new();
+    let mut chosen: Vec<&Option_> = Vec::new();
     for o in &options {
         let q_free = (o.q.0..o.q.0 + o.q.1).all(|i| !q_used[i]);
         let c_free = (o.c.0..o.c.0 + o.c.1).all(|j| !c_used[j]);
@@ -721,7 +721,7 @@ fn align(query: &NameForm, candidate: &NameForm, explain: bool) -> Comparison {
         matched += o.gain;
         aligned_weight += span_weight(q, o.q) + span_weight(c, o.c);
         pairs.push((o.q.0, o.c.0));
-        chosen.push((o.q, o.c, o.similarity));
+        chosen.push(o);
         if explain {
             alignment.push(Aligned {
                 query: span_text(query, o.q),
@@ -772,9 +772,9 @@ fn align(query: &NameForm, candidate: &NameForm, explain: bool) -> Comparison {
     // the distinctive words agree (McKenton / McKesson Corporation).
     let (mut strong_gain, mut strong_weight) = (0.0, 0.0);
     for o in &chosen {
-        let (wq, wc) = (span_weight(q, o.0), span_weight(c, o.1));
-        if q[o.0.0..o.0.0 + o.0.1].iter().any(strong) && c[o.1.0..o.1.0 + o.1.1].iter().any(strong) {
-            strong_gain += o.2 * (wq + wc);
+        let (wq, wc) = (span_weight(q, o.q), span_weight(c, o.c));
+        if q[o.q.0..o.q.0 + o.q.1].iter().any(strong) && c[o.c.0..o.c.0 + o.c.1].iter().any(strong) {
+            strong_gain += o.similarity * (wq + wc);
             strong_weight += wq + wc;
         }
     }
