@@ -101,20 +101,6 @@ struct BatchRow {
     tensor_active: Option<f64>,
 }
 
-/// One record of a [`UsageBatch`], its account and model as the batch numbers them.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct BatchRecord<'a> {
-    pub record_id: &'a str,
-    pub account: usize,
-    pub model: usize,
-    pub chips: f64,
-    pub start_ns: i64,
-    pub end_ns: i64,
-    pub utilization: Option<f64>,
-    pub tensor_active: Option<f64>,
-    pub run_id: Option<&'a str>,
-}
-
 impl UsageBatch {
     /// Up to this many models, a record's model is found by comparing names, not by hashing.
     const FEW_MODELS: usize = 8;
@@ -198,8 +184,10 @@ impl UsageBatch {
         &self.models
     }
 
-    pub(crate) fn records(&self) -> impl ExactSizeIterator<Item = BatchRecord<'_>> + '_ {
-        self.rows.iter().map(|r| BatchRecord {
+    /// The records, their account and model as the batch numbers them (indices into
+    /// `accounts()` and `models()`).
+    pub(crate) fn records(&self) -> impl ExactSizeIterator<Item = CodedUsage<'_>> + '_ {
+        self.rows.iter().map(|r| CodedUsage {
             record_id: &self.text[r.id.0..r.id.1],
             account: r.account as usize,
             model: r.model as usize,
@@ -430,7 +418,7 @@ impl SqliteStore {
             }
             // In record id order (the first of equal ids first, so it is the one counted): the
             // B-tree keyed by record id then takes the batch page by page instead of at random.
-            let mut records: Vec<BatchRecord<'_>> = batch.records().collect();
+            let mut records: Vec<CodedUsage<'_>> = batch.records().collect();
             records.sort_by(|a, b| a.record_id.cmp(b.record_id));
             let mut insert = tx
                 .prepare_cached(

@@ -638,10 +638,9 @@ fn customer_records_keep_their_history_and_store_a_version_only_on_change() {
     });
 }
 
-#[test]
-fn usage_records_of_a_version_8_store_move_to_the_compact_table_exactly() {
-    // A store as version 8 left it: usage times as RFC 3339 text, the source on every row.
-    let dir = TempDir::new();
+/// A SQLite store file as an older build left it: the shipped migrations up to `version`
+/// applied and recorded, none after.
+fn store_at_version(dir: &TempDir, version: usize) -> rusqlite::Connection {
     let raw = rusqlite::Connection::open(dir.store_path()).expect("raw");
     raw.execute_batch(
         "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
@@ -656,11 +655,22 @@ fn usage_records_of_a_version_8_store_move_to_the_compact_table_exactly() {
         ("ledger", include_str!("../migrations/sqlite/0006_ledger.sql")),
         ("ledger_serials", include_str!("../migrations/sqlite/0007_ledger_serials.sql")),
         ("api_tokens", include_str!("../migrations/sqlite/0008_api_tokens.sql")),
+        ("usage_compact", include_str!("../migrations/sqlite/0009_usage_compact.sql")),
+        ("cases", include_str!("../migrations/sqlite/0010_cases.sql")),
+        ("locations", include_str!("../migrations/sqlite/0011_locations.sql")),
     ];
-    for (i, (name, sql)) in shipped.iter().enumerate() {
+    for (i, (name, sql)) in shipped.iter().take(version).enumerate() {
         raw.execute_batch(sql).expect(name);
         raw.execute("INSERT INTO schema_migrations VALUES (?1, ?2, 'then')", (i as i64 + 1, name)).expect("record");
     }
+    raw
+}
+
+#[test]
+fn usage_records_of_a_version_8_store_move_to_the_compact_table_exactly() {
+    // A store as version 8 left it: usage times as RFC 3339 text, the source on every row.
+    let dir = TempDir::new();
+    let raw = store_at_version(&dir, 8);
     for (id, start, end, source) in [
         ("r1", "2026-10-01T00:00:00Z", "2026-10-01T01:00:00Z", "a.csv"),
         ("r2", "2026-10-01T00:00:00.5Z", "2026-10-02T00:00:00.123456789Z", "a.csv"),
@@ -697,28 +707,7 @@ fn usage_records_of_a_version_8_store_move_to_the_compact_table_exactly() {
 fn usage_records_of_a_version_11_store_keep_every_field_in_the_dictionary_coded_table() {
     // A store as version 11 left it: account and chip model as text on every record.
     let dir = TempDir::new();
-    let raw = rusqlite::Connection::open(dir.store_path()).expect("raw");
-    raw.execute_batch(
-        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
-    )
-    .expect("migrations table");
-    let shipped = [
-        ("initial", include_str!("../migrations/sqlite/0001_initial.sql")),
-        ("party_qualifiers", include_str!("../migrations/sqlite/0002_party_qualifiers.sql")),
-        ("usage", include_str!("../migrations/sqlite/0003_usage.sql")),
-        ("customers", include_str!("../migrations/sqlite/0004_customers.sql")),
-        ("usage_account_index", include_str!("../migrations/sqlite/0005_usage_account_index.sql")),
-        ("ledger", include_str!("../migrations/sqlite/0006_ledger.sql")),
-        ("ledger_serials", include_str!("../migrations/sqlite/0007_ledger_serials.sql")),
-        ("api_tokens", include_str!("../migrations/sqlite/0008_api_tokens.sql")),
-        ("usage_compact", include_str!("../migrations/sqlite/0009_usage_compact.sql")),
-        ("cases", include_str!("../migrations/sqlite/0010_cases.sql")),
-        ("locations", include_str!("../migrations/sqlite/0011_locations.sql")),
-    ];
-    for (i, (name, sql)) in shipped.iter().enumerate() {
-        raw.execute_batch(sql).expect(name);
-        raw.execute("INSERT INTO schema_migrations VALUES (?1, ?2, 'then')", (i as i64 + 1, name)).expect("record");
-    }
+    let raw = store_at_version(&dir, 11);
     raw.execute_batch(
         "INSERT INTO usage_ingests (id, source, at) VALUES (1, 'a.csv', 't1'), (2, 'b.jsonl', 't2');
          INSERT INTO usage_records (record_id, account, chip_model, chip_id, chips, start_ns, end_ns, utilization,
