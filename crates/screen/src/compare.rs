@@ -705,7 +705,12 @@ fn align(query: &NameForm, candidate: &NameForm, explain: bool) -> Comparison {
     let mut aligned_weight = 0.0;
     let mut pairs: Vec<(usize, usize)> = Vec::new();
     let mut number_mismatch = false;
-    let mut chosen: Vec<&Option_> = Vec::new();
+    // Only meaningful tokens contradict (see below), and only they bound the score: generic words
+    // aligned beside a fuzzy distinctive word must not lift the pair above how well the
+    // distinctive words agree (McKenton / McKesson Corporation).
+    let strong =
+        |t: &Token| t.weight >= 0.5 || (t.kind == TokenKind::Symbol && !ENTITY_TYPE_SYMBOLS.contains(&t.text.as_str()));
+    let (mut strong_gain, mut strong_weight) = (0.0, 0.0);
     for o in &options {
         let q_free = (o.q.0..o.q.0 + o.q.1).all(|i| !q_used[i]);
         let c_free = (o.c.0..o.c.0 + o.c.1).all(|j| !c_used[j]);
@@ -721,7 +726,11 @@ fn align(query: &NameForm, candidate: &NameForm, explain: bool) -> Comparison {
         matched += o.gain;
         aligned_weight += span_weight(q, o.q) + span_weight(c, o.c);
         pairs.push((o.q.0, o.c.0));
-        chosen.push(o);
+        if q[o.q.0..o.q.0 + o.q.1].iter().any(strong) && c[o.c.0..o.c.0 + o.c.1].iter().any(strong) {
+            let weight = span_weight(q, o.q) + span_weight(c, o.c);
+            strong_gain += o.similarity * weight;
+            strong_weight += weight;
+        }
         if explain {
             alignment.push(Aligned {
                 query: span_text(query, o.q),
@@ -731,8 +740,8 @@ fn align(query: &NameForm, candidate: &NameForm, explain: bool) -> Comparison {
             });
         }
     }
-    let unmatched_q: Vec<usize> = (0..q.len()).filter(|&i| !q_used[i]).collect();
-    let unmatched_c: Vec<usize> = (0..c.len()).filter(|&j| !c_used[j]).collect();
+    let mut unmatched_q: Vec<usize> = (0..q.len()).filter(|&i| !q_used[i]).collect();
+    let mut unmatched_c: Vec<usize> = (0..c.len()).filter(|&j| !c_used[j]).collect();
     let q_numbers = unmatched_q.iter().filter(|&&i| q[i].kind == TokenKind::Number).count();
     let c_numbers = unmatched_c.iter().filter(|&&j| c[j].kind == TokenKind::Number).count();
     if q_numbers > 0 && c_numbers > 0 {
@@ -750,12 +759,10 @@ fn align(query: &NameForm, candidate: &NameForm, explain: bool) -> Comparison {
     // over on one side only are a longer form of the same name (a middle name, a branch).
     // Only meaningful tokens contradict; a leftover "company" on one side and "corporation" on
     // the other are extras. A number only one side has still says "a different one".
-    let strong =
-        |t: &Token| t.weight >= 0.5 || (t.kind == TokenKind::Symbol && !ENTITY_TYPE_SYMBOLS.contains(&t.text.as_str()));
     // A leftover "son of" costs nothing: it is no name, and the name it introduces (a father's,
     // a grandfather's: the longer form "Usama bin Muhammad ibn Awad ibn Ladin") is counted.
-    let unmatched_q: Vec<usize> = unmatched_q.into_iter().filter(|&i| !is_son_of(q, i)).collect();
-    let unmatched_c: Vec<usize> = unmatched_c.into_iter().filter(|&j| !is_son_of(c, j)).collect();
+    unmatched_q.retain(|&i| !is_son_of(q, i));
+    unmatched_c.retain(|&j| !is_son_of(c, j));
     let uq: f64 = unmatched_q.iter().filter(|&&i| strong(&q[i])).map(|&i| q[i].weight).sum();
     let uc: f64 = unmatched_c.iter().filter(|&&j| strong(&c[j])).map(|&j| c[j].weight).sum();
     let weak: f64 = unmatched_q.iter().filter(|&&i| !strong(&q[i])).map(|&i| q[i].weight).sum::<f64>()
@@ -768,16 +775,6 @@ fn align(query: &NameForm, candidate: &NameForm, explain: bool) -> Comparison {
     let denominator =
         aligned_weight + CONTRADICTION_COST * contradiction + extra_cost * extra + (1.0 - extra_cost) * lone_numbers;
     let mut score = if denominator > 0.0 { (matched / denominator).clamp(0.0, 1.0) } else { 0.0 };
-    // Generic words aligned beside a fuzzy distinctive word must not lift the pair above how well
-    // the distinctive words agree (McKenton / McKesson Corporation).
-    let (mut strong_gain, mut strong_weight) = (0.0, 0.0);
-    for o in &chosen {
-        let (wq, wc) = (span_weight(q, o.q), span_weight(c, o.c));
-        if q[o.q.0..o.q.0 + o.q.1].iter().any(strong) && c[o.c.0..o.c.0 + o.c.1].iter().any(strong) {
-            strong_gain += o.similarity * (wq + wc);
-            strong_weight += wq + wc;
-        }
-    }
     if strong_weight > 0.0 {
         score = score.min(strong_gain / strong_weight);
     }
