@@ -107,7 +107,9 @@ fn ingest(
                     Ok(record) => {
                         push(&mut batch, &record)?;
                         if batch.len() == BATCH {
-                            let full = std::mem::take(&mut batch);
+                            let mut full = std::mem::take(&mut batch);
+                            // Sorted here, so that the writer (the slower thread) need not.
+                            full.sort_by_record_id();
                             // A closed channel means the writer failed: its error is reported below.
                             if sender.send(full).is_err() {
                                 return Ok(());
@@ -132,6 +134,7 @@ fn ingest(
                 }
             }
             if !batch.is_empty() {
+                batch.sort_by_record_id();
                 let _ = sender.send(batch);
             }
             Ok(())

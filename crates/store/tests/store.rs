@@ -839,3 +839,39 @@ fn a_batch_with_a_record_the_store_must_not_hold_is_refused_whole() {
         assert_eq!(store.usage().expect("usage"), vec![good]);
     });
 }
+
+#[test]
+fn the_first_of_equal_record_ids_in_a_batch_is_the_one_counted_sorted_or_not() {
+    each_backend(|db| {
+        let row = |id: &'static str, account: &'static str| chipwarden_store::UsageRow {
+            record_id: id,
+            account,
+            chip_model: "H100",
+            chip_id: "nvidia-h100-sxm5-80gb",
+            chips: 1.0,
+            start_ns: 1,
+            end_ns: 2,
+            utilization: None,
+            tensor_active: None,
+            run_id: None,
+        };
+        for presorted in [false, true] {
+            let mut store = db.open();
+            let mut batch = chipwarden_store::UsageBatch::new();
+            for (id, account) in [("r2", "first"), ("r1", "only"), ("r2", "second"), ("r0", "only")] {
+                batch.push(&row(id, account));
+            }
+            if presorted {
+                batch.sort_by_record_id();
+            }
+            let at = if presorted { "t2" } else { "t1" };
+            let done = store.ingest_usage_batch(&batch, "a.csv", at).expect("ingest");
+            let stored: Vec<(String, String)> =
+                store.usage().expect("usage").into_iter().map(|u| (u.record_id, u.account)).collect();
+            let want = [("r0", "only"), ("r1", "only"), ("r2", "first")];
+            assert_eq!(stored, want.map(|(i, a)| (i.to_owned(), a.to_owned())), "presorted: {presorted}");
+            // The second run finds everything already counted.
+            assert_eq!((done.inserted, done.already_counted), if presorted { (0, 4) } else { (3, 1) });
+        }
+    });
+}
