@@ -88,7 +88,8 @@ impl PgStore {
         let tensor: Vec<Option<f64>> = records.iter().map(|r| r.tensor_active).collect();
         let runs: Vec<Option<&str>> = records.iter().map(|r| r.run_id).collect();
         // One statement for the batch, in record id order: two servers ingesting overlapping
-        // batches lock their keys in the same order and cannot deadlock.
+        // batches lock their keys in the same order and cannot deadlock. Equal ids keep the
+        // batch's order (its ordinality), so the first of them is the one counted.
         let params: [&(dyn ToSql + Sync); 11] =
             [&ids, &accounts, &models, &model_ids, &chips, &starts, &ends, &utilization, &tensor, &runs, &ingest_id];
         let inserted = tx
@@ -97,10 +98,11 @@ impl PgStore {
                                             utilization, tensor_active, run_id, ingest_id)
                  SELECT x.r, a.id, m.id, x.n, x.s, x.e, x.u, x.t, x.run, $11
                  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::int8[], $7::int8[],
-                             $8::float8[], $9::float8[], $10::text[]) AS x (r, a, m, c, n, s, e, u, t, run)
+                             $8::float8[], $9::float8[], $10::text[])
+                      WITH ORDINALITY AS x (r, a, m, c, n, s, e, u, t, run, i)
                  JOIN usage_accounts a ON a.account = x.a
                  JOIN usage_models m ON m.chip_model = x.m AND m.chip_id = x.c
-                 ORDER BY x.r COLLATE \"C\"
+                 ORDER BY x.r COLLATE \"C\", x.i
                  ON CONFLICT (record_id) DO NOTHING",
                 &params,
             )
