@@ -184,6 +184,27 @@ impl Aggregator {
     }
 
     /// The number of `account`, given it now if it has none.
+    /// Adds what another aggregator over the same window and groups gathered: a later part of
+    /// the same records (a scan in parts). Accounts meet by name and runs by id; its kept records
+    /// follow this one's, their `source_line` moved past this part's `lines_before` records.
+    pub fn merge(&mut self, other: Aggregator, lines_before: u64) {
+        for sum in other.accounts {
+            let slot = self.account(&sum.name);
+            if let Some(t) = sum.totals {
+                self.accounts[slot.0].totals.get_or_insert_with(Totals::default).add(&t);
+            }
+        }
+        for (run, (totals, accounts)) in other.runs {
+            let entry = self.runs.entry(run).or_default();
+            entry.0.add(&totals);
+            entry.1.extend(accounts);
+        }
+        self.kept.extend(other.kept.into_iter().map(|mut m| {
+            m.record.source_line += lines_before;
+            m
+        }));
+    }
+
     pub fn account(&mut self, account: &str) -> AccountSlot {
         if let Some(&slot) = self.slots.get(account) {
             return slot;
@@ -385,6 +406,51 @@ pub(crate) mod tests {
             measured: false,
         };
         MeteredRecord { record, estimate }
+    }
+
+    #[test]
+    fn two_parts_merged_report_what_one_pass_reports() {
+        let thresholds = Thresholds::bundled().expect("thresholds");
+        let window = Window::ending(ts("2024-06-01T00:00:00Z"), DEFAULT_WINDOW_DAYS).expect("window");
+        let mut records = vec![
+            metered("r1", "a", "2024-05-01T00:00:00Z", "2024-05-02T00:00:00Z", 8.0, 2e25),
+            metered("r2", "b", "2024-05-01T00:00:00Z", "2024-05-02T00:00:00Z", 8.0, 6e24),
+            metered("r3", "c", "2024-05-10T00:00:00Z", "2024-05-11T00:00:00Z", 8.0, 1e22),
+            metered("r4", "a", "2024-05-20T00:00:00Z", "2024-05-21T00:00:00Z", 8.0, 3e24),
+            metered("r5", "d", "2024-05-20T00:00:00Z", "2024-05-21T00:00:00Z", 8.0, 1e23),
+        ];
+        records[0].record.run_id = Some("run-7".into());
+        records[3].record.run_id = Some("run-7".into());
+        records[4].record.run_id = Some("run-7".into());
+        for (i, m) in records.iter_mut().enumerate() {
+            m.record.source_line = i as u64 + 1;
+        }
+        let links = [Link {
+            account_a: "a".into(),
+            account_b: "b".into(),
+            reason: crate::links::LinkReason::PaymentInstrument,
+            evidence: "card ending 4242".into(),
+        }];
+        let groups = crate::links::groups(&links);
+        let mut whole = Aggregator::new(window, &groups);
+        for m in &records {
+            whole.add(m.clone());
+        }
+        let (mut first, mut second) = (Aggregator::new(window, &groups), Aggregator::new(window, &groups));
+        for m in &records[..2] {
+            first.add(m.clone());
+        }
+        // The second part numbers its records from 1 again, as a scan of its own does.
+        for m in &records[2..] {
+            let mut m = m.clone();
+            m.record.source_line -= 2;
+            second.add(m);
+        }
+        first.merge(second, 2);
+        assert_eq!(
+            first.finish(&groups, &thresholds, &SplitOptions::default()),
+            whole.finish(&groups, &thresholds, &SplitOptions::default())
+        );
     }
 
     #[test]

@@ -82,20 +82,47 @@ pub fn groups(store: &Store) -> ServiceResult<Vec<chipwarden_meter::Group>> {
 
 /// Compute per account, group and run over `window`, from every stored usage record that
 /// overlaps it, against the bundled thresholds.
+///
+/// A large store is read in two parts at once (see [`Store::scan_usage_parts`]), each into an
+/// aggregator of its own, merged in record id order.
 pub fn report(store: &Store, catalog: &Catalog, window: Window) -> ServiceResult<Report> {
+    report_in_parts(store, catalog, window, SPLIT_ABOVE)
+}
+
+/// A store file above this many bytes (about 1.5 million usage records) is read in two parts.
+pub const SPLIT_ABOVE: u64 = 64 << 20;
+
+/// [`report`], with the store size above which it reads in two parts.
+pub fn report_in_parts(store: &Store, catalog: &Catalog, window: Window, split_above: u64) -> ServiceResult<Report> {
     let groups = groups(store)?;
-    let scan = std::cell::RefCell::new(Scan {
-        aggregator: chipwarden_meter::Aggregator::new(window, &groups),
-        catalog,
-        names: UsageNames::default(),
-        slots: Vec::new(),
-        peaks: Vec::new(),
-        band: chipwarden_meter::Band::default(),
-        line: 0,
-    });
-    store.scan_usage(|names| scan.borrow_mut().start(names), |u| scan.borrow_mut().add(u))?;
     let thresholds = chipwarden_meter::Thresholds::bundled().map_err(ServiceError::internal)?;
-    let aggregator = scan.into_inner().aggregator;
+    let parts = store.scan_usage_parts(
+        split_above,
+        |names| {
+            let mut scan = Scan {
+                aggregator: chipwarden_meter::Aggregator::new(window, &groups),
+                catalog,
+                names: UsageNames::default(),
+                slots: Vec::new(),
+                peaks: Vec::new(),
+                band: chipwarden_meter::Band::default(),
+                line: 0,
+            };
+            scan.start(names)?;
+            Ok::<_, ServiceError>(scan)
+        },
+        |scan, u| scan.add(u),
+    )?;
+    let mut parts = parts.into_iter();
+    let mut aggregator = chipwarden_meter::Aggregator::new(window, &groups);
+    let mut lines = 0;
+    if let Some(first) = parts.next() {
+        (aggregator, lines) = (first.aggregator, first.line);
+    }
+    for part in parts {
+        aggregator.merge(part.aggregator, lines);
+        lines += part.line;
+    }
     Ok(aggregator.finish(&groups, &thresholds, &chipwarden_meter::SplitOptions::default()))
 }
 

@@ -14,7 +14,7 @@ use crate::usage::KnownNames;
 
 /// How long a statement waits for another process's write lock before it gives up. Imports of
 /// large lists hold the lock for a second or two; screenings must not fail for that.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The store in one SQLite file (or in memory).
 #[derive(Debug)]

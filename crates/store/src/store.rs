@@ -292,6 +292,23 @@ impl Store {
         dispatch!(self, scan_usage(names, f))
     }
 
+    /// As [`Store::scan_usage`], read in parts at once where that pays: a SQLite store file
+    /// larger than `split_above` bytes is read in two parts split at the median record id, on two
+    /// connections of its own and in one snapshot (`start` makes each part's state from the
+    /// names, `add` adds a record to it); the states come back in record id order. Anything else
+    /// is one part.
+    pub fn scan_usage_parts<S: Send, E: From<StoreError> + Send>(
+        &self,
+        split_above: u64,
+        start: impl Fn(UsageNames) -> std::result::Result<S, E> + Sync,
+        add: impl Fn(&mut S, &CodedUsage<'_>) -> std::result::Result<(), E> + Sync,
+    ) -> std::result::Result<Vec<S>, E> {
+        match &self.backend {
+            Backend::Sqlite(s) => s.scan_usage_parts(split_above, start, add),
+            Backend::Postgres(p) => crate::usage::one_part(|names, f| p.scan_usage(names, f), start, add),
+        }
+    }
+
     /// Every usage record, by record id.
     pub fn usage(&self) -> Result<Vec<StoredUsage>> {
         let mut out = Vec::new();

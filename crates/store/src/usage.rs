@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use rusqlite::TransactionBehavior;
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
 
 use crate::error::{Result, StoreError, db};
@@ -383,6 +383,105 @@ fn real_or_null(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlRes
     }
 }
 
+/// Which records of a scan: all, those with a record id below a key, or the rest.
+#[derive(Debug, Clone, Copy)]
+enum Part<'a> {
+    All,
+    Below(&'a str),
+    From(&'a str),
+}
+
+/// Runs a scan (`scan(names, f)`) into one state: `start` makes it from the names, `add` adds
+/// each record.
+pub(crate) fn one_part<S, E: From<StoreError>>(
+    scan: impl FnOnce(
+        &mut dyn FnMut(UsageNames) -> std::result::Result<(), E>,
+        &mut dyn FnMut(&CodedUsage<'_>) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E>,
+    start: impl Fn(UsageNames) -> std::result::Result<S, E>,
+    add: impl Fn(&mut S, &CodedUsage<'_>) -> std::result::Result<(), E>,
+) -> std::result::Result<Vec<S>, E> {
+    let state = std::cell::RefCell::new(None);
+    scan(
+        &mut |names| {
+            *state.borrow_mut() = Some(start(names)?);
+            Ok(())
+        },
+        &mut |u| match state.borrow_mut().as_mut() {
+            Some(s) => add(s, u),
+            None => Err(StoreError::Invalid("a usage record came before the names".to_owned()).into()),
+        },
+    )?;
+    Ok(state.into_inner().into_iter().collect())
+}
+
+/// Reads the dictionaries and then the records of `part`, in the transaction open on `conn`.
+fn scan_in<E: From<StoreError>>(
+    conn: &Connection,
+    part: Part<'_>,
+    names: impl FnOnce(UsageNames) -> std::result::Result<(), E>,
+    mut f: impl FnMut(&CodedUsage<'_>) -> std::result::Result<(), E>,
+) -> std::result::Result<(), E> {
+    let action = "read usage records";
+    let (mut account_ids, mut model_ids) = (Vec::new(), Vec::new());
+    let mut dictionary = UsageNames::default();
+    {
+        let mut stmt = conn.prepare("SELECT id, account FROM usage_accounts ORDER BY id").map_err(db(action))?;
+        let mut rows = stmt.query([]).map_err(db(action))?;
+        while let Some(row) = rows.next().map_err(db(action))? {
+            account_ids.push(row.get::<_, i64>(0).map_err(db(action))?);
+            dictionary.accounts.push(row.get(1).map_err(db(action))?);
+        }
+        let mut stmt =
+            conn.prepare("SELECT id, chip_model, chip_id FROM usage_models ORDER BY id").map_err(db(action))?;
+        let mut rows = stmt.query([]).map_err(db(action))?;
+        while let Some(row) = rows.next().map_err(db(action))? {
+            model_ids.push(row.get::<_, i64>(0).map_err(db(action))?);
+            dictionary.models.push(UsageModel {
+                chip_model: row.get(1).map_err(db(action))?,
+                chip_id: row.get(2).map_err(db(action))?,
+            });
+        }
+    }
+    let (accounts, models) = (Numbering::new(&account_ids), Numbering::new(&model_ids));
+    names(dictionary)?;
+    let columns = "SELECT record_id, account_id, model_id, chips, start_ns, end_ns, utilization, tensor_active, run_id
+                   FROM usage_records";
+    let (sql, key) = match part {
+        Part::All => (columns.to_owned(), None),
+        Part::Below(key) => (format!("{columns} WHERE record_id < ?1"), Some(key)),
+        Part::From(key) => (format!("{columns} WHERE record_id >= ?1"), Some(key)),
+    };
+    let mut stmt = conn.prepare(&sql).map_err(db(action))?;
+    let mut rows = match key {
+        Some(key) => stmt.query([key]),
+        None => stmt.query([]),
+    }
+    .map_err(db(action))?;
+    while let Some(row) = rows.next().map_err(db(action))? {
+        let read = || -> Result<CodedUsage<'_>> {
+            let value = |i: usize| row.get_ref(i).map_err(db(action));
+            let typed = |e: rusqlite::types::FromSqlError| StoreError::Database {
+                action: action.to_owned(),
+                cause: Box::new(e),
+            };
+            Ok(CodedUsage {
+                record_id: value(0)?.as_str().map_err(typed)?,
+                account: accounts.index(value(1)?.as_i64().map_err(typed)?, "account")?,
+                model: models.index(value(2)?.as_i64().map_err(typed)?, "chip model")?,
+                chips: real(value(3)?).map_err(typed)?,
+                start_ns: value(4)?.as_i64().map_err(typed)?,
+                end_ns: value(5)?.as_i64().map_err(typed)?,
+                utilization: real_or_null(value(6)?).map_err(typed)?,
+                tensor_active: real_or_null(value(7)?).map_err(typed)?,
+                run_id: value(8)?.as_str_or_null().map_err(typed)?,
+            })
+        };
+        f(&read()?)?;
+    }
+    Ok(())
+}
+
 impl SqliteStore {
     pub fn ingest_usage(&mut self, batch: &UsageBatch, source: &str, at: &str) -> Result<Ingested> {
         let action = "store usage records";
@@ -479,62 +578,78 @@ impl SqliteStore {
     pub fn scan_usage<E: From<StoreError>>(
         &self,
         names: impl FnOnce(UsageNames) -> std::result::Result<(), E>,
-        mut f: impl FnMut(&CodedUsage<'_>) -> std::result::Result<(), E>,
+        f: impl FnMut(&CodedUsage<'_>) -> std::result::Result<(), E>,
     ) -> std::result::Result<(), E> {
-        let action = "read usage records";
         // One snapshot for the names and the records: an ingest may add both meanwhile.
-        let tx = self.conn.unchecked_transaction().map_err(db(action))?;
-        let (mut account_ids, mut model_ids) = (Vec::new(), Vec::new());
-        let mut dictionary = UsageNames::default();
-        {
-            let mut stmt = tx.prepare("SELECT id, account FROM usage_accounts ORDER BY id").map_err(db(action))?;
-            let mut rows = stmt.query([]).map_err(db(action))?;
-            while let Some(row) = rows.next().map_err(db(action))? {
-                account_ids.push(row.get::<_, i64>(0).map_err(db(action))?);
-                dictionary.accounts.push(row.get(1).map_err(db(action))?);
-            }
-            let mut stmt =
-                tx.prepare("SELECT id, chip_model, chip_id FROM usage_models ORDER BY id").map_err(db(action))?;
-            let mut rows = stmt.query([]).map_err(db(action))?;
-            while let Some(row) = rows.next().map_err(db(action))? {
-                model_ids.push(row.get::<_, i64>(0).map_err(db(action))?);
-                dictionary.models.push(UsageModel {
-                    chip_model: row.get(1).map_err(db(action))?,
-                    chip_id: row.get(2).map_err(db(action))?,
-                });
-            }
-        }
-        let (accounts, models) = (Numbering::new(&account_ids), Numbering::new(&model_ids));
-        names(dictionary)?;
-        let mut stmt = tx
-            .prepare(
-                "SELECT record_id, account_id, model_id, chips, start_ns, end_ns, utilization, tensor_active, run_id
-                 FROM usage_records",
-            )
+        let tx = self.conn.unchecked_transaction().map_err(db("read usage records"))?;
+        scan_in(&tx, Part::All, names, f)
+    }
+
+    /// As `scan_usage`, in two parts read at once on two connections of their own, when the
+    /// store file is larger than `split_above` bytes: the records below the median record id in
+    /// one part, the rest in the other, both from one snapshot. `start` makes each part's state
+    /// from the names, `add` adds a record to it; the states come back in record id order. A
+    /// store in memory or a small one is read in one part.
+    pub fn scan_usage_parts<S: Send, E: From<StoreError> + Send>(
+        &self,
+        split_above: u64,
+        start: impl Fn(UsageNames) -> std::result::Result<S, E> + Sync,
+        add: impl Fn(&mut S, &CodedUsage<'_>) -> std::result::Result<(), E> + Sync,
+    ) -> std::result::Result<Vec<S>, E> {
+        let action = "read usage records";
+        let size: i64 = self
+            .conn
+            .query_row("SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()", [], |r| r.get(0))
             .map_err(db(action))?;
-        let mut rows = stmt.query([]).map_err(db(action))?;
-        while let Some(row) = rows.next().map_err(db(action))? {
-            let read = || -> Result<CodedUsage<'_>> {
-                let value = |i: usize| row.get_ref(i).map_err(db(action));
-                let typed = |e: rusqlite::types::FromSqlError| StoreError::Database {
-                    action: action.to_owned(),
-                    cause: Box::new(e),
-                };
-                Ok(CodedUsage {
-                    record_id: value(0)?.as_str().map_err(typed)?,
-                    account: accounts.index(value(1)?.as_i64().map_err(typed)?, "account")?,
-                    model: models.index(value(2)?.as_i64().map_err(typed)?, "chip model")?,
-                    chips: real(value(3)?).map_err(typed)?,
-                    start_ns: value(4)?.as_i64().map_err(typed)?,
-                    end_ns: value(5)?.as_i64().map_err(typed)?,
-                    utilization: real_or_null(value(6)?).map_err(typed)?,
-                    tensor_active: real_or_null(value(7)?).map_err(typed)?,
-                    run_id: value(8)?.as_str_or_null().map_err(typed)?,
-                })
-            };
-            f(&read()?)?;
-        }
-        Ok(())
+        let path = self.conn.path().filter(|p| !p.is_empty()).map(str::to_owned);
+        let (Some(path), true) = (path, u64::try_from(size).unwrap_or(0) > split_above) else {
+            return one_part(|names, f| self.scan_usage(names, f), start, add);
+        };
+        let open = || -> Result<Connection> {
+            let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+            let conn = Connection::open_with_flags(&path, flags).map_err(db(action))?;
+            conn.busy_timeout(crate::sqlite::BUSY_TIMEOUT).map_err(db(action))?;
+            Ok(conn)
+        };
+        let (low, high) = (open()?, open()?);
+        // One snapshot for both parts: while this connection holds the write lock no ingest can
+        // commit, so the two read transactions begun meanwhile see the same records. The lock
+        // is held for the few statements that begin them, not for the reading.
+        self.conn.execute_batch("BEGIN IMMEDIATE").map_err(db(action))?;
+        let begun = (|| -> Result<()> {
+            low.execute_batch("BEGIN").map_err(db(action))?;
+            low.query_row("SELECT count(*) FROM usage_ingests", [], |r| r.get::<_, i64>(0)).map_err(db(action))?;
+            high.execute_batch("BEGIN").map_err(db(action))?;
+            high.query_row("SELECT count(*) FROM usage_ingests", [], |r| r.get::<_, i64>(0)).map_err(db(action))?;
+            Ok(())
+        })();
+        self.conn.execute_batch("ROLLBACK").map_err(db(action))?;
+        begun?;
+        // The median record id: counting reads page headers only, skipping steps over keys.
+        let median: Option<String> = low
+            .query_row(
+                "SELECT record_id FROM usage_records ORDER BY record_id
+                 LIMIT 1 OFFSET (SELECT count(*) / 2 FROM usage_records)",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db(action))?;
+        let Some(mid) = median else {
+            return one_part(|names, f| scan_in(&low, Part::All, names, f), start, add);
+        };
+        std::thread::scope(|scope| {
+            let (start, add, mid) = (&start, &add, mid.as_str());
+            let upper = scope.spawn(move || one_part(|names, f| scan_in(&high, Part::From(mid), names, f), start, add));
+            let lower = one_part(|names, f| scan_in(&low, Part::Below(mid), names, f), start, add);
+            let upper = upper.join().unwrap_or_else(|_| {
+                Err(StoreError::Database { action: action.to_owned(), cause: "a reading thread panicked".into() }
+                    .into())
+            });
+            let mut parts = lower?;
+            parts.extend(upper?);
+            Ok(parts)
+        })
     }
 
     pub fn usage_mark(&self) -> Result<i64> {

@@ -875,3 +875,50 @@ fn the_first_of_equal_record_ids_in_a_batch_is_the_one_counted_sorted_or_not() {
         }
     });
 }
+
+#[test]
+fn a_large_store_is_read_in_two_parts_split_at_the_median_record_id_in_one_snapshot() {
+    each_backend(|db| {
+        let mut store = db.open();
+        let records: Vec<chipwarden_store::StoredUsage> = (0..1_001)
+            .map(|i| chipwarden_store::StoredUsage {
+                record_id: format!("r{i}"),
+                account: format!("acct-{}", i % 7),
+                chip_model: "H100".to_owned(),
+                chip_id: "nvidia-h100-sxm5-80gb".to_owned(),
+                chips: 1.0,
+                start_ns: i,
+                end_ns: i + 10,
+                utilization: None,
+                tensor_active: None,
+                run_id: None,
+            })
+            .collect();
+        store.ingest_usage(&records, "a.csv", "t").expect("ingest");
+        let all: Vec<String> = store.usage().expect("usage").into_iter().map(|u| u.record_id).collect();
+        // Each part: the names it was given and the record ids it read.
+        let read = |split_above: u64| {
+            store
+                .scan_usage_parts(
+                    split_above,
+                    |names| Ok::<_, StoreError>((names.accounts.len(), Vec::new())),
+                    |part, u| {
+                        part.1.push(u.record_id.to_owned());
+                        Ok(())
+                    },
+                )
+                .expect("scan")
+        };
+        let parts = read(0);
+        let ids: Vec<String> = parts.iter().flat_map(|p| p.1.clone()).collect();
+        assert_eq!(ids, all, "every record once, in record id order");
+        assert!(parts.iter().all(|p| p.0 == 7), "every part has all the names");
+        if db.is_postgres() {
+            assert_eq!(parts.len(), 1);
+        } else {
+            assert_eq!(parts.iter().map(|p| p.1.len()).collect::<Vec<_>>(), [500, 501], "split at the median");
+        }
+        // Below the size limit, one part.
+        assert_eq!(read(u64::MAX).len(), 1);
+    });
+}
