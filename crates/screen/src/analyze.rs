@@ -66,6 +66,23 @@ pub struct Token {
 }
 
 /// A hash of a token's text or key, computed once when a name is analysed.
+impl Token {
+    /// A token with its letter set and hashes computed from its text, surface and key.
+    fn new(text: String, surface: String, kind: TokenKind, weight: f64, key: String, nicknames: Vec<String>) -> Token {
+        Token {
+            letters: letter_set(&surface),
+            text_hash: hash_of(&text),
+            key_hash: hash_of(&key),
+            text,
+            surface,
+            kind,
+            weight,
+            key,
+            nicknames,
+        }
+    }
+}
+
 pub fn hash_of(s: &str) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -564,17 +581,14 @@ impl Lexicon {
         let mut i = 0;
         while i < raw.len() {
             if organization && let Some((len, generic)) = self.legal_form_at(&raw[i..]) {
-                tokens.push(Token {
-                    text: generic,
-                    surface: raw[i..i + len].join(" "),
-                    kind: TokenKind::LegalForm,
-                    weight: 0.1,
-                    key: String::new(),
-                    nicknames: Vec::new(),
-                    letters: 0,
-                    text_hash: 0,
-                    key_hash: 0,
-                });
+                tokens.push(Token::new(
+                    generic,
+                    raw[i..i + len].join(" "),
+                    TokenKind::LegalForm,
+                    0.1,
+                    String::new(),
+                    Vec::new(),
+                ));
                 i += len;
                 continue;
             }
@@ -582,11 +596,6 @@ impl Lexicon {
             i += 1;
         }
         let abjad = nfkc.chars().any(is_abjad);
-        for token in &mut tokens {
-            token.letters = letter_set(&token.surface);
-            token.text_hash = hash_of(&token.text);
-            token.key_hash = hash_of(&token.key);
-        }
         let joins = joins_of(&tokens);
         let (syllabic, syllables) = syllables_of(&folded);
         // A person's name in kanji may be Japanese: its Japanese reading is kept beside.
@@ -648,11 +657,7 @@ impl Lexicon {
         let mut written = Vec::with_capacity(parts.len());
         for (w, romaji) in &parts {
             for word in words(romaji) {
-                let mut token = self.token(&word, false, false);
-                token.letters = letter_set(&token.surface);
-                token.text_hash = hash_of(&token.text);
-                token.key_hash = hash_of(&token.key);
-                tokens.push(token);
+                tokens.push(self.token(&word, false, false));
                 written.push(w.clone());
             }
         }
@@ -678,17 +683,7 @@ impl Lexicon {
     fn token(&self, word: &str, organization: bool, zh_generic: bool) -> Token {
         let surface = word.to_owned();
         if word.chars().all(|c| c.is_ascii_digit()) {
-            return Token {
-                text: surface.clone(),
-                surface,
-                kind: TokenKind::Number,
-                weight: 1.0,
-                key: String::new(),
-                nicknames: Vec::new(),
-                letters: 0,
-                text_hash: 0,
-                key_hash: 0,
-            };
+            return Token::new(surface.clone(), surface, TokenKind::Number, 1.0, String::new(), Vec::new());
         }
         if let Some((symbol, weight)) = self.symbols.get(word) {
             let applies = organization || symbol.starts_with("per:");
@@ -697,71 +692,22 @@ impl Lexicon {
                 // A person's word may be both ("Ben": son of, and short for Benjamin).
                 let nicknames =
                     if organization { Vec::new() } else { self.nicknames.get(word).cloned().unwrap_or_default() };
-                return Token {
-                    text: symbol.clone(),
-                    surface,
-                    kind,
-                    weight: *weight,
-                    key: phonetic_key(word),
-                    nicknames,
-                    letters: 0,
-                    text_hash: 0,
-                    key_hash: 0,
-                };
+                return Token::new(symbol.clone(), surface, kind, *weight, phonetic_key(word), nicknames);
             }
         }
         if organization && self.places.contains(word) {
-            return Token {
-                text: surface.clone(),
-                surface,
-                kind: TokenKind::Word,
-                weight: PLACE_WEIGHT,
-                key: phonetic_key(word),
-                nicknames: Vec::new(),
-                letters: 0,
-                text_hash: 0,
-                key_hash: 0,
-            };
+            return Token::new(surface.clone(), surface, TokenKind::Word, PLACE_WEIGHT, phonetic_key(word), Vec::new());
         }
         if STOP_WORDS.contains(&word) || zh_generic {
-            return Token {
-                text: surface.clone(),
-                surface,
-                kind: TokenKind::Generic,
-                weight: 0.3,
-                key: phonetic_key(word),
-                nicknames: Vec::new(),
-                letters: 0,
-                text_hash: 0,
-                key_hash: 0,
-            };
+            return Token::new(surface.clone(), surface, TokenKind::Generic, 0.3, phonetic_key(word), Vec::new());
         }
         if word.chars().count() == 1 {
-            return Token {
-                text: surface.clone(),
-                surface,
-                kind: TokenKind::Initial,
-                weight: 0.5,
-                key: String::new(),
-                nicknames: Vec::new(),
-                letters: 0,
-                text_hash: 0,
-                key_hash: 0,
-            };
+            return Token::new(surface.clone(), surface, TokenKind::Initial, 0.5, String::new(), Vec::new());
         }
         let nicknames = if organization { Vec::new() } else { self.nicknames.get(word).cloned().unwrap_or_default() };
         let common = !organization && self.common_given_names.contains(word);
-        Token {
-            text: surface.clone(),
-            key: phonetic_key(word),
-            surface,
-            kind: TokenKind::Word,
-            weight: if common { COMMON_GIVEN_NAME_WEIGHT } else { 1.0 },
-            nicknames,
-            letters: 0,
-            text_hash: 0,
-            key_hash: 0,
-        }
+        let weight = if common { COMMON_GIVEN_NAME_WEIGHT } else { 1.0 };
+        Token::new(surface.clone(), surface, TokenKind::Word, weight, phonetic_key(word), nicknames)
     }
 
     fn legal_form_at(&self, rest: &[String]) -> Option<(usize, String)> {

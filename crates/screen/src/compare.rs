@@ -464,14 +464,8 @@ fn token_similarity(a: &Token, b: &Token, abjad: bool, person: bool) -> (f64, Ho
     // Alpha / Wafa): a phonetic match also needs half the letters in place.
     // Short words are let through for the Chinese syllables of people's names (Li / Lee); in an
     // organisation's name a short word is more often an acronym (BWI / BAE).
-    let letters_close = || (la.max(lb) <= 3 && person) || letters_close(&a.surface, &b.surface);
-    if !a.key.is_empty()
-        && a.key_hash == b.key_hash
-        && a.key == b.key
-        && key_long_enough
-        && similar_length
-        && letters_close()
-    {
+    let close = || (la.max(lb) <= 3 && person) || letters_close(&a.surface, &b.surface);
+    if !a.key.is_empty() && a.key_hash == b.key_hash && a.key == b.key && key_long_enough && similar_length && close() {
         return (edit.max(0.88), How::Phonetic);
     }
     // In short words a different first letter is more often another name than a typo

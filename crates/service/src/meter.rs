@@ -80,24 +80,19 @@ pub fn groups(store: &Store) -> ServiceResult<Vec<chipwarden_meter::Group>> {
     Ok(chipwarden_meter::groups(&all_links(store)?))
 }
 
+/// A store file above this many bytes (about 1.5 million usage records) is read in two parts.
+const SPLIT_ABOVE: u64 = 64 << 20;
+
 /// Compute per account, group and run over `window`, from every stored usage record that
 /// overlaps it, against the bundled thresholds.
 ///
 /// A large store is read in two parts at once (see [`Store::scan_usage_parts`]), each into an
 /// aggregator of its own, merged in record id order.
 pub fn report(store: &Store, catalog: &Catalog, window: Window) -> ServiceResult<Report> {
-    report_in_parts(store, catalog, window, SPLIT_ABOVE)
-}
-
-/// A store file above this many bytes (about 1.5 million usage records) is read in two parts.
-pub const SPLIT_ABOVE: u64 = 64 << 20;
-
-/// [`report`], with the store size above which it reads in two parts.
-pub fn report_in_parts(store: &Store, catalog: &Catalog, window: Window, split_above: u64) -> ServiceResult<Report> {
     let groups = groups(store)?;
     let thresholds = chipwarden_meter::Thresholds::bundled().map_err(ServiceError::internal)?;
     let parts = store.scan_usage_parts(
-        split_above,
+        SPLIT_ABOVE,
         |names| {
             let mut scan = Scan {
                 aggregator: chipwarden_meter::Aggregator::new(window, &groups),

@@ -616,13 +616,12 @@ impl SqliteStore {
         // commit, so the two read transactions begun meanwhile see the same records. The lock
         // is held for the few statements that begin them, not for the reading.
         self.conn.execute_batch("BEGIN IMMEDIATE").map_err(db(action))?;
-        let begun = (|| -> Result<()> {
-            low.execute_batch("BEGIN").map_err(db(action))?;
-            low.query_row("SELECT count(*) FROM usage_ingests", [], |r| r.get::<_, i64>(0)).map_err(db(action))?;
-            high.execute_batch("BEGIN").map_err(db(action))?;
-            high.query_row("SELECT count(*) FROM usage_ingests", [], |r| r.get::<_, i64>(0)).map_err(db(action))?;
+        // A read transaction's snapshot is taken by its first read.
+        let begun = [&low, &high].into_iter().try_for_each(|conn| -> Result<()> {
+            conn.execute_batch("BEGIN").map_err(db(action))?;
+            conn.query_row("SELECT count(*) FROM usage_ingests", [], |r| r.get::<_, i64>(0)).map_err(db(action))?;
             Ok(())
-        })();
+        });
         self.conn.execute_batch("ROLLBACK").map_err(db(action))?;
         begun?;
         // The median record id: counting reads page headers only, skipping steps over keys.
